@@ -1,0 +1,49 @@
+//! Momentum family: ROC, simple and log returns over each window, RSI.
+
+use super::config::{FeatureConfig, Windows};
+use super::history::{History, Writer};
+use super::schema::{FeatureId, FeatureKind as K};
+use crate::indicators::Rsi;
+use crate::num::Float;
+
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub(crate) struct Momentum<T> {
+    windows: Windows,
+    rsi: Rsi<T>,
+    rsi_period: u16,
+}
+
+impl<T: Float> Momentum<T> {
+    pub fn new(config: &FeatureConfig) -> Self {
+        Momentum {
+            windows: config.momentum_windows.clone(),
+            rsi: Rsi::new(config.rsi_period),
+            rsi_period: config.rsi_period,
+        }
+    }
+
+    pub fn ids(&self, out: &mut impl FnMut(FeatureId)) {
+        for kind in [K::Roc, K::Return, K::LogReturn] {
+            for &n in &self.windows {
+                out(FeatureId::windowed(kind, n));
+            }
+        }
+        out(FeatureId::windowed(K::Rsi, self.rsi_period));
+    }
+
+    pub fn update<const W: usize>(&mut self, h: &History<T, W>, out: &mut Writer<T>) {
+        let hundred = T::from_f64(100.0);
+        for &n in &self.windows {
+            out.put(h.simple_return(n).map(|r| r * hundred));
+        }
+        for &n in &self.windows {
+            out.put(h.simple_return(n));
+        }
+        for &n in &self.windows {
+            out.put(h.simple_return(n).map(|r| (T::ONE + r).ln()));
+        }
+        let c = h.close.newest().unwrap_or(T::NAN);
+        out.put(self.rsi.update(c));
+    }
+}

@@ -1,0 +1,220 @@
+//! [`FeatureSet`]: one symbol's feature engine.
+
+use heapless::Vec;
+
+use super::config::FeatureConfig;
+use super::cross_sectional::CrossSectional;
+use super::history::{History, Writer};
+use super::mean_reversion::MeanReversion;
+use super::momentum::Momentum;
+use super::regime::Regime;
+use super::schema::{FeatureId, Schema};
+use super::seasonality;
+use super::trend::Trend;
+use super::volatility::Volatility;
+use super::volume::Volume;
+use crate::bar::Bar;
+use crate::error::Error;
+use crate::num::Float;
+
+/// One bar's features in schema order; absent features are NaN.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct FeatureVector<T, const F: usize> {
+    values: Vec<T, F>,
+}
+
+impl<T: Float, const F: usize> FeatureVector<T, F> {
+    fn with_len(len: usize) -> Self {
+        let mut values = Vec::new();
+        // Cannot fail: the caller checked len <= F.
+        let _ = values.resize(len, T::NAN);
+        FeatureVector { values }
+    }
+
+    /// The dense values, NaN where absent: what models take.
+    pub fn values(&self) -> &[T] {
+        &self.values
+    }
+
+    /// Feature `i`, if present.
+    pub fn get(&self, i: usize) -> Option<T> {
+        self.values.get(i).copied().filter(|v| !v.to_f64().is_nan())
+    }
+
+    /// Number of features.
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// True for an empty schema.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    pub(crate) fn set(&mut self, i: usize, value: Option<T>) {
+        if let Some(slot) = self.values.get_mut(i) {
+            *slot = value.unwrap_or(T::NAN);
+        }
+    }
+}
+
+/// The incremental feature engine for one symbol.
+///
+/// `W` is the history capacity (every window must be shorter), `F` the capacity of
+/// the feature vector. The default set needs `W > 200` and `F >= 110`.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct FeatureSet<T, const W: usize = 256, const F: usize = 128> {
+    config: FeatureConfig,
+    schema: Schema<F>,
+    last_timestamp: Option<i64>,
+    history: History<T, W>,
+    trend: Trend<T>,
+    momentum: Momentum<T>,
+    volatility: Volatility<T>,
+    volume: Volume<T>,
+    mean_reversion: MeanReversion<T, W>,
+    cross_sectional: CrossSectional<T, W>,
+    regime: Regime<T, W>,
+    output: FeatureVector<T, F>,
+}
+
+/// The default capacities: 256 bars of history, 128 features.
+pub type DefaultFeatureSet<T> = FeatureSet<T, 256, 128>;
+
+impl<T: Float, const W: usize, const F: usize> FeatureSet<T, W, F> {
+    /// Validates `config` against `W` and `F` and builds the engine.
+    pub fn new(config: FeatureConfig) -> Result<Self, Error> {
+        config.validate(W)?;
+        let trend = Trend::new(&config);
+        let momentum = Momentum::new(&config);
+        let volatility = Volatility::new(&config);
+        let volume = Volume::new(&config);
+        let mean_reversion = MeanReversion::new(&config);
+        let cross_sectional = CrossSectional::new(&config);
+        let regime = Regime::new(&config);
+        let mut ids: Vec<FeatureId, F> = Vec::new();
+        let mut needed = 0usize;
+        let mut collect = |id: FeatureId| {
+            needed += 1;
+            let _ = ids.push(id);
+        };
+        trend.ids(&mut collect);
+        momentum.ids(&mut collect);
+        volatility.ids(&mut collect);
+        volume.ids(&mut collect);
+        mean_reversion.ids(&mut collect);
+        cross_sectional.ids(&mut collect);
+        seasonality::ids(&mut collect);
+        regime.ids(&mut collect);
+        if needed > F {
+            return Err(Error::TooManyFeatures {
+                needed,
+                capacity: F,
+            });
+        }
+        let output = FeatureVector::with_len(needed);
+        Ok(FeatureSet {
+            schema: Schema::new(ids, &config),
+            config,
+            last_timestamp: None,
+            history: History::new(),
+            trend,
+            momentum,
+            volatility,
+            volume,
+            mean_reversion,
+            cross_sectional,
+            regime,
+            output,
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &FeatureConfig {
+        &self.config
+    }
+
+    /// The ordered feature ids and the schema hash.
+    pub fn schema(&self) -> &Schema<F> {
+        &self.schema
+    }
+
+    /// The latest features (all absent before the first bar).
+    pub fn features(&self) -> &FeatureVector<T, F> {
+        &self.output
+    }
+
+    /// Bars accepted so far.
+    pub fn bars_seen(&self) -> u64 {
+        self.history.bars
+    }
+
+    /// Timestamp of the last accepted bar.
+    pub fn last_timestamp(&self) -> Option<i64> {
+        self.last_timestamp
+    }
+
+    /// The one-bar log return of the last bar, from the second bar on.
+    pub fn last_log_return(&self) -> Option<T> {
+        if self.history.has_change() {
+            self.history.log_return.newest()
+        } else {
+            None
+        }
+    }
+
+    /// Checks that `bar` may follow the bars seen so far.
+    pub fn check(&self, bar: &Bar<T>) -> Result<(), Error> {
+        match self.last_timestamp {
+            Some(previous) if bar.timestamp() <= previous => Err(Error::TimestampNotIncreasing {
+                previous,
+                got: bar.timestamp(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Takes one bar and returns the features at its close. A bar whose timestamp is
+    /// not after the previous one is refused and changes nothing.
+    pub fn update(&mut self, bar: &Bar<T>) -> Result<&FeatureVector<T, F>, Error> {
+        self.check(bar)?;
+        let prev_close = self.history.close.newest();
+        self.history.push(bar);
+        self.last_timestamp = Some(bar.timestamp());
+        let h = &self.history;
+        let mut out = Writer::new(&mut self.output.values);
+        self.trend.update(bar, h, &mut out);
+        self.momentum.update(h, &mut out);
+        self.volatility.update(bar, prev_close, h, &mut out);
+        self.volume.update(bar, h, &mut out);
+        self.mean_reversion.update(h, &mut out);
+        self.cross_sectional.update(h, &mut out);
+        seasonality::update(bar.timestamp(), &mut out);
+        self.regime.update(h, &mut out);
+        debug_assert_eq!(out.written(), self.schema.len(), "families and ids disagree");
+        Ok(&self.output)
+    }
+
+    pub(crate) fn output_mut(&mut self) -> &mut FeatureVector<T, F> {
+        &mut self.output
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<T, const W: usize, const F: usize> FeatureSet<T, W, F>
+where
+    T: Float + serde::Serialize + serde::de::DeserializeOwned,
+{
+    /// Serialises the whole state with postcard into `buf`, returning the used part.
+    pub fn snapshot<'b>(&self, buf: &'b mut [u8]) -> Result<&'b mut [u8], Error> {
+        postcard::to_slice(self, buf).map_err(|_| Error::BufferTooSmall)
+    }
+
+    /// Restores a state written by [`FeatureSet::snapshot`]; continuing from it gives
+    /// bit-identical features to an uninterrupted run.
+    pub fn restore(bytes: &[u8]) -> Result<Self, Error> {
+        postcard::from_bytes(bytes).map_err(|_| Error::BadSnapshot)
+    }
+}

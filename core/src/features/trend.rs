@@ -1,0 +1,92 @@
+//! Trend family: SMA, EMA, close/SMA, log-price slope, MACD, ADX and the DIs.
+
+use heapless::Vec;
+
+use super::config::{FeatureConfig, MAX_WINDOWS};
+use super::history::{History, Writer};
+use super::schema::{FeatureId, FeatureKind as K};
+use crate::bar::Bar;
+use crate::indicators::{Dmi, Ema, Macd};
+use crate::num::Float;
+use crate::window::{LinearTrend, Moments, Rolling};
+
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+struct TrendWindow<T> {
+    sma: Rolling<Moments<T>>,
+    ema: Ema<T>,
+    slope: Rolling<LinearTrend<T>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub(crate) struct Trend<T> {
+    windows: Vec<TrendWindow<T>, MAX_WINDOWS>,
+    macd: Macd<T>,
+    dmi: Dmi<T>,
+    adx_period: u16,
+}
+
+impl<T: Float> Trend<T> {
+    pub fn new(config: &FeatureConfig) -> Self {
+        let (fast, slow, signal) = config.macd;
+        Trend {
+            windows: config
+                .trend_windows
+                .iter()
+                .map(|&n| TrendWindow {
+                    sma: Rolling::new(n),
+                    ema: Ema::new(n),
+                    slope: Rolling::new(n),
+                })
+                .collect(),
+            macd: Macd::new(fast, slow, signal),
+            dmi: Dmi::new(config.adx_period),
+            adx_period: config.adx_period,
+        }
+    }
+
+    pub fn ids(&self, out: &mut impl FnMut(FeatureId)) {
+        for kind in [K::Sma, K::Ema, K::CloseToSma, K::Slope] {
+            for w in &self.windows {
+                out(FeatureId::windowed(kind, w.sma.window()));
+            }
+        }
+        for kind in [K::Macd, K::MacdSignal, K::MacdHist] {
+            out(FeatureId::plain(kind));
+        }
+        for kind in [K::Adx, K::PlusDi, K::MinusDi] {
+            out(FeatureId::windowed(kind, self.adx_period));
+        }
+    }
+
+    pub fn update<const W: usize>(&mut self, bar: &Bar<T>, h: &History<T, W>, out: &mut Writer<T>) {
+        let c = bar.close();
+        for w in self.windows.iter_mut() {
+            w.sma.push(&h.close);
+            w.ema.update(c);
+            w.slope.push(&h.log_close);
+        }
+        let sma = |w: &TrendWindow<T>| w.sma.full().map(|m| m.mean());
+        for w in &self.windows {
+            out.put(sma(w));
+        }
+        for w in &self.windows {
+            out.put(w.ema.value());
+        }
+        for w in &self.windows {
+            out.put(sma(w).map(|s| c / s - T::ONE));
+        }
+        for w in &self.windows {
+            out.put(w.slope.full().and_then(|t| t.slope()));
+        }
+        let macd = self.macd.update(c);
+        out.put(macd.map(|m| m.macd));
+        out.put(macd.map(|m| m.signal));
+        out.put(macd.map(|m| m.hist));
+        let dmi = self.dmi.update(bar.high(), bar.low(), c);
+        out.put(dmi.and_then(|d| d.adx));
+        out.put(dmi.map(|d| d.plus_di));
+        out.put(dmi.map(|d| d.minus_di));
+    }
+}

@@ -1,0 +1,126 @@
+//! [`Universe`]: feature engines for up to `N` symbols updated per timestamp, with the
+//! cross-sectional rank of each symbol's return.
+
+use heapless::Vec;
+
+use super::config::FeatureConfig;
+use super::schema::FeatureKind;
+use super::set::{FeatureSet, FeatureVector};
+use crate::bar::Bar;
+use crate::error::Error;
+use crate::num::Float;
+
+/// Up to `N` symbols (keyed by a caller-chosen `u32`), each with its own
+/// [`FeatureSet`]. After each cross-section, `xs_rank` is the rank (1 = lowest,
+/// ties share the lowest rank) of the symbol's one-bar log return among the symbols
+/// of that cross-section that have one, and `xs_pct = (xs_rank - 1) / (m - 1)` (0.5 if
+/// `m = 1`). Ranking is O(m^2) in the cross-section's size m.
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Universe<T, const N: usize, const W: usize = 256, const F: usize = 128> {
+    config: FeatureConfig,
+    symbols: Vec<(u32, FeatureSet<T, W, F>), N>,
+    xs_slots: Option<(usize, usize)>,
+}
+
+impl<T: Float, const N: usize, const W: usize, const F: usize> Universe<T, N, W, F> {
+    /// An empty universe; `config` is validated as for [`FeatureSet::new`].
+    pub fn new(config: FeatureConfig) -> Result<Self, Error> {
+        let probe: FeatureSet<T, W, F> = FeatureSet::new(config.clone())?;
+        let slot = |kind| probe.schema().ids().iter().position(|id| id.kind == kind);
+        let xs_slots =
+            slot(FeatureKind::CrossSectionalRank).zip(slot(FeatureKind::CrossSectionalPercentile));
+        Ok(Universe {
+            config,
+            symbols: Vec::new(),
+            xs_slots,
+        })
+    }
+
+    fn position(&self, symbol: u32) -> Option<usize> {
+        self.symbols.iter().position(|(s, _)| *s == symbol)
+    }
+
+    /// The engine of `symbol`, once it has had a bar.
+    pub fn get(&self, symbol: u32) -> Option<&FeatureSet<T, W, F>> {
+        self.position(symbol)
+            .and_then(|i| self.symbols.get(i))
+            .map(|(_, set)| set)
+    }
+
+    /// The latest features of `symbol`.
+    pub fn features(&self, symbol: u32) -> Option<&FeatureVector<T, F>> {
+        self.get(symbol).map(|set| set.features())
+    }
+
+    /// Number of symbols seen.
+    pub fn len(&self) -> usize {
+        self.symbols.len()
+    }
+
+    /// True before the first bar.
+    pub fn is_empty(&self) -> bool {
+        self.symbols.is_empty()
+    }
+
+    /// Takes the bars of one timestamp, at most one per symbol. Everything is checked
+    /// first (duplicates, order per symbol, capacity): on an error nothing changed.
+    pub fn update(&mut self, bars: &[(u32, Bar<T>)]) -> Result<(), Error> {
+        let mut new_symbols = 0usize;
+        for (i, (symbol, bar)) in bars.iter().enumerate() {
+            if bars.iter().take(i).any(|(s, _)| s == symbol) {
+                return Err(Error::DuplicateSymbol);
+            }
+            match self.get(*symbol) {
+                Some(set) => set.check(bar)?,
+                None => new_symbols += 1,
+            }
+        }
+        if self.symbols.len() + new_symbols > N {
+            return Err(Error::UniverseFull { capacity: N });
+        }
+        for (symbol, bar) in bars {
+            let index = match self.position(*symbol) {
+                Some(i) => i,
+                None => {
+                    let set = FeatureSet::new(self.config.clone())?;
+                    let _ = self.symbols.push((*symbol, set));
+                    self.symbols.len() - 1
+                }
+            };
+            if let Some((_, set)) = self.symbols.get_mut(index) {
+                set.update(bar)?;
+            }
+        }
+        self.rank(bars);
+        Ok(())
+    }
+
+    fn rank(&mut self, bars: &[(u32, Bar<T>)]) {
+        let Some((rank_slot, pct_slot)) = self.xs_slots else {
+            return;
+        };
+        let mut returns: Vec<(usize, T), N> = Vec::new();
+        for (symbol, _) in bars {
+            if let Some(i) = self.position(*symbol) {
+                if let Some(r) = self.symbols.get(i).and_then(|(_, s)| s.last_log_return()) {
+                    let _ = returns.push((i, r));
+                }
+            }
+        }
+        let m = returns.len();
+        for &(i, r) in &returns {
+            let below = returns.iter().filter(|(_, other)| *other < r).count();
+            let pct = if m > 1 {
+                T::from_usize(below) / T::from_usize(m - 1)
+            } else {
+                T::from_f64(0.5)
+            };
+            if let Some((_, set)) = self.symbols.get_mut(i) {
+                let out = set.output_mut();
+                out.set(rank_slot, Some(T::from_usize(below + 1)));
+                out.set(pct_slot, Some(pct));
+            }
+        }
+    }
+}

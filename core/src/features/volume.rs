@@ -1,0 +1,91 @@
+//! Volume family: volume SMA, ratio and z-score, rolling VWAP and the distance from
+//! it, on-balance volume.
+
+use heapless::Vec;
+
+use super::config::{FeatureConfig, MAX_WINDOWS};
+use super::history::{History, Writer};
+use super::schema::{FeatureId, FeatureKind as K};
+use crate::bar::Bar;
+use crate::indicators::Obv;
+use crate::num::Float;
+use crate::window::{Moments, Rolling};
+
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+struct VolumeWindow<T> {
+    volume: Rolling<Moments<T>>,
+    price_volume: Rolling<Moments<T>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub(crate) struct Volume<T> {
+    windows: Vec<VolumeWindow<T>, MAX_WINDOWS>,
+    obv: Obv<T>,
+}
+
+impl<T: Float> Volume<T> {
+    pub fn new(config: &FeatureConfig) -> Self {
+        Volume {
+            windows: config
+                .volume_windows
+                .iter()
+                .map(|&n| VolumeWindow {
+                    volume: Rolling::new(n),
+                    price_volume: Rolling::new(n),
+                })
+                .collect(),
+            obv: Obv::new(),
+        }
+    }
+
+    pub fn ids(&self, out: &mut impl FnMut(FeatureId)) {
+        for kind in [
+            K::VolumeSma,
+            K::VolumeRatio,
+            K::VolumeZscore,
+            K::Vwap,
+            K::VwapDistance,
+        ] {
+            for w in &self.windows {
+                out(FeatureId::windowed(kind, w.volume.window()));
+            }
+        }
+        out(FeatureId::plain(K::Obv));
+    }
+
+    pub fn update<const W: usize>(&mut self, bar: &Bar<T>, h: &History<T, W>, out: &mut Writer<T>) {
+        for w in self.windows.iter_mut() {
+            w.volume.push(&h.volume);
+            w.price_volume.push(&h.price_volume);
+        }
+        let v = bar.volume();
+        let c = bar.close();
+        for w in &self.windows {
+            out.put(w.volume.full().map(|m| m.mean()));
+        }
+        for w in &self.windows {
+            let mean = w.volume.full().map(|m| m.mean());
+            out.put(mean.and_then(|m| (m > T::ZERO).then(|| v / m)));
+        }
+        for w in &self.windows {
+            out.put(w.volume.full().and_then(|m| {
+                let sd = m.variance().sqrt();
+                (sd > T::ZERO).then(|| (v - m.mean()) / sd)
+            }));
+        }
+        let vwap = |w: &VolumeWindow<T>| {
+            let (vol, pv) = (w.volume.full()?, w.price_volume.full()?);
+            let total = vol.sum();
+            (total > T::ZERO).then(|| pv.sum() / total)
+        };
+        for w in &self.windows {
+            out.put(vwap(w));
+        }
+        for w in &self.windows {
+            out.put(vwap(w).map(|p| c / p - T::ONE));
+        }
+        out.put(self.obv.update(c, v));
+    }
+}

@@ -1,0 +1,53 @@
+//! Input and output plumbing shared by the commands.
+
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::path::Path;
+
+use anyhow::Context;
+use tickml_core::FeatureConfig;
+
+/// Opens `path`, or standard input for `-`.
+pub fn open_input(path: &str) -> anyhow::Result<Box<dyn Read>> {
+    if path == "-" {
+        Ok(Box::new(BufReader::new(io::stdin().lock())))
+    } else {
+        let file = File::open(path).with_context(|| format!("cannot open {path}"))?;
+        Ok(Box::new(BufReader::new(file)))
+    }
+}
+
+/// Buffered standard output.
+pub fn stdout() -> BufWriter<io::StdoutLock<'static>> {
+    BufWriter::with_capacity(1 << 16, io::stdout().lock())
+}
+
+/// Reads a feature configuration from TOML; the default set without a path.
+pub fn load_config(path: Option<&Path>) -> anyhow::Result<FeatureConfig> {
+    let Some(path) = path else {
+        return Ok(FeatureConfig::default());
+    };
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    toml::from_str(&text)
+        .with_context(|| format!("{}: invalid feature configuration", path.display()))
+}
+
+/// True when the error is a closed downstream pipe (`tickml ... | head`): not a failure.
+pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain()
+        .filter_map(|c| c.downcast_ref::<io::Error>())
+        .any(|e| e.kind() == io::ErrorKind::BrokenPipe)
+}
+
+/// Writes `values` as CSV cells: empty for NaN, shortest round-trip decimal otherwise.
+pub fn write_cells(out: &mut impl Write, values: &[f64]) -> io::Result<()> {
+    for v in values {
+        if v.is_nan() {
+            out.write_all(b",")?;
+        } else {
+            write!(out, ",{v}")?;
+        }
+    }
+    Ok(())
+}

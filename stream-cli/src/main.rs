@@ -1,0 +1,38 @@
+//! `tickml`: the command-line front door of tickml. Every number it prints comes from
+//! `tickml-core` or `tickml-train`; this crate only parses arguments, reads and writes.
+
+mod features;
+mod io;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Machine-learning trading signals that run the same code offline and live.
+#[derive(Parser)]
+#[command(name = "tickml", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Stream OHLCV bars through the feature engine and print one CSV row per bar.
+    Features(features::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Features(args) => features::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if io::is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tickml: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,53 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use tickml_core::Bar;
+
+/// A path inside the repository.
+pub fn repo_path(relative: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(relative)
+}
+
+/// The bars of a data file in the repository's `data/`.
+pub fn load(name: &str) -> Vec<Bar<f64>> {
+    tickml_train::data::load_bars(repo_path(&format!("data/{name}")))
+        .unwrap()
+        .into_iter()
+        .map(|r| r.bar)
+        .collect()
+}
+
+/// The tolerance: `|ours - reference| <= e * max(|reference|, 1e-3 * m)` where
+/// `m` is the median magnitude of the reference over the file.
+pub fn within(ours: f64, reference: f64, e: f64, median_magnitude: f64) -> bool {
+    (ours - reference).abs() <= e * reference.abs().max(1e-3 * median_magnitude)
+}
+
+/// Median of `|x|` over the finite values.
+pub fn median_magnitude(values: impl IntoIterator<Item = f64>) -> f64 {
+    let mut v: Vec<f64> = values
+        .into_iter()
+        .filter(|x| x.is_finite())
+        .map(f64::abs)
+        .collect();
+    if v.is_empty() {
+        return 0.0;
+    }
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Converts a validated f64 bar to f32.
+pub fn to_f32(bar: &Bar<f64>) -> Bar<f32> {
+    Bar::new(
+        bar.timestamp(),
+        bar.open() as f32,
+        bar.high() as f32,
+        bar.low() as f32,
+        bar.close() as f32,
+        bar.volume() as f32,
+    )
+    .unwrap()
+}

@@ -1,0 +1,250 @@
+//! OHLCV CSV input: header `timestamp,open,high,low,close,volume` (any column order,
+//! extra columns ignored, optional `symbol`), timestamps RFC 3339 or integer unix
+//! seconds. Every row is validated into a [`Bar`]; a bad row is an error that names its
+//! line and what is wrong, never a silent skip.
+
+use std::io::Read;
+use std::path::Path;
+
+use tickml_core::Bar;
+
+/// What can go wrong reading bars.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DataError {
+    /// The file could not be opened or read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The header lacks a required column.
+    #[error("header: missing column `{0}`")]
+    MissingColumn(&'static str),
+    /// A row is not valid CSV or lacks a field.
+    #[error("line {line}: {reason}")]
+    Malformed {
+        /// 1-based line number in the input (the header is line 1).
+        line: u64,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A field is not a number or not a timestamp.
+    #[error("line {line}: {field} `{text}` is not {expected}")]
+    Parse {
+        /// 1-based line number.
+        line: u64,
+        /// Column name.
+        field: &'static str,
+        /// The offending text.
+        text: String,
+        /// What was expected.
+        expected: &'static str,
+    },
+    /// The values do not make a valid bar, or the timestamp does not increase.
+    #[error("line {line}: {source}")]
+    Invalid {
+        /// 1-based line number.
+        line: u64,
+        /// The core's reason.
+        source: tickml_core::Error,
+    },
+}
+
+impl DataError {
+    /// The 1-based input line the error is about, if any.
+    pub fn line(&self) -> Option<u64> {
+        match self {
+            DataError::Malformed { line, .. }
+            | DataError::Parse { line, .. }
+            | DataError::Invalid { line, .. } => Some(*line),
+            _ => None,
+        }
+    }
+}
+
+/// One validated input row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BarRecord {
+    /// 1-based line number in the input.
+    pub line: u64,
+    /// The timestamp exactly as written in the input.
+    pub timestamp_text: String,
+    /// The symbol column, if the input has one.
+    pub symbol: Option<String>,
+    /// The validated bar.
+    pub bar: Bar<f64>,
+}
+
+/// Parses an RFC 3339 timestamp or integer unix seconds into unix nanoseconds.
+pub fn parse_timestamp(text: &str) -> Option<i64> {
+    let text = text.trim();
+    if let Ok(seconds) = text.parse::<i64>() {
+        return seconds.checked_mul(1_000_000_000);
+    }
+    chrono::DateTime::parse_from_rfc3339(text)
+        .ok()
+        .and_then(|t| t.timestamp_nanos_opt())
+}
+
+/// Streams validated bars from CSV.
+pub struct BarReader<R: Read> {
+    records: csv::StringRecordsIntoIter<R>,
+    columns: [usize; 6],
+    symbol: Option<usize>,
+}
+
+const COLUMNS: [&str; 6] = ["timestamp", "open", "high", "low", "close", "volume"];
+
+impl<R: Read> BarReader<R> {
+    /// Reads the header of `input`.
+    pub fn new(input: R) -> Result<Self, DataError> {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .trim(csv::Trim::All)
+            .flexible(true)
+            .from_reader(input);
+        let header = reader.headers().map_err(|e| DataError::Malformed {
+            line: 1,
+            reason: e.to_string(),
+        })?;
+        let find = |name: &str| header.iter().position(|h| h.eq_ignore_ascii_case(name));
+        let mut columns = [0usize; 6];
+        for (slot, name) in columns.iter_mut().zip(COLUMNS) {
+            *slot = find(name).ok_or(DataError::MissingColumn(name))?;
+        }
+        let symbol = find("symbol");
+        Ok(BarReader {
+            records: reader.into_records(),
+            columns,
+            symbol,
+        })
+    }
+
+    fn parse(&self, record: &csv::StringRecord) -> Result<BarRecord, DataError> {
+        let line = record.position().map_or(0, |p| p.line());
+        let field = |i: usize| -> Result<&str, DataError> {
+            let index = self.columns[i];
+            record.get(index).ok_or_else(|| DataError::Malformed {
+                line,
+                reason: format!("missing field `{}`", COLUMNS[i]),
+            })
+        };
+        let timestamp_text = field(0)?;
+        let timestamp = parse_timestamp(timestamp_text).ok_or_else(|| DataError::Parse {
+            line,
+            field: "timestamp",
+            text: timestamp_text.to_string(),
+            expected: "an RFC 3339 time or integer unix seconds",
+        })?;
+        let mut values = [0.0f64; 5];
+        for (i, value) in values.iter_mut().enumerate() {
+            let text = field(i + 1)?;
+            *value = text.parse().map_err(|_| DataError::Parse {
+                line,
+                field: COLUMNS[i + 1],
+                text: text.to_string(),
+                expected: "a number",
+            })?;
+        }
+        let [open, high, low, close, volume] = values;
+        let bar = Bar::new(timestamp, open, high, low, close, volume)
+            .map_err(|source| DataError::Invalid { line, source })?;
+        Ok(BarRecord {
+            line,
+            timestamp_text: timestamp_text.to_string(),
+            symbol: self.symbol.and_then(|i| record.get(i)).map(str::to_string),
+            bar,
+        })
+    }
+}
+
+impl<R: Read> Iterator for BarReader<R> {
+    type Item = Result<BarRecord, DataError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let record = self.records.next()?;
+        Some(match record {
+            Ok(record) => self.parse(&record),
+            Err(e) => Err(DataError::Malformed {
+                line: e.position().map_or(0, |p| p.line()),
+                reason: e.to_string(),
+            }),
+        })
+    }
+}
+
+/// Reads a whole OHLCV file; the first bad row (including a timestamp that does not
+/// increase) is an error naming its line.
+pub fn load_bars(path: impl AsRef<Path>) -> Result<Vec<BarRecord>, DataError> {
+    let path = path.as_ref();
+    let file = std::fs::File::open(path).map_err(|source| DataError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let mut bars: Vec<BarRecord> = Vec::new();
+    for record in BarReader::new(std::io::BufReader::new(file))? {
+        let record = record?;
+        if let Some(prev) = bars.last() {
+            if record.bar.timestamp() <= prev.bar.timestamp() {
+                return Err(DataError::Invalid {
+                    line: record.line,
+                    source: tickml_core::Error::TimestampNotIncreasing {
+                        previous: prev.bar.timestamp(),
+                        got: record.bar.timestamp(),
+                    },
+                });
+            }
+        }
+        bars.push(record);
+    }
+    Ok(bars)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_in_both_forms() {
+        assert_eq!(
+            parse_timestamp("1970-01-02T00:00:00Z"),
+            Some(86_400_000_000_000)
+        );
+        assert_eq!(parse_timestamp("86400"), Some(86_400_000_000_000));
+        assert_eq!(
+            parse_timestamp("2008-10-10T00:00:00+02:00"),
+            Some(1_223_589_600_000_000_000)
+        );
+        assert_eq!(parse_timestamp("yesterday"), None);
+    }
+
+    #[test]
+    fn bad_rows_name_their_line() {
+        let csv = "timestamp,open,high,low,close,volume\n\
+                   1,10,11,9,10,5\n\
+                   2,10,11,9,x,5\n";
+        let rows: Vec<_> = BarReader::new(csv.as_bytes()).unwrap().collect();
+        assert!(rows[0].is_ok());
+        let err = rows[1].as_ref().unwrap_err();
+        assert_eq!(err.line(), Some(3));
+        assert_eq!(err.to_string(), "line 3: close `x` is not a number");
+        let csv = "timestamp,open,high,low,close,volume\n1,10,9,11,10,5\n";
+        let err = BarReader::new(csv.as_bytes())
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(err.to_string(), "line 2: high is below low");
+    }
+
+    #[test]
+    fn missing_column_is_named() {
+        let err = BarReader::new("timestamp,open,high,low,close\n".as_bytes())
+            .err()
+            .unwrap();
+        assert_eq!(err.to_string(), "header: missing column `volume`");
+    }
+}

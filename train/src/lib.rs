@@ -1,0 +1,10 @@
+//! # tickml-train
+//!
+//! The offline side of tickml. Everything here runs the core's own streaming engine
+//! over history, so a model is trained on exactly the numbers it will see live.
+//!
+//! - [`data`]: OHLCV CSV reading with validation (a bad row is an error naming its line).
+//! - [`dataset`]: features over a whole history through [`tickml_core::FeatureSet`].
+
+pub mod data;
+pub mod dataset;
