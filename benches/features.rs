@@ -1,1 +1,55 @@
-fn main() {}
+//! `features/update_all` and `features/update_all_f32`: one bar through the full
+//! default feature set. Bars cycle through data/spx_daily.csv one minute apart with a timestamp that
+//! keeps increasing, so every iteration is a real, accepted update.
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use std::hint::black_box;
+use tickml_core::{Bar, DefaultFeatureSet, FeatureConfig, Float};
+
+fn spx() -> Vec<[f64; 5]> {
+    tickml_train::data::load_bars(concat!(env!("CARGO_MANIFEST_DIR"), "/data/spx_daily.csv"))
+        .unwrap()
+        .iter()
+        .map(|r| {
+            [
+                r.bar.open(),
+                r.bar.high(),
+                r.bar.low(),
+                r.bar.close(),
+                r.bar.volume(),
+            ]
+        })
+        .collect()
+}
+
+fn bench_update<T: Float>(c: &mut Criterion, name: &str) {
+    let rows: Vec<[T; 5]> = spx().iter().map(|r| r.map(T::from_f64)).collect();
+    let mut set = Box::new(DefaultFeatureSet::<T>::new(FeatureConfig::default()).unwrap());
+    let mut i = 0usize;
+    // warm every window up before timing
+    let mut next_bar = move || {
+        let [o, h, l, cl, v] = rows[i % rows.len()];
+        i += 1;
+        Bar::new(i as i64 * 60_000_000_000, o, h, l, cl, v).unwrap()
+    };
+    for _ in 0..1000 {
+        set.update(&next_bar()).unwrap();
+    }
+    c.bench_function(name, |b| {
+        b.iter(|| {
+            let bar = next_bar();
+            black_box(set.update(black_box(&bar)).unwrap().values()[0]);
+        })
+    });
+}
+
+fn features(c: &mut Criterion) {
+    let state = std::mem::size_of::<DefaultFeatureSet<f64>>();
+    let state32 = std::mem::size_of::<DefaultFeatureSet<f32>>();
+    eprintln!("state size: DefaultFeatureSet<f64> = {state} bytes, DefaultFeatureSet<f32> = {state32} bytes");
+    bench_update::<f64>(c, "features/update_all");
+    bench_update::<f32>(c, "features/update_all_f32");
+}
+
+criterion_group!(benches, features);
+criterion_main!(benches);

@@ -31,6 +31,8 @@ pub trait Float:
     const ONE: Self;
     /// Not a number: the value an absent feature carries in a dense slice.
     const NAN: Self;
+    /// Machine epsilon.
+    const EPSILON: Self;
     /// Converts from `f64` (rounding to nearest for `f32`).
     fn from_f64(x: f64) -> Self;
     /// Converts to `f64` (exact for both implementations).
@@ -63,6 +65,7 @@ macro_rules! impl_float {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
             const NAN: Self = <$t>::NAN;
+            const EPSILON: Self = <$t>::EPSILON;
             #[inline]
             fn from_f64(x: f64) -> Self {
                 x as $t

@@ -51,3 +51,41 @@ pub fn to_f32(bar: &Bar<f64>) -> Bar<f32> {
     )
     .unwrap()
 }
+
+pub mod naive;
+
+use proptest::prelude::*;
+
+/// Random but valid bars: a log random walk with ranges around it, volumes that are
+/// sometimes zero, and timestamps that advance by 1 to 100 hours.
+pub fn arb_bars(len: std::ops::Range<usize>) -> impl Strategy<Value = Vec<Bar<f64>>> {
+    let step = (
+        -0.03f64..0.03,
+        0.0f64..0.02,
+        0.0f64..0.02,
+        0.0f64..1.0,
+        0u32..3,
+        1i64..100,
+    );
+    prop::collection::vec(step, len).prop_map(|steps| {
+        let mut price = 100.0f64;
+        let mut ts = 1_500_000_000i64 * 1_000_000_000;
+        steps
+            .into_iter()
+            .map(|(ret, up, down, body, zero_volume, hours)| {
+                let open = price;
+                price *= ret.exp();
+                let close = price;
+                let high = open.max(close) * (1.0 + up);
+                let low = open.min(close) * (1.0 - down);
+                let volume = if zero_volume == 0 {
+                    0.0
+                } else {
+                    (1.0 + body) * 1e6
+                };
+                ts += hours * 3_600_000_000_000;
+                Bar::new(ts, open, high, low, close, volume).unwrap()
+            })
+            .collect()
+    })
+}

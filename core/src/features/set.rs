@@ -9,7 +9,7 @@ use super::mean_reversion::MeanReversion;
 use super::momentum::Momentum;
 use super::regime::Regime;
 use super::schema::{FeatureId, Schema};
-use super::seasonality;
+use super::seasonality::Seasonality;
 use super::trend::Trend;
 use super::volatility::Volatility;
 use super::volume::Volume;
@@ -76,6 +76,7 @@ pub struct FeatureSet<T, const W: usize = 256, const F: usize = 128> {
     volume: Volume<T>,
     mean_reversion: MeanReversion<T, W>,
     cross_sectional: CrossSectional<T, W>,
+    seasonality: Seasonality<T>,
     regime: Regime<T, W>,
     output: FeatureVector<T, F>,
 }
@@ -93,6 +94,7 @@ impl<T: Float, const W: usize, const F: usize> FeatureSet<T, W, F> {
         let volume = Volume::new(&config);
         let mean_reversion = MeanReversion::new(&config);
         let cross_sectional = CrossSectional::new(&config);
+        let seasonality = Seasonality::new();
         let regime = Regime::new(&config);
         let mut ids: Vec<FeatureId, F> = Vec::new();
         let mut needed = 0usize;
@@ -106,7 +108,7 @@ impl<T: Float, const W: usize, const F: usize> FeatureSet<T, W, F> {
         volume.ids(&mut collect);
         mean_reversion.ids(&mut collect);
         cross_sectional.ids(&mut collect);
-        seasonality::ids(&mut collect);
+        seasonality.ids(&mut collect);
         regime.ids(&mut collect);
         if needed > F {
             return Err(Error::TooManyFeatures {
@@ -126,6 +128,7 @@ impl<T: Float, const W: usize, const F: usize> FeatureSet<T, W, F> {
             volume,
             mean_reversion,
             cross_sectional,
+            seasonality,
             regime,
             output,
         })
@@ -191,9 +194,13 @@ impl<T: Float, const W: usize, const F: usize> FeatureSet<T, W, F> {
         self.volume.update(bar, h, &mut out);
         self.mean_reversion.update(h, &mut out);
         self.cross_sectional.update(h, &mut out);
-        seasonality::update(bar.timestamp(), &mut out);
+        self.seasonality.update(bar.timestamp(), &mut out);
         self.regime.update(h, &mut out);
-        debug_assert_eq!(out.written(), self.schema.len(), "families and ids disagree");
+        debug_assert_eq!(
+            out.written(),
+            self.schema.len(),
+            "families and ids disagree"
+        );
         Ok(&self.output)
     }
 

@@ -16,6 +16,17 @@ use crate::window::{Moments, Rolling};
 struct VolumeWindow<T> {
     volume: Rolling<Moments<T>>,
     price_volume: Rolling<Moments<T>>,
+    /// Bars with non-zero volume in the window: an exact test for "no volume at all",
+    /// which the floating sums can only approximate.
+    traded: u16,
+}
+
+impl<T: Float> VolumeWindow<T> {
+    /// Mean volume: exactly 0 when nothing traded in the window.
+    fn mean(&self) -> Option<T> {
+        let m = self.volume.full()?;
+        Some(if self.traded == 0 { T::ZERO } else { m.mean() })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -34,6 +45,7 @@ impl<T: Float> Volume<T> {
                 .map(|&n| VolumeWindow {
                     volume: Rolling::new(n),
                     price_volume: Rolling::new(n),
+                    traded: 0,
                 })
                 .collect(),
             obv: Obv::new(),
@@ -56,18 +68,24 @@ impl<T: Float> Volume<T> {
     }
 
     pub fn update<const W: usize>(&mut self, bar: &Bar<T>, h: &History<T, W>, out: &mut Writer<T>) {
+        let v = bar.volume();
         for w in self.windows.iter_mut() {
             w.volume.push(&h.volume);
             w.price_volume.push(&h.price_volume);
+            if v > T::ZERO {
+                w.traded += 1;
+            }
+            let leaving = h.volume.lag(usize::from(w.volume.window()));
+            if leaving.is_some_and(|l| l > T::ZERO) {
+                w.traded -= 1;
+            }
         }
-        let v = bar.volume();
         let c = bar.close();
         for w in &self.windows {
-            out.put(w.volume.full().map(|m| m.mean()));
+            out.put(w.mean());
         }
         for w in &self.windows {
-            let mean = w.volume.full().map(|m| m.mean());
-            out.put(mean.and_then(|m| (m > T::ZERO).then(|| v / m)));
+            out.put(w.mean().and_then(|m| (w.traded > 0).then(|| v / m)));
         }
         for w in &self.windows {
             out.put(w.volume.full().and_then(|m| {
@@ -77,8 +95,7 @@ impl<T: Float> Volume<T> {
         }
         let vwap = |w: &VolumeWindow<T>| {
             let (vol, pv) = (w.volume.full()?, w.price_volume.full()?);
-            let total = vol.sum();
-            (total > T::ZERO).then(|| pv.sum() / total)
+            (w.traded > 0).then(|| pv.sum() / vol.sum())
         };
         for w in &self.windows {
             out.put(vwap(w));

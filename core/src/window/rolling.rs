@@ -136,20 +136,30 @@ impl<T: Float> Moments<T> {
     pub fn mean(&self) -> T {
         self.shift + self.s1 / T::from_usize(self.len())
     }
-    /// Population variance (divisor n), clamped at 0.
+    /// Sum of squared deviations from the mean, `s2 - s1^2 / n`. Below the rounding
+    /// noise of that subtraction (`4 n eps s2`) it is 0, so a constant window has no
+    /// spurious spread.
+    #[inline]
+    fn centered_sum_sq(&self) -> T {
+        let len = self.len();
+        let n = T::from_usize(len);
+        let m2 = self.s2 - self.s1 * self.s1 / n;
+        if m2 <= T::from_usize(4 * len) * T::EPSILON * self.s2 {
+            T::ZERO
+        } else {
+            m2
+        }
+    }
+    /// Population variance (divisor n).
     #[inline]
     pub fn variance(&self) -> T {
-        let n = T::from_usize(self.len());
-        ((self.s2 - self.s1 * self.s1 / n) / n).max(T::ZERO)
+        self.centered_sum_sq() / T::from_usize(self.len())
     }
-    /// Sample variance (divisor n - 1), clamped at 0; `None` for fewer than 2 values.
+    /// Sample variance (divisor n - 1); `None` for fewer than 2 values.
     #[inline]
     pub fn sample_variance(&self) -> Option<T> {
         let len = self.len();
-        (len >= 2).then(|| {
-            let n = T::from_usize(len);
-            ((self.s2 - self.s1 * self.s1 / n) / (n - T::ONE)).max(T::ZERO)
-        })
+        (len >= 2).then(|| self.centered_sum_sq() / T::from_usize(len - 1))
     }
 }
 
