@@ -90,7 +90,7 @@ impl<T: Float> Volume<T> {
         for w in &self.windows {
             out.put(w.volume.full().and_then(|m| {
                 let sd = m.variance().sqrt();
-                (sd > T::ZERO).then(|| (v - m.mean()) / sd)
+                (w.traded > 0 && sd > T::ZERO).then(|| (v - m.mean()) / sd)
             }));
         }
         let vwap = |w: &VolumeWindow<T>| {
