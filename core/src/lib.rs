@@ -5,7 +5,8 @@
 //! ring buffers, so the same code serves offline research and a live feed.
 //!
 //! Layers, each importing only those above it in this list:
-//! [`num`], [`error`], [`bar`], [`calendar`] → [`window`] → [`indicators`] → [`features`].
+//! [`num`], [`error`], [`bar`], [`calendar`] → [`window`] → [`indicators`] → [`features`]
+//! → [`model`].
 //!
 //! ```
 //! use tickml_core::{Bar, DefaultFeatureSet, FeatureConfig};
@@ -37,6 +38,7 @@ pub mod calendar;
 pub mod error;
 pub mod features;
 pub mod indicators;
+pub mod model;
 pub mod num;
 pub mod window;
 

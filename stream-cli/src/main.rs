@@ -3,6 +3,7 @@
 
 mod features;
 mod io;
+mod models;
 
 use std::process::ExitCode;
 
@@ -20,12 +21,21 @@ struct Cli {
 enum Command {
     /// Stream OHLCV bars through the feature engine and print one CSV row per bar.
     Features(features::Args),
+    /// Convert a LightGBM or XGBoost model file into a tickml blob.
+    Import(models::ImportArgs),
+    /// Predict with a model blob, one CSV row in, one prediction out.
+    Predict(models::PredictArgs),
+    /// Describe a blob.
+    Inspect(models::InspectArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Features(args) => features::run(&args),
+        Command::Import(args) => models::import(&args),
+        Command::Predict(args) => models::predict(&args),
+        Command::Inspect(args) => models::inspect(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

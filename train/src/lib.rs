@@ -5,6 +5,10 @@
 //!
 //! - [`data`]: OHLCV CSV reading with validation (a bad row is an error naming its line).
 //! - [`dataset`]: features over a whole history through [`tickml_core::FeatureSet`].
+//! - [`export`]: owned model descriptions encoded as the core's blobs.
+//! - [`import`]: LightGBM and XGBoost model files converted to the core's split rule.
 
 pub mod data;
 pub mod dataset;
+pub mod export;
+pub mod import;

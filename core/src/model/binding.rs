@@ -1,0 +1,59 @@
+use heapless::Vec;
+
+use super::ModelError;
+use crate::features::{FeatureName, Schema};
+use crate::num::Float;
+
+/// Where each of a model's features sits in a feature pipeline's output, matched by
+/// name: the model may use a subset of the pipeline's features in any order. `M` is
+/// the most features a bound model may read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeatureBinding<const M: usize> {
+    index: Vec<u16, M>,
+}
+
+impl<const M: usize> FeatureBinding<M> {
+    /// Binds `names` (the model's features, in model order) to `schema`. A name the
+    /// schema lacks is [`ModelError::MissingFeature`].
+    pub fn bind<'n, const F: usize>(
+        names: impl IntoIterator<Item = &'n str>,
+        schema: &Schema<F>,
+    ) -> Result<Self, ModelError> {
+        let mut index = Vec::new();
+        for name in names {
+            let i = schema
+                .index_of(name)
+                .ok_or_else(|| ModelError::MissingFeature {
+                    name: FeatureName::try_from(name).unwrap_or_default(),
+                })?;
+            let i = u16::try_from(i).map_err(|_| ModelError::CapacityExceeded {
+                what: "feature index",
+                capacity: usize::from(u16::MAX),
+            })?;
+            index.push(i).map_err(|_| ModelError::CapacityExceeded {
+                what: "bound features",
+                capacity: M,
+            })?;
+        }
+        Ok(FeatureBinding { index })
+    }
+
+    /// Number of bound features.
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    /// True when the model reads no feature.
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    /// Copies the pipeline's `features` into model order in `out`; returns the filled part.
+    pub fn gather<'o, T: Float>(&self, features: &[T], out: &'o mut [T]) -> &'o [T] {
+        for (o, &i) in out.iter_mut().zip(self.index.iter()) {
+            *o = features.get(usize::from(i)).copied().unwrap_or(T::NAN);
+        }
+        let n = self.index.len().min(out.len());
+        out.get(..n).unwrap_or(&[])
+    }
+}

@@ -1,0 +1,203 @@
+//! The `tickml` binary end to end: what a user types, what comes out.
+
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+fn repo(relative: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(relative)
+}
+
+fn tickml(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tickml"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // feed stdin from another thread: the child's stdout must be drained meanwhile
+    let mut pipe = child.stdin.take().unwrap();
+    let input = stdin.unwrap_or("").to_string();
+    let writer = std::thread::spawn(move || {
+        use std::io::Write;
+        let _ = pipe.write_all(input.as_bytes());
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    out
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn features_streams_one_row_per_bar() {
+    let data = repo("data/spx_daily.csv");
+    let out = tickml(&["features", "--input", data.to_str().unwrap()], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 5032);
+    let header: Vec<&str> = lines[0].split(',').collect();
+    assert_eq!(header.len(), 111);
+    assert_eq!(header[0], "timestamp");
+    assert!(header.contains(&"rsi_14") && header.contains(&"vol_regime"));
+    // first row: every rolling feature still warming up, calendar present
+    let first: Vec<&str> = lines[1].split(',').collect();
+    assert_eq!(first[0], "1999-01-04T00:00:00Z");
+    let sma_5 = header.iter().position(|h| *h == "sma_5").unwrap();
+    assert_eq!(first[sma_5], "");
+    let month = header.iter().position(|h| *h == "month").unwrap();
+    assert_eq!(first[month], "1");
+}
+
+#[test]
+fn features_rows_do_not_depend_on_later_rows() {
+    let full = std::fs::read_to_string(repo("data/goog_daily.csv")).unwrap();
+    let head: String = full.lines().take(301).map(|l| format!("{l}\n")).collect();
+    let a = tickml(&["features"], Some(&full));
+    let b = tickml(&["features"], Some(&head));
+    let a = text(&a.stdout);
+    let b = text(&b.stdout);
+    assert_eq!(
+        a.lines().take(301).collect::<Vec<_>>(),
+        b.lines().collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn features_names_the_bad_line() {
+    let input = "timestamp,open,high,low,close,volume\n1,10,11,9,10,5\n2,10,9,11,10,5\n";
+    let out = tickml(&["features"], Some(input));
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("line 3: high is below low"),
+        "{}",
+        text(&out.stderr)
+    );
+    let input = "timestamp,open,high,low,close,volume\n2,10,11,9,10,5\n1,10,11,9,10,5\n";
+    let out = tickml(&["features"], Some(input));
+    assert!(
+        text(&out.stderr).contains("line 3"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn import_predict_inspect_reproduce_lightgbm() {
+    let dir = std::env::temp_dir().join(format!("tickml-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let blob = dir.join("m.tml");
+    let model = repo("tests/fixtures/models/lgb_binary.txt");
+    let out = tickml(
+        &[
+            "import",
+            "lightgbm",
+            model.to_str().unwrap(),
+            "--out",
+            blob.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let rows = repo("tests/fixtures/models/lgb_binary.rows.csv");
+    let out = tickml(
+        &[
+            "predict",
+            "--model",
+            blob.to_str().unwrap(),
+            "--input",
+            rows.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let expected =
+        std::fs::read_to_string(repo("tests/fixtures/models/lgb_binary.pred.csv")).unwrap();
+    let got = text(&out.stdout);
+    assert_eq!(got.lines().count(), expected.lines().count());
+    for (g, e) in got.lines().zip(expected.lines()) {
+        let (g, e): (f64, f64) = (g.parse().unwrap(), e.parse().unwrap());
+        assert!((g - e).abs() <= 1e-12 * e.abs(), "{g} vs {e}");
+    }
+    let out = tickml(&["inspect", blob.to_str().unwrap()], None);
+    let report = text(&out.stdout);
+    for expected in [
+        "kind: TreeEnsemble",
+        "(holds)",
+        "trees: 30",
+        "link: Sigmoid",
+        "features (8): x0,",
+    ] {
+        assert!(report.contains(expected), "{expected} not in\n{report}");
+    }
+    // a damaged blob is reported, not trusted
+    let mut bytes = std::fs::read(&blob).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    std::fs::write(&blob, &bytes).unwrap();
+    let out = tickml(&["inspect", blob.to_str().unwrap()], None);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stdout).contains("CRC mismatch"),
+        "{}",
+        text(&out.stdout)
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn import_refuses_linear_trees() {
+    let model = repo("tests/fixtures/models/lgb_linear_tree.txt");
+    let out = tickml(
+        &[
+            "import",
+            "lightgbm",
+            model.to_str().unwrap(),
+            "--out",
+            "/dev/null",
+        ],
+        None,
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("linear trees"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn predict_names_a_missing_column() {
+    let dir = std::env::temp_dir().join(format!("tickml-cli-col-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let blob = dir.join("x.tml");
+    let model = repo("tests/fixtures/models/xgb_binary.json");
+    assert!(tickml(
+        &[
+            "import",
+            "xgboost",
+            model.to_str().unwrap(),
+            "--out",
+            blob.to_str().unwrap()
+        ],
+        None
+    )
+    .status
+    .success());
+    let out = tickml(
+        &["predict", "--model", blob.to_str().unwrap()],
+        Some("x0,x1\n1,2\n"),
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("no column `x2`"),
+        "{}",
+        text(&out.stderr)
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -1,0 +1,51 @@
+//! A model binds to a feature pipeline by name: a subset in any order works, a missing
+//! feature is an error that names it, and the bound model sees the pipeline's values.
+
+mod common;
+
+use tickml_core::model::{FeatureBinding, LinearModel, Link, ModelError};
+use tickml_core::{DefaultFeatureSet, FeatureConfig};
+use tickml_train::export::LinearSpec;
+
+#[test]
+fn binds_a_reordered_subset_and_names_a_missing_feature() {
+    let mut set = DefaultFeatureSet::<f64>::new(FeatureConfig::default()).unwrap();
+    let names = ["rsi_14", "sma_20", "macd_hist"];
+    let spec = LinearSpec {
+        feature_names: names.iter().map(|s| s.to_string()).collect(),
+        link: Link::Identity,
+        intercept: 0.5,
+        coefficients: vec![0.01, -0.001, 2.0],
+    };
+    let blob = spec.to_blob(set.schema().hash()).unwrap();
+    let model = LinearModel::from_blob(&blob).unwrap();
+    assert_eq!(model.schema_hash(), set.schema().hash());
+    let binding: FeatureBinding<16> =
+        FeatureBinding::bind(model.feature_names(), set.schema()).unwrap();
+    let mut scratch = [0.0f64; 16];
+    let mut out = [0.0f64];
+    for bar in common::load("spx_daily.csv").iter().take(300) {
+        let features = set.update(bar).unwrap().values().to_vec();
+        let x = binding.gather(&features, &mut scratch);
+        model.predict(x, &mut out).unwrap();
+        let idx = |n: &str| set.schema().index_of(n).unwrap();
+        let naive = 0.5 + 0.01 * features[idx("rsi_14")] - 0.001 * features[idx("sma_20")]
+            + 2.0 * features[idx("macd_hist")];
+        if naive.is_nan() {
+            assert!(out[0].is_nan());
+        } else {
+            assert!((out[0] - naive).abs() <= 1e-12 * naive.abs().max(1.0));
+        }
+    }
+    let err = FeatureBinding::<16>::bind(["rsi_14", "sma_21"], set.schema()).unwrap_err();
+    assert_eq!(err.to_string(), "the pipeline has no feature `sma_21`");
+    assert!(matches!(err, ModelError::MissingFeature { .. }));
+    let err = FeatureBinding::<1>::bind(["rsi_14", "sma_20"], set.schema()).unwrap_err();
+    assert_eq!(
+        err,
+        ModelError::CapacityExceeded {
+            what: "bound features",
+            capacity: 1
+        }
+    );
+}

@@ -1,0 +1,131 @@
+//! Imported LightGBM and XGBoost models predict what the libraries predict (fixtures
+//! from tests/fixtures/gen_models.py): LightGBM within 1e-12 relative on the f64 path,
+//! XGBoost within 1e-6, on rows that hit NaN, +-inf, zeros and every threshold exactly,
+//! one step below and one step above.
+
+mod common;
+
+use common::repo_path;
+use tickml_core::model::Model;
+use tickml_train::import::{lightgbm, xgboost, ImportError};
+
+fn read_csv(name: &str) -> (Vec<String>, Vec<Vec<f64>>) {
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(!name.ends_with(".pred.csv"))
+        .from_path(repo_path(&format!("tests/fixtures/models/{name}")))
+        .unwrap();
+    let header = if name.ends_with(".pred.csv") {
+        vec![]
+    } else {
+        r.headers().unwrap().iter().map(str::to_string).collect()
+    };
+    let rows = r
+        .records()
+        .map(|rec| {
+            rec.unwrap()
+                .iter()
+                .map(|c| c.parse::<f64>().unwrap())
+                .collect()
+        })
+        .collect();
+    (header, rows)
+}
+
+fn blob_of(file: &str) -> Vec<u8> {
+    let text =
+        std::fs::read_to_string(repo_path(&format!("tests/fixtures/models/{file}"))).unwrap();
+    let spec = if file.ends_with(".txt") {
+        lightgbm::parse(&text)
+    } else {
+        xgboost::parse(&text)
+    };
+    spec.unwrap().to_blob(0).unwrap()
+}
+
+/// Returns the worst relative error over all rows and outputs.
+fn check(model_file: &str, tolerance: f64) -> f64 {
+    let name = model_file.split('.').next().unwrap();
+    let blob = blob_of(model_file);
+    let model = Model::from_blob(&blob).unwrap();
+    let (header, rows) = read_csv(&format!("{name}.rows.csv"));
+    let (_, expected) = read_csv(&format!("{name}.pred.csv"));
+    assert_eq!(rows.len(), expected.len());
+    let names: Vec<&str> = model.feature_names().collect();
+    assert_eq!(names, header, "feature names come from the model file");
+    let mut out = vec![0.0f64; model.outputs()];
+    let mut worst = 0.0f64;
+    for (i, (row, want)) in rows.iter().zip(&expected).enumerate() {
+        model.predict(row, &mut out).unwrap();
+        assert_eq!(out.len(), want.len(), "{name}: outputs");
+        for (got, want) in out.iter().zip(want) {
+            let rel = (got - want).abs() / want.abs().max(1e-300);
+            assert!(
+                rel <= tolerance,
+                "{name} row {i}: {got} vs {want} (rel {rel:e}), row {row:?}"
+            );
+            worst = worst.max(rel);
+        }
+    }
+    println!(
+        "{name}: {} rows, worst relative error {worst:e}",
+        rows.len()
+    );
+    worst
+}
+
+#[test]
+fn lightgbm_binary() {
+    check("lgb_binary.txt", 1e-12);
+}
+
+#[test]
+fn lightgbm_regression() {
+    check("lgb_regression.txt", 1e-12);
+}
+
+#[test]
+fn lightgbm_multiclass() {
+    check("lgb_multiclass.txt", 1e-12);
+}
+
+#[test]
+fn lightgbm_zero_as_missing() {
+    check("lgb_zero_missing.txt", 1e-12);
+}
+
+#[test]
+fn lightgbm_random_forest() {
+    check("lgb_rf.txt", 1e-12);
+}
+
+#[test]
+fn xgboost_binary() {
+    check("xgb_binary.json", 1e-6);
+}
+
+#[test]
+fn xgboost_regression() {
+    check("xgb_regression.json", 1e-6);
+}
+
+#[test]
+fn xgboost_multiclass() {
+    check("xgb_multiclass.json", 1e-6);
+}
+
+#[test]
+fn xgboost_categorical() {
+    check("xgb_categorical.json", 1e-6);
+}
+
+#[test]
+fn lightgbm_linear_trees_are_refused() {
+    let text =
+        std::fs::read_to_string(repo_path("tests/fixtures/models/lgb_linear_tree.txt")).unwrap();
+    match lightgbm::parse(&text) {
+        Err(ImportError::Format(msg)) | Err(ImportError::Unsupported(msg)) => {
+            assert!(msg.contains("linear trees"), "{msg}")
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
