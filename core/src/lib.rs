@@ -6,7 +6,7 @@
 //!
 //! Layers, each importing only those above it in this list:
 //! [`num`], [`error`], [`bar`], [`calendar`] → [`window`] → [`indicators`] → [`features`]
-//! → [`model`].
+//! → [`model`], [`regime`].
 //!
 //! ```
 //! use tickml_core::{Bar, DefaultFeatureSet, FeatureConfig};
@@ -40,6 +40,7 @@ pub mod features;
 pub mod indicators;
 pub mod model;
 pub mod num;
+pub mod regime;
 pub mod window;
 
 pub use bar::Bar;

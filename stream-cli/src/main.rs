@@ -4,6 +4,7 @@
 mod features;
 mod io;
 mod models;
+mod regimes;
 
 use std::process::ExitCode;
 
@@ -21,6 +22,8 @@ struct Cli {
 enum Command {
     /// Stream OHLCV bars through the feature engine and print one CSV row per bar.
     Features(features::Args),
+    /// Detect the market regime bar by bar (rules, or an HMM blob).
+    Regimes(regimes::Args),
     /// Convert a LightGBM or XGBoost model file into a tickml blob.
     Import(models::ImportArgs),
     /// Predict with a model blob, one CSV row in, one prediction out.
@@ -33,6 +36,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Features(args) => features::run(&args),
+        Command::Regimes(args) => regimes::run(&args),
         Command::Import(args) => models::import(&args),
         Command::Predict(args) => models::predict(&args),
         Command::Inspect(args) => models::inspect(&args),

@@ -201,3 +201,26 @@ fn predict_names_a_missing_column() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn regimes_prints_one_regime_per_bar() {
+    let data = repo("data/spx_daily.csv");
+    let out = tickml(&["regimes", "--input", data.to_str().unwrap()], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let mut lines = stdout.lines();
+    assert_eq!(lines.next(), Some("timestamp,regime,regime_confidence"));
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 5031);
+    let oct_2008 = rows
+        .iter()
+        .find(|r| r[0] == "2008-10-15T00:00:00Z")
+        .unwrap();
+    assert!(
+        oct_2008[1] == "crisis" || oct_2008[1] == "high_volatility",
+        "{oct_2008:?}"
+    );
+    assert!(rows
+        .iter()
+        .all(|r| (0.0..=1.0).contains(&r[2].parse::<f64>().unwrap())));
+}

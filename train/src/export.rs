@@ -292,3 +292,61 @@ impl LinearSpec {
         )
     }
 }
+
+/// Gaussian HMM parameters (diagonal covariances) ready to encode.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HmmSpec {
+    /// Observed feature names.
+    pub feature_names: Vec<String>,
+    /// Initial state probabilities (K).
+    pub start: Vec<f64>,
+    /// Transition matrix, K rows of K.
+    pub transition: Vec<Vec<f64>>,
+    /// Emission means, K rows of D.
+    pub means: Vec<Vec<f64>>,
+    /// Emission variances, K rows of D.
+    pub variances: Vec<Vec<f64>>,
+    /// The regime of each state.
+    pub regimes: Vec<tickml_core::regime::RegimeType>,
+}
+
+impl HmmSpec {
+    /// Encodes the parameters as a blob (kind 3).
+    pub fn to_blob(&self, schema_hash: u64) -> Result<Vec<u8>, ExportError> {
+        let names = joined_names(&self.feature_names)?;
+        let flat = |rows: &[Vec<f64>]| -> Vec<u8> {
+            rows.iter()
+                .flatten()
+                .flat_map(|v| v.to_le_bytes())
+                .collect()
+        };
+        let start: Vec<u8> = self.start.iter().flat_map(|v| v.to_le_bytes()).collect();
+        let (transition, means, variances) = (
+            flat(&self.transition),
+            flat(&self.means),
+            flat(&self.variances),
+        );
+        let regimes: Vec<u8> = self.regimes.iter().map(|r| *r as u8).collect();
+        let payload = tickml_core::regime::HmmPayload {
+            feature_names: &names,
+            start: &start,
+            transition: &transition,
+            means: &means,
+            variances: &variances,
+            regimes: &regimes,
+        };
+        let size = names.len()
+            + start.len()
+            + transition.len()
+            + means.len()
+            + variances.len()
+            + regimes.len();
+        encode_blob(
+            BlobKind::GaussianHmm,
+            self.feature_names.len(),
+            schema_hash,
+            &payload,
+            size,
+        )
+    }
+}

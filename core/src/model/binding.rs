@@ -38,6 +38,11 @@ impl<const M: usize> FeatureBinding<M> {
         Ok(FeatureBinding { index })
     }
 
+    /// The pipeline index of each model feature, in model order.
+    pub fn indices(&self) -> &[u16] {
+        &self.index
+    }
+
     /// Number of bound features.
     pub fn len(&self) -> usize {
         self.index.len()

@@ -23,6 +23,8 @@ pub enum BlobKind {
     TreeEnsemble = 1,
     /// A linear model ([`super::LinearModel`]).
     Linear = 2,
+    /// Gaussian HMM parameters ([`crate::regime::GaussianHmm`]).
+    GaussianHmm = 3,
 }
 
 impl BlobKind {
@@ -30,6 +32,7 @@ impl BlobKind {
         match b {
             1 => Some(BlobKind::TreeEnsemble),
             2 => Some(BlobKind::Linear),
+            3 => Some(BlobKind::GaussianHmm),
             _ => None,
         }
     }
@@ -134,8 +137,8 @@ impl<'a> ModelBlob<'a> {
         self.payload
     }
 
-    /// The payload of a blob that must be of `kind`.
-    pub(crate) fn expect(&self, kind: BlobKind) -> Result<&'a [u8], ModelError> {
+    /// The payload of a blob that must be of `kind` ([`ModelError::UnexpectedKind`] else).
+    pub fn expect(&self, kind: BlobKind) -> Result<&'a [u8], ModelError> {
         if self.header.kind == kind {
             Ok(self.payload)
         } else {

@@ -40,6 +40,7 @@ impl<'a> Model<'a> {
         match ModelBlob::parse(bytes)?.header().kind {
             BlobKind::TreeEnsemble => TreeEnsemble::from_blob(bytes).map(Model::Trees),
             BlobKind::Linear => LinearModel::from_blob(bytes).map(Model::Linear),
+            kind => Err(ModelError::UnexpectedKind { kind: kind as u8 }),
         }
     }
 
@@ -99,7 +100,8 @@ pub struct FeatureNames<'a> {
 }
 
 impl<'a> FeatureNames<'a> {
-    fn new(joined: &'a str) -> Self {
+    /// Splits `\n`-joined names.
+    pub fn new(joined: &'a str) -> Self {
         FeatureNames {
             rest: (!joined.is_empty()).then_some(joined),
         }
