@@ -6,7 +6,7 @@
 //!
 //! Layers, each importing only those above it in this list:
 //! [`num`], [`error`], [`bar`], [`calendar`] → [`window`] → [`indicators`] → [`features`]
-//! → [`model`], [`regime`].
+//! → [`model`], [`regime`] → [`arbitrator`].
 //!
 //! ```
 //! use tickml_core::{Bar, DefaultFeatureSet, FeatureConfig};
@@ -33,6 +33,7 @@
 #[cfg(any(feature = "std", test))]
 extern crate std;
 
+pub mod arbitrator;
 pub mod bar;
 pub mod calendar;
 pub mod error;

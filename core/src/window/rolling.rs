@@ -77,6 +77,12 @@ impl<A: Accumulate> Rolling<A> {
         }
     }
 
+    /// The sums over the values seen so far (fewer than `window` while filling).
+    #[inline]
+    pub fn current(&self) -> &A {
+        &self.live
+    }
+
     /// The sums over the window, once it is full.
     #[inline]
     pub fn full(&self) -> Option<&A> {

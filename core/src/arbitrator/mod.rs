@@ -1,0 +1,509 @@
+//! The StrategyArbitrator: weights up to `S` strategies by market regime and recent
+//! performance, silences losers with hysteresis, and scores its confidence.
+//!
+//! Per call of [`StrategyArbitrator::process_signals`]:
+//! 1. everything is validated first (a refused call changes nothing);
+//! 2. each strategy's realised return, its previous signal times `market_return`, enters
+//!    its rolling window ([`PerformanceTracker`], `lookback` bars);
+//! 3. scores (the configured [`PerformanceMetric`]) drive silencing: `silence_after`
+//!    consecutive bars below `silence_below` silence a strategy; it returns only above
+//!    `revive_above`;
+//! 4. active strategies (signalled this bar, not silenced) get weights by the configured
+//!    [`Weighting`]; `weighted_signal = sum w_i s_i c_i` (s = +1/-1/0, c = confidence),
+//!    or the meta-learner's output when one is set;
+//! 5. `confidence = 0.4 strength + 0.2 mean confidence + 0.2 consensus + 0.2 regime
+//!    confidence`, clipped to [0, 1].
+
+mod error;
+mod meta;
+mod performance;
+mod signal;
+
+pub use error::ArbitratorError;
+pub use meta::MetaLearner;
+pub use performance::{PerformanceMetric, PerformanceTracker};
+pub use signal::{
+    ArbitrationResult, Signal, StrategyBreakdown, StrategyFamily, StrategyInfo, StrategySignal,
+    FAMILIES,
+};
+
+use heapless::Vec;
+
+use crate::num::Float;
+use crate::regime::{RegimeState, REGIMES};
+
+/// How active strategies are weighted.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum Weighting {
+    /// `w_i = softmax(score_i x multiplier[family_i][regime] / temperature)` over the
+    /// active strategies (a strategy without history scores 0).
+    RegimeSoftmax {
+        /// Softmax temperature, in units of the metric (default 0.1 per-bar Sharpe).
+        temperature: f64,
+    },
+    /// Exponentially weighted forecaster (Hedge) with Fixed-Share mixing
+    /// (Herbster & Warmuth 1998): each bar `w_i *= exp(eta r_i)` with `r_i` the realised
+    /// return, then `w <- (1 - share) w + share / N`. Silenced strategies sleep: their
+    /// weight moves with the awake mixture's return, so waking does not reset them.
+    /// Active weights are `w_i x multiplier[family_i][regime]`, normalised.
+    FixedShareHedge {
+        /// Learning rate per unit of return (default 10).
+        eta: f64,
+        /// Share redistributed each bar, for regime switches (default 0.01).
+        share: f64,
+    },
+}
+
+/// The arbitrator's configuration.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct ArbitratorConfig {
+    /// Bars of realised returns a score is taken over (default 63; below `L`).
+    pub lookback: u16,
+    /// Realised returns needed before a score exists (default 20).
+    pub min_history: u16,
+    /// The performance metric (default Sharpe).
+    pub metric: PerformanceMetric,
+    /// The weighting method (default regime softmax).
+    pub weighting: Weighting,
+    /// Multiplier of each family (row) in each regime (column, [`crate::regime::RegimeType`] order).
+    pub multipliers: [[f64; REGIMES]; FAMILIES],
+    /// Score below which a strategy counts a bad bar (default -0.05).
+    pub silence_below: f64,
+    /// Consecutive bad bars that silence it (default 5).
+    pub silence_after: u16,
+    /// Score above which a silenced strategy returns (default 0.0).
+    pub revive_above: f64,
+    /// `|weighted_signal|` beyond which the decision is Long or Short (default 0.1).
+    pub signal_threshold: f64,
+}
+
+/// Default regime multipliers, columns BullTrend, BearTrend, Trending, Ranging,
+/// HighVolatility, LowVolatility, Crisis: trend followers lean into trends, mean
+/// reverters into ranges and calm, everyone is cut in a crisis.
+pub const DEFAULT_MULTIPLIERS: [[f64; REGIMES]; FAMILIES] = [
+    [1.5, 1.5, 1.3, 0.5, 0.8, 0.9, 0.6], // trend following
+    [0.6, 0.6, 0.7, 1.5, 0.8, 1.2, 0.4], // mean reversion
+    [1.3, 1.0, 1.3, 0.6, 0.7, 1.0, 0.4], // momentum
+    [0.8, 1.0, 0.9, 0.8, 1.5, 0.6, 1.3], // volatility
+    [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0], // ml model
+    [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0], // other
+];
+
+impl Default for ArbitratorConfig {
+    fn default() -> Self {
+        ArbitratorConfig {
+            lookback: 63,
+            min_history: 20,
+            metric: PerformanceMetric::Sharpe,
+            weighting: Weighting::RegimeSoftmax { temperature: 0.1 },
+            multipliers: DEFAULT_MULTIPLIERS,
+            silence_below: -0.05,
+            silence_after: 5,
+            revive_above: 0.0,
+            signal_threshold: 0.1,
+        }
+    }
+}
+
+/// The market as the arbitrator sees it for one bar.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct MarketContext<T> {
+    /// The `vol_regime` feature (meta-learner input).
+    pub vol_regime: T,
+    /// The `trend_strength_20` feature (meta-learner input).
+    pub trend_strength: T,
+    /// The detector's state.
+    pub regime: RegimeState<T>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+struct Strategy<T, const L: usize> {
+    id: u32,
+    info: StrategyInfo,
+    performance: PerformanceTracker<T, L>,
+    last_signal: Signal,
+    silenced: bool,
+    bad_bars: u16,
+    hedge_weight: T,
+}
+
+/// The arbitrator for up to `S` strategies with `L` bars of history capacity.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct StrategyArbitrator<T, const S: usize, const L: usize = 128> {
+    config: ArbitratorConfig,
+    strategies: Vec<Strategy<T, L>, S>,
+    last_timestamp: Option<i64>,
+    meta: Option<MetaLearner>,
+}
+
+impl<T: Float, const S: usize, const L: usize> StrategyArbitrator<T, S, L> {
+    /// An arbitrator with no strategies; the configuration is checked against `L`.
+    pub fn new(config: ArbitratorConfig) -> Result<Self, ArbitratorError> {
+        let bad = |what| Err(ArbitratorError::BadConfig { what });
+        if config.lookback < 2 || usize::from(config.lookback) >= L {
+            return bad("lookback must be at least 2 and below the history capacity L");
+        }
+        if config.min_history > config.lookback {
+            return bad("min_history exceeds lookback");
+        }
+        let finite = [
+            config.silence_below,
+            config.revive_above,
+            config.signal_threshold,
+        ];
+        if finite.iter().any(|v| !v.is_finite()) || config.revive_above < config.silence_below {
+            return bad("silencing thresholds must be finite with revive_above >= silence_below");
+        }
+        if config
+            .multipliers
+            .iter()
+            .flatten()
+            .any(|m| !(m.is_finite() && *m >= 0.0))
+        {
+            return bad("multipliers must be finite and non-negative");
+        }
+        match config.weighting {
+            Weighting::RegimeSoftmax { temperature }
+                if !(temperature.is_finite() && temperature > 0.0) =>
+            {
+                return bad("softmax temperature must be positive")
+            }
+            Weighting::FixedShareHedge { eta, share }
+                if !(eta.is_finite() && eta > 0.0 && (0.0..1.0).contains(&share)) =>
+            {
+                return bad("hedge needs eta > 0 and 0 <= share < 1")
+            }
+            _ => {}
+        }
+        Ok(StrategyArbitrator {
+            config,
+            strategies: Vec::new(),
+            last_timestamp: None,
+            meta: None,
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ArbitratorConfig {
+        &self.config
+    }
+
+    /// Registers a strategy. Duplicate ids and a full registry are errors.
+    pub fn register_strategy(
+        &mut self,
+        id: u32,
+        info: StrategyInfo,
+    ) -> Result<(), ArbitratorError> {
+        if self.strategies.iter().any(|s| s.id == id) {
+            return Err(ArbitratorError::DuplicateStrategy { id });
+        }
+        if self.meta.is_some() {
+            return Err(ArbitratorError::BadConfig {
+                what: "register every strategy before setting the meta-learner",
+            });
+        }
+        let n = T::from_usize(self.strategies.len() + 1);
+        let strategy = Strategy {
+            id,
+            info,
+            performance: PerformanceTracker::new(self.config.lookback),
+            last_signal: Signal::Neutral,
+            silenced: false,
+            bad_bars: 0,
+            hedge_weight: T::ONE / n,
+        };
+        self.strategies
+            .push(strategy)
+            .map_err(|_| ArbitratorError::RegistryFull { capacity: S })?;
+        // hedge weights stay a distribution over the registered strategies
+        let share = T::ONE / n;
+        let keep = T::ONE - share;
+        let last = self.strategies.len() - 1;
+        for (i, s) in self.strategies.iter_mut().enumerate() {
+            if i != last {
+                s.hedge_weight *= keep;
+            }
+        }
+        Ok(())
+    }
+
+    /// Number of registered strategies.
+    pub fn len(&self) -> usize {
+        self.strategies.len()
+    }
+
+    /// True when no strategy is registered.
+    pub fn is_empty(&self) -> bool {
+        self.strategies.is_empty()
+    }
+
+    /// Sets the stacking meta-learner (a linear blob over the meta-features, see
+    /// [`MetaLearner`]); it then produces `weighted_signal`.
+    pub fn set_meta_learner(&mut self, blob: &[u8]) -> Result<(), ArbitratorError> {
+        let ids: Vec<u32, S> = self.strategies.iter().map(|s| s.id).collect();
+        self.meta = Some(MetaLearner::from_blob(blob, &ids)?);
+        Ok(())
+    }
+
+    /// Checks a call's inputs; returns, per registered strategy, the index of its
+    /// signal in `signals`.
+    fn validate(
+        &self,
+        signals: &[StrategySignal<T>],
+        market: &MarketContext<T>,
+        market_return: T,
+    ) -> Result<Vec<Option<u16>, S>, ArbitratorError> {
+        if !market_return.is_finite() {
+            return Err(ArbitratorError::NonFinite {
+                what: "market_return",
+            });
+        }
+        let regime_confidence = market.regime.confidence;
+        if !(regime_confidence >= T::ZERO && regime_confidence <= T::ONE) {
+            return Err(ArbitratorError::NonFinite {
+                what: "regime confidence",
+            });
+        }
+        let mut slots: Vec<Option<u16>, S> = self.strategies.iter().map(|_| None).collect();
+        for (k, s) in signals.iter().enumerate() {
+            let i = self
+                .strategies
+                .iter()
+                .position(|r| r.id == s.strategy_id)
+                .ok_or(ArbitratorError::UnknownStrategy { id: s.strategy_id })?;
+            let slot = slots
+                .get_mut(i)
+                .ok_or(ArbitratorError::UnknownStrategy { id: s.strategy_id })?;
+            if slot.is_some() {
+                return Err(ArbitratorError::DuplicateSignal { id: s.strategy_id });
+            }
+            *slot = Some(k as u16);
+            if !(s.confidence >= T::ZERO && s.confidence <= T::ONE) {
+                return Err(ArbitratorError::ConfidenceOutOfRange { id: s.strategy_id });
+            }
+            if let Some(previous) = self.last_timestamp {
+                if s.timestamp < previous {
+                    return Err(ArbitratorError::TimestampBackwards {
+                        previous,
+                        got: s.timestamp,
+                    });
+                }
+            }
+        }
+        if let (Some(first), true) = (
+            signals.first(),
+            signals
+                .iter()
+                .any(|s| s.timestamp != signals.first().map_or(0, |f| f.timestamp)),
+        ) {
+            return Err(ArbitratorError::MixedTimestamps {
+                first: first.timestamp,
+            });
+        }
+        Ok(slots)
+    }
+
+    /// Combines one bar's signals. `market_return` is the market's return over the bar
+    /// that just closed (it scores the signals of the previous call). Errors change nothing.
+    pub fn process_signals(
+        &mut self,
+        signals: &[StrategySignal<T>],
+        market: &MarketContext<T>,
+        market_return: T,
+    ) -> Result<ArbitrationResult<T, S>, ArbitratorError> {
+        let slots = self.validate(signals, market, market_return)?;
+        let c = self.config;
+        if let Some(first) = signals.first() {
+            self.last_timestamp = Some(first.timestamp);
+        }
+        // realised returns of the previous signals, scores, silencing
+        let mut mixture_return = T::ZERO;
+        let mut awake_weight = T::ZERO;
+        let mut realised: Vec<T, S> = Vec::new();
+        let mut scores: Vec<Option<T>, S> = Vec::new();
+        for s in self.strategies.iter_mut() {
+            let r = T::from_f64(s.last_signal.value()) * market_return;
+            let _ = realised.push(r);
+            s.performance.push(r);
+            let score = s.performance.score(c.metric, c.min_history);
+            let _ = scores.push(score);
+            if let Some(score) = score {
+                let score = score.to_f64();
+                if score < c.silence_below {
+                    s.bad_bars = s.bad_bars.saturating_add(1);
+                } else {
+                    s.bad_bars = 0;
+                }
+                if !s.silenced && s.bad_bars >= c.silence_after {
+                    s.silenced = true;
+                } else if s.silenced && score > c.revive_above {
+                    s.silenced = false;
+                    s.bad_bars = 0;
+                }
+            }
+            if !s.silenced {
+                mixture_return += s.hedge_weight * r;
+                awake_weight += s.hedge_weight;
+            }
+        }
+        if let Weighting::FixedShareHedge { eta, share } = c.weighting {
+            let eta = T::from_f64(eta);
+            let mixture = if awake_weight > T::ZERO {
+                mixture_return / awake_weight
+            } else {
+                T::ZERO
+            };
+            let mut total = T::ZERO;
+            for (s, &r) in self.strategies.iter_mut().zip(realised.iter()) {
+                let gain = if s.silenced { mixture } else { r };
+                s.hedge_weight *= (eta * gain).exp();
+                total += s.hedge_weight;
+            }
+            let n = T::from_usize(self.strategies.len().max(1));
+            let share = T::from_f64(share);
+            for s in self.strategies.iter_mut() {
+                s.hedge_weight = (T::ONE - share) * s.hedge_weight / total + share / n;
+            }
+        }
+        // this bar's signals
+        let regime = market.regime.regime;
+        let mut breakdown: Vec<StrategyBreakdown<T>, S> = Vec::new();
+        let mut raw: Vec<T, S> = Vec::new();
+        for ((s, slot), &score) in self
+            .strategies
+            .iter_mut()
+            .zip(slots.iter())
+            .zip(scores.iter())
+        {
+            let sent = slot.and_then(|k| signals.get(usize::from(k)));
+            s.last_signal = sent.map_or(Signal::Neutral, |x| x.signal);
+            let multiplier = c
+                .multipliers
+                .get(s.info.family as usize)
+                .and_then(|row| row.get(regime.index()))
+                .copied()
+                .unwrap_or(1.0);
+            let active = sent.is_some() && !s.silenced;
+            let value = match c.weighting {
+                Weighting::RegimeSoftmax { temperature } => {
+                    score.unwrap_or(T::ZERO) * T::from_f64(multiplier / temperature)
+                }
+                Weighting::FixedShareHedge { .. } => s.hedge_weight * T::from_f64(multiplier),
+            };
+            let _ = raw.push(value);
+            let _ = breakdown.push(StrategyBreakdown {
+                strategy_id: s.id,
+                weight: T::ZERO,
+                active,
+                silenced: s.silenced,
+                score,
+                contribution: T::ZERO,
+            });
+        }
+        // weights over the active strategies
+        let max_raw = breakdown
+            .iter()
+            .zip(raw.iter())
+            .filter(|(b, _)| b.active)
+            .map(|(_, &v)| v)
+            .fold(T::NAN, T::max);
+        let mut total = T::ZERO;
+        for (b, v) in breakdown.iter_mut().zip(raw.iter()) {
+            if b.active {
+                b.weight = match c.weighting {
+                    Weighting::RegimeSoftmax { .. } => (*v - max_raw).exp(),
+                    Weighting::FixedShareHedge { .. } => *v,
+                };
+                total += b.weight;
+            }
+        }
+        let n_active = breakdown.iter().filter(|b| b.active).count();
+        let mut weighted = T::ZERO;
+        let mut confidence_sum = T::ZERO;
+        for (b, slot) in breakdown.iter_mut().zip(slots.iter()) {
+            if !b.active {
+                continue;
+            }
+            b.weight = if total > T::ZERO {
+                b.weight / total
+            } else {
+                T::ONE / T::from_usize(n_active)
+            };
+            if let Some(x) = slot.and_then(|k| signals.get(usize::from(k))) {
+                b.contribution = b.weight * T::from_f64(x.signal.value()) * x.confidence;
+                weighted += b.contribution;
+                confidence_sum += x.confidence;
+            }
+        }
+        if let Some(meta) = &self.meta {
+            let values: Vec<T, S> = self
+                .strategies
+                .iter()
+                .map(|s| {
+                    if s.silenced {
+                        T::ZERO
+                    } else {
+                        T::from_f64(s.last_signal.value())
+                    }
+                })
+                .collect();
+            weighted = meta.predict(market.vol_regime, market.trend_strength, &values);
+        }
+        if n_active == 0 {
+            weighted = T::ZERO;
+        }
+        let one = T::ONE;
+        let weighted = weighted.max(-one).min(one);
+        let threshold = T::from_f64(c.signal_threshold);
+        let signal = if n_active == 0 {
+            Signal::Neutral
+        } else if weighted > threshold {
+            Signal::Long
+        } else if weighted < -threshold {
+            Signal::Short
+        } else {
+            Signal::Neutral
+        };
+        let agreeing = breakdown
+            .iter()
+            .zip(slots.iter())
+            .filter(|(b, slot)| {
+                b.active
+                    && slot
+                        .and_then(|k| signals.get(usize::from(k)))
+                        .is_some_and(|x| x.signal == signal)
+            })
+            .count();
+        let (consensus, mean_confidence) = if n_active > 0 {
+            let n = T::from_usize(n_active);
+            (T::from_usize(agreeing) / n, confidence_sum / n)
+        } else {
+            (T::ZERO, T::ZERO)
+        };
+        let strength = weighted.abs();
+        let confidence = if n_active == 0 {
+            T::ZERO
+        } else {
+            let (a, b) = (T::from_f64(0.4), T::from_f64(0.2));
+            (a * strength + b * mean_confidence + b * consensus + b * market.regime.confidence)
+                .max(T::ZERO)
+                .min(one)
+        };
+        Ok(ArbitrationResult {
+            signal,
+            confidence,
+            weighted_signal: weighted,
+            signal_strength: strength,
+            consensus_ratio: consensus,
+            n_active_strategies: n_active,
+            regime,
+            regime_confidence: market.regime.confidence,
+            strategy_breakdown: breakdown,
+        })
+    }
+}

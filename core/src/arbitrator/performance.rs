@@ -1,0 +1,112 @@
+//! Rolling performance of one strategy in O(1) per bar.
+
+use crate::num::Float;
+use crate::window::{Moments, RingBuffer, Rolling};
+
+/// Which rolling statistic scores a strategy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum PerformanceMetric {
+    /// Mean over sample standard deviation of the realised returns (per bar, not
+    /// annualised; 0 when the deviation is 0).
+    Sharpe,
+    /// Mean realised return.
+    Return,
+    /// Mean over downside deviation `sqrt(mean(min(r, 0)^2))` (0 when no loss).
+    Sortino,
+    /// Share of bars with a positive realised return.
+    HitRate,
+}
+
+/// Realised returns over the last `lookback` bars: running moments of the returns and
+/// of their downside part, and a count of wins. `L` is the history capacity.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct PerformanceTracker<T, const L: usize> {
+    returns: RingBuffer<T, L>,
+    downside: RingBuffer<T, L>,
+    moments: Rolling<Moments<T>>,
+    downside_moments: Rolling<Moments<T>>,
+    wins: u16,
+    seen: u16,
+}
+
+impl<T: Float, const L: usize> PerformanceTracker<T, L> {
+    /// Tracks the last `lookback` returns (`1 <= lookback < L`, checked by the caller).
+    pub fn new(lookback: u16) -> Self {
+        PerformanceTracker {
+            returns: RingBuffer::new(),
+            downside: RingBuffer::new(),
+            moments: Rolling::new(lookback),
+            downside_moments: Rolling::new(lookback),
+            wins: 0,
+            seen: 0,
+        }
+    }
+
+    /// Records one realised return.
+    pub fn push(&mut self, r: T) {
+        let lookback = self.moments.window();
+        if let Some(leaving) = self
+            .returns
+            .lag(usize::from(lookback) - 1)
+            .filter(|_| self.seen >= lookback)
+        {
+            if leaving > T::ZERO {
+                self.wins = self.wins.saturating_sub(1);
+            }
+        }
+        self.returns.push(r);
+        self.downside.push(r.min(T::ZERO));
+        self.moments.push(&self.returns);
+        self.downside_moments.push(&self.downside);
+        if r > T::ZERO {
+            self.wins += 1;
+        }
+        self.seen = self.seen.saturating_add(1).min(lookback);
+    }
+
+    /// Returns in the window.
+    pub fn len(&self) -> usize {
+        usize::from(self.seen)
+    }
+
+    /// True before the first return.
+    pub fn is_empty(&self) -> bool {
+        self.seen == 0
+    }
+
+    /// The score by `metric` over the window (partial windows count too), once there are
+    /// at least `min_history` returns.
+    pub fn score(&self, metric: PerformanceMetric, min_history: u16) -> Option<T> {
+        if self.seen < min_history.max(2) {
+            return None;
+        }
+        let window = usize::from(self.seen);
+        let (m, d) = (self.moments.current(), self.downside_moments.current());
+        let mean = m.mean();
+        Some(match metric {
+            PerformanceMetric::Return => mean,
+            PerformanceMetric::Sharpe => {
+                let sd = m.sample_variance().unwrap_or(T::ZERO).sqrt();
+                if sd > T::ZERO {
+                    mean / sd
+                } else {
+                    T::ZERO
+                }
+            }
+            PerformanceMetric::Sortino => {
+                let downside = (d.variance() + d.mean() * d.mean()).sqrt();
+                if downside > T::ZERO {
+                    mean / downside
+                } else {
+                    T::ZERO
+                }
+            }
+            PerformanceMetric::HitRate => {
+                T::from_usize(usize::from(self.wins)) / T::from_usize(window)
+            }
+        })
+    }
+}

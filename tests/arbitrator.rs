@@ -1,0 +1,345 @@
+//! The StrategyArbitrator: hand-computed weights, silencing with hysteresis, the
+//! confidence formula, refused inputs that change nothing, and invariants by proptest.
+
+use proptest::prelude::*;
+use tickml_core::arbitrator::{
+    ArbitratorConfig, ArbitratorError, MarketContext, PerformanceMetric, Signal,
+    StrategyArbitrator, StrategyFamily, StrategyInfo, StrategySignal, Weighting,
+};
+use tickml_core::model::Link;
+use tickml_core::regime::{RegimeState, RegimeType};
+use tickml_train::export::LinearSpec;
+
+type Arb = StrategyArbitrator<f64, 16, 128>;
+
+fn market(regime: RegimeType, confidence: f64) -> MarketContext<f64> {
+    let mut state = RegimeState::certain(regime);
+    state.confidence = confidence;
+    MarketContext {
+        vol_regime: 0.5,
+        trend_strength: 0.3,
+        regime: state,
+    }
+}
+
+fn signal(id: u32, t: i64, s: Signal, confidence: f64) -> StrategySignal<f64> {
+    StrategySignal {
+        strategy_id: id,
+        timestamp: t,
+        signal: s,
+        confidence,
+        expected_return: 0.0,
+        volatility: 0.0,
+        regime: None,
+    }
+}
+
+fn two_strategies(weighting: Weighting) -> Arb {
+    let config = ArbitratorConfig {
+        lookback: 4,
+        min_history: 2,
+        metric: PerformanceMetric::Return,
+        weighting,
+        ..Default::default()
+    };
+    let mut arb = Arb::new(config).unwrap();
+    arb.register_strategy(
+        1,
+        StrategyInfo {
+            family: StrategyFamily::TrendFollowing,
+        },
+    )
+    .unwrap();
+    arb.register_strategy(
+        2,
+        StrategyInfo {
+            family: StrategyFamily::MeanReversion,
+        },
+    )
+    .unwrap();
+    arb
+}
+
+fn bars(arb: &mut Arb, returns: &[f64]) -> tickml_core::arbitrator::ArbitrationResult<f64, 16> {
+    let mut last = None;
+    for (t, &r) in returns.iter().enumerate() {
+        let s = [
+            signal(1, t as i64, Signal::Long, 0.8),
+            signal(2, t as i64, Signal::Short, 0.6),
+        ];
+        last = Some(
+            arb.process_signals(&s, &market(RegimeType::BullTrend, 0.9), r)
+                .unwrap(),
+        );
+    }
+    last.unwrap()
+}
+
+/// Strategy 1 (trend following) is always long, 2 (mean reversion) always short.
+/// Market returns 0 then +1%: realised returns are [0, +0.01] and [0, -0.01], so the
+/// Return scores are +0.005 and -0.005. In a bull trend the multipliers are 1.5 and 0.6;
+/// with temperature 0.01 the softmax inputs are 0.75 and -0.3, so
+/// w1 = 1 / (1 + e^-1.05) = 0.740774899182154 and w2 = 0.259225100817846.
+/// weighted = 0.7408 x 0.8 - 0.2592 x 0.6 = 0.43708485885501563 -> Long; consensus 1/2;
+/// confidence = 0.4 x 0.43708 + 0.2 x 0.7 + 0.2 x 0.5 + 0.2 x 0.9 = 0.5948339435420062.
+#[test]
+fn softmax_weights_and_confidence_by_hand() {
+    let mut arb = two_strategies(Weighting::RegimeSoftmax { temperature: 0.01 });
+    let r = bars(&mut arb, &[0.0, 0.01]);
+    let b = &r.strategy_breakdown;
+    assert!(
+        (b[0].weight - 0.740774899182154).abs() < 1e-12,
+        "{}",
+        b[0].weight
+    );
+    assert!((b[1].weight - 0.259225100817846).abs() < 1e-12);
+    assert!(
+        (b[0].score.unwrap() - 0.005).abs() < 1e-15 && (b[1].score.unwrap() + 0.005).abs() < 1e-15
+    );
+    assert!((r.weighted_signal - 0.43708485885501563).abs() < 1e-12);
+    assert_eq!(r.signal, Signal::Long);
+    assert_eq!(r.consensus_ratio, 0.5);
+    assert_eq!(r.n_active_strategies, 2);
+    assert!((r.confidence - 0.5948339435420062).abs() < 1e-12);
+    assert!((r.signal_strength - r.weighted_signal.abs()).abs() < 1e-15);
+    assert_eq!(
+        (r.regime, r.regime_confidence),
+        (RegimeType::BullTrend, 0.9)
+    );
+}
+
+/// Hedge with eta 10 and share 0.1 from (1/2, 1/2): after a 0 bar the weights stay 1/2;
+/// after the +1% bar w1 ∝ 0.5 e^0.1, w2 ∝ 0.5 e^-0.1, normalised and mixed:
+/// w1 = 0.9 x e^0.1 / (e^0.1 + e^-0.1) + 0.05 = 0.5448505975812302. Active weights scale
+/// by the multipliers 1.5 and 0.6: 0.81728 / (0.81728 + 0.27309) = 0.7495430367356622.
+#[test]
+fn fixed_share_hedge_by_hand() {
+    let mut arb = two_strategies(Weighting::FixedShareHedge {
+        eta: 10.0,
+        share: 0.1,
+    });
+    let r = bars(&mut arb, &[0.0, 0.01]);
+    assert!(
+        (r.strategy_breakdown[0].weight - 0.7495430367356622).abs() < 1e-12,
+        "{}",
+        r.strategy_breakdown[0].weight
+    );
+    assert!((r.strategy_breakdown[1].weight - 0.2504569632643378).abs() < 1e-12);
+}
+
+#[test]
+fn losers_are_silenced_and_come_back_only_above_the_higher_threshold() {
+    let config = ArbitratorConfig {
+        lookback: 4,
+        min_history: 2,
+        metric: PerformanceMetric::Return,
+        silence_below: -0.001,
+        silence_after: 3,
+        revive_above: 0.002,
+        ..Default::default()
+    };
+    let mut arb = Arb::new(config).unwrap();
+    arb.register_strategy(
+        7,
+        StrategyInfo {
+            family: StrategyFamily::Momentum,
+        },
+    )
+    .unwrap();
+    let mut run = |t: i64, r: f64| {
+        arb.process_signals(
+            &[signal(7, t, Signal::Long, 1.0)],
+            &market(RegimeType::Ranging, 0.5),
+            r,
+        )
+        .unwrap()
+    };
+    // returns of the long position: 0, then -1% each bar; scores (mean over up to 4):
+    // bar 1: -0.005 (bad 1), bar 2: -0.00667 (bad 2), bar 3: -0.0075 (bad 3 -> silenced)
+    assert!(!run(0, 0.0).strategy_breakdown[0].silenced);
+    assert!(!run(1, -0.01).strategy_breakdown[0].silenced);
+    assert!(!run(2, -0.01).strategy_breakdown[0].silenced);
+    let silenced = run(3, -0.01);
+    assert!(silenced.strategy_breakdown[0].silenced);
+    // every strategy silenced: Neutral with confidence 0 and weight 0
+    assert_eq!(
+        (
+            silenced.signal,
+            silenced.confidence,
+            silenced.n_active_strategies
+        ),
+        (Signal::Neutral, 0.0, 0)
+    );
+    assert_eq!(silenced.strategy_breakdown[0].weight, 0.0);
+    // its (still tracked) long returns recover: mean 0.0 is above -0.001 but not above
+    // 0.002, so it stays silenced; a mean of +0.0025 brings it back
+    let r = run(4, 0.01); // window [-0.01, -0.01, -0.01, 0.01] mean -0.005
+    assert!(r.strategy_breakdown[0].silenced);
+    let r = run(5, 0.02); // [-0.01, -0.01, 0.01, 0.02] mean 0.0025
+    assert!(
+        !r.strategy_breakdown[0].silenced,
+        "{:?}",
+        r.strategy_breakdown[0]
+    );
+}
+
+#[test]
+fn refused_inputs_change_nothing() {
+    let mut arb = two_strategies(Weighting::RegimeSoftmax { temperature: 0.1 });
+    bars(&mut arb, &[0.0, 0.01, -0.02]);
+    let before = arb.clone();
+    let m = market(RegimeType::Trending, 0.5);
+    let cases: [(Vec<StrategySignal<f64>>, f64, ArbitratorError); 6] = [
+        (
+            vec![signal(9, 10, Signal::Long, 0.5)],
+            0.0,
+            ArbitratorError::UnknownStrategy { id: 9 },
+        ),
+        (
+            vec![signal(1, 10, Signal::Long, 1.5)],
+            0.0,
+            ArbitratorError::ConfidenceOutOfRange { id: 1 },
+        ),
+        (
+            vec![signal(1, 10, Signal::Long, f64::NAN)],
+            0.0,
+            ArbitratorError::ConfidenceOutOfRange { id: 1 },
+        ),
+        (
+            vec![signal(1, 1, Signal::Long, 0.5)],
+            0.0,
+            ArbitratorError::TimestampBackwards {
+                previous: 2,
+                got: 1,
+            },
+        ),
+        (
+            vec![
+                signal(1, 10, Signal::Long, 0.5),
+                signal(1, 10, Signal::Short, 0.5),
+            ],
+            0.0,
+            ArbitratorError::DuplicateSignal { id: 1 },
+        ),
+        (
+            vec![signal(1, 10, Signal::Long, 0.5)],
+            f64::INFINITY,
+            ArbitratorError::NonFinite {
+                what: "market_return",
+            },
+        ),
+    ];
+    for (signals, r, want) in cases {
+        assert_eq!(arb.process_signals(&signals, &m, r).unwrap_err(), want);
+        assert!(arb == before, "state changed after {want:?}");
+    }
+    assert_eq!(
+        arb.register_strategy(
+            1,
+            StrategyInfo {
+                family: StrategyFamily::Other
+            }
+        ),
+        Err(ArbitratorError::DuplicateStrategy { id: 1 })
+    );
+    let mut small = StrategyArbitrator::<f64, 1, 128>::new(ArbitratorConfig::default()).unwrap();
+    small
+        .register_strategy(
+            1,
+            StrategyInfo {
+                family: StrategyFamily::Other,
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        small.register_strategy(
+            2,
+            StrategyInfo {
+                family: StrategyFamily::Other
+            }
+        ),
+        Err(ArbitratorError::RegistryFull { capacity: 1 })
+    );
+}
+
+#[test]
+fn meta_learner_produces_the_weighted_signal() {
+    let mut arb = two_strategies(Weighting::RegimeSoftmax { temperature: 0.1 });
+    let names = [
+        "vol_regime",
+        "trend_strength_20",
+        "signal_1",
+        "signal_2",
+        "signal_1_x_vol_regime",
+        "signal_2_x_vol_regime",
+        "signal_1_x_trend_strength_20",
+        "signal_2_x_trend_strength_20",
+    ];
+    let coefficients = vec![0.1, -0.2, 0.3, 0.25, 0.05, -0.1, 0.2, 0.15];
+    let spec = LinearSpec {
+        feature_names: names.iter().map(|s| s.to_string()).collect(),
+        link: Link::Identity,
+        intercept: 0.01,
+        coefficients,
+    };
+    arb.set_meta_learner(&spec.to_blob(0).unwrap()).unwrap();
+    // signals +1 and -1, vol_regime 0.5, trend 0.3:
+    // 0.01 + 0.1*0.5 - 0.2*0.3 + 0.3*1 + 0.25*(-1) + 0.05*0.5 - 0.1*(-0.5) + 0.2*0.3 + 0.15*(-0.3) = 0.14
+    let r = bars(&mut arb, &[0.0]);
+    assert!(
+        (r.weighted_signal - 0.14).abs() < 1e-12,
+        "{}",
+        r.weighted_signal
+    );
+    assert_eq!(r.signal, Signal::Long);
+    // a blob whose features do not match the strategies is refused, naming the first
+    let wrong = LinearSpec {
+        feature_names: vec!["vol_regime".into()],
+        link: Link::Identity,
+        intercept: 0.0,
+        coefficients: vec![1.0],
+    };
+    assert!(arb.set_meta_learner(&wrong.to_blob(0).unwrap()).is_err());
+}
+
+fn arb_signal() -> impl Strategy<Value = (u8, f64, bool)> {
+    (0u8..3, 0.0f64..=1.0, any::<bool>())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn invariants(steps in prop::collection::vec((prop::collection::vec(arb_signal(), 8), -0.05f64..0.05, 0usize..7, 0.0f64..=1.0), 1..120), hedge in any::<bool>()) {
+        let weighting = if hedge { Weighting::FixedShareHedge { eta: 5.0, share: 0.05 } } else { Weighting::RegimeSoftmax { temperature: 0.1 } };
+        let config = ArbitratorConfig { lookback: 10, min_history: 3, silence_after: 2, weighting, ..Default::default() };
+        let mut a = StrategyArbitrator::<f64, 8, 16>::new(config).unwrap();
+        let mut b = StrategyArbitrator::<f64, 8, 16>::new(config).unwrap();
+        for id in 0..8u32 {
+            let info = StrategyInfo { family: [StrategyFamily::TrendFollowing, StrategyFamily::MeanReversion, StrategyFamily::Volatility][id as usize % 3] };
+            a.register_strategy(id, info).unwrap();
+            b.register_strategy(id, info).unwrap();
+        }
+        for (t, (sigs, r, regime, rc)) in steps.iter().enumerate() {
+            let signals: Vec<StrategySignal<f64>> = sigs.iter().enumerate().filter(|(_, s)| s.2).map(|(id, (dir, c, _))| {
+                signal(id as u32, t as i64, [Signal::Long, Signal::Short, Signal::Neutral][*dir as usize], *c)
+            }).collect();
+            let m = market(RegimeType::ALL[*regime], *rc);
+            let x = a.process_signals(&signals, &m, *r).unwrap();
+            let y = b.process_signals(&signals, &m, *r).unwrap();
+            prop_assert!(x.confidence >= 0.0 && x.confidence <= 1.0);
+            prop_assert!(x.weighted_signal >= -1.0 && x.weighted_signal <= 1.0);
+            let active: f64 = x.strategy_breakdown.iter().filter(|s| s.active).map(|s| s.weight).sum();
+            if x.n_active_strategies > 0 {
+                prop_assert!((active - 1.0).abs() < 1e-9, "active weights sum to {}", active);
+            }
+            for s in &x.strategy_breakdown {
+                if s.silenced || !s.active {
+                    prop_assert_eq!(s.weight, 0.0);
+                }
+            }
+            // same inputs, bit-identical outputs
+            prop_assert_eq!(format!("{x:?}"), format!("{y:?}"));
+        }
+    }
+}
