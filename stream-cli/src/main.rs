@@ -5,6 +5,7 @@ mod features;
 mod io;
 mod models;
 mod regimes;
+mod research;
 
 use std::process::ExitCode;
 
@@ -30,6 +31,10 @@ enum Command {
     Predict(models::PredictArgs),
     /// Describe a blob.
     Inspect(models::InspectArgs),
+    /// Print purged / walk-forward / combinatorial CV splits as JSON (and an SVG).
+    CvSplits(research::CvArgs),
+    /// Adjust p-values from standard input (Benjamini-Hochberg, -Yekutieli, Holm).
+    Fdr(research::FdrArgs),
 }
 
 fn main() -> ExitCode {
@@ -40,6 +45,8 @@ fn main() -> ExitCode {
         Command::Import(args) => models::import(&args),
         Command::Predict(args) => models::predict(&args),
         Command::Inspect(args) => models::inspect(&args),
+        Command::CvSplits(args) => research::cv_splits(&args),
+        Command::Fdr(args) => research::fdr(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -224,3 +224,72 @@ fn regimes_prints_one_regime_per_bar() {
         .iter()
         .all(|r| (0.0..=1.0).contains(&r[2].parse::<f64>().unwrap())));
 }
+
+#[test]
+fn cv_splits_prints_json_and_draws() {
+    let svg = std::env::temp_dir().join(format!("tickml-cv-{}.svg", std::process::id()));
+    let out = tickml(
+        &[
+            "cv-splits",
+            "--scheme",
+            "cpcv",
+            "--n-samples",
+            "100",
+            "--n-splits",
+            "5",
+            "--n-test-splits",
+            "2",
+            "--purge",
+            "2",
+            "--embargo",
+            "3",
+            "--plot",
+            svg.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["splits"].as_array().unwrap().len(), 10);
+    assert_eq!(v["paths"].as_array().unwrap().len(), 4);
+    assert!(std::fs::read_to_string(&svg).unwrap().starts_with("<svg"));
+    std::fs::remove_file(&svg).ok();
+    let out = tickml(
+        &[
+            "cv-splits",
+            "--scheme",
+            "purged",
+            "--n-samples",
+            "50",
+            "--horizon",
+            "5",
+            "--embargo-pct",
+            "0.02",
+        ],
+        None,
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v.get("paths").is_none());
+    assert_eq!(v["splits"].as_array().unwrap().len(), 5);
+}
+
+#[test]
+fn fdr_adjusts_in_input_order_and_names_bad_lines() {
+    let out = tickml(
+        &["fdr", "--method", "holm", "--alpha", "0.05"],
+        Some("0.04\n0.001\n0.03\n"),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // Holm: sorted 0.001*3=0.003, 0.03*2=0.06, 0.04*1 -> max-accumulated 0.06
+    assert_eq!(
+        text(&out.stdout),
+        "p,adjusted,rejected\n0.04,0.06,false\n0.001,0.003,true\n0.03,0.06,false\n"
+    );
+    let out = tickml(&["fdr"], Some("0.1\nzero\n"));
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("line 2"),
+        "{}",
+        text(&out.stderr)
+    );
+}

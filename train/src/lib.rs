@@ -4,11 +4,15 @@
 //! over history, so a model is trained on exactly the numbers it will see live.
 //!
 //! - [`data`]: OHLCV CSV reading with validation (a bad row is an error naming its line).
+//! - [`cv`]: purged K-fold, walk-forward and combinatorial purged cross-validation.
+//! - [`stats`]: multiple-testing control.
 //! - [`dataset`]: features over a whole history through [`tickml_core::FeatureSet`].
 //! - [`export`]: owned model descriptions encoded as the core's blobs.
 //! - [`import`]: LightGBM and XGBoost model files converted to the core's split rule.
 
+pub mod cv;
 pub mod data;
 pub mod dataset;
 pub mod export;
 pub mod import;
+pub mod stats;

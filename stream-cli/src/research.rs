@@ -1,0 +1,227 @@
+//! `tickml cv-splits` and `tickml fdr`: the offline research helpers.
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use tickml_train::cv::{CombinatorialPurgedCV, Labels, PurgedKFold, Split, WalkForwardCV};
+use tickml_train::stats::fdr::{correct, Method};
+
+use crate::io;
+
+/// A cross-validation scheme.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scheme {
+    /// Purged K-fold.
+    Purged,
+    /// Walk-forward.
+    WalkForward,
+    /// Combinatorial purged CV.
+    Cpcv,
+}
+
+/// Arguments of `tickml cv-splits`.
+#[derive(clap::Args)]
+pub struct CvArgs {
+    /// The scheme.
+    #[arg(long)]
+    scheme: Scheme,
+    /// Number of samples.
+    #[arg(long)]
+    n_samples: usize,
+    /// Label horizon in bars (sample i's label spans [i, i + H]); for cpcv it switches
+    /// from index mode to label mode.
+    #[arg(long)]
+    horizon: Option<usize>,
+    /// Folds (purged, cpcv).
+    #[arg(long, default_value_t = 5)]
+    n_splits: usize,
+    /// Test folds per split (cpcv).
+    #[arg(long, default_value_t = 2)]
+    n_test_splits: usize,
+    /// Bars purged before each test window.
+    #[arg(long, default_value_t = 0)]
+    purge: usize,
+    /// Embargo in bars after each test window.
+    #[arg(long, conflicts_with = "embargo_pct")]
+    embargo: Option<usize>,
+    /// Embargo as a fraction of the samples (purged, walk-forward).
+    #[arg(long)]
+    embargo_pct: Option<f64>,
+    /// Training samples per split (walk-forward).
+    #[arg(long, default_value_t = 504)]
+    train_size: usize,
+    /// Test samples per split (walk-forward).
+    #[arg(long, default_value_t = 63)]
+    test_size: usize,
+    /// Step between splits (walk-forward).
+    #[arg(long, default_value_t = 21)]
+    step_size: usize,
+    /// Also draw the splits into this SVG file.
+    #[arg(long)]
+    plot: Option<PathBuf>,
+}
+
+#[derive(serde::Serialize)]
+struct CvOutput<'a> {
+    splits: &'a [Split],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    paths: Option<&'a [Vec<usize>]>,
+}
+
+/// Prints the splits as JSON: `{"splits":[{"train":[...],"test":[...]}],"paths":[...]}`.
+pub fn cv_splits(args: &CvArgs) -> anyhow::Result<()> {
+    let n = args.n_samples;
+    let labels = Labels::with_horizon(n, args.horizon.unwrap_or(0));
+    let embargo_bars = match (args.embargo, args.embargo_pct) {
+        (Some(b), _) => b,
+        (None, Some(p)) => (n as f64 * p).floor() as usize,
+        (None, None) => 0,
+    };
+    // bars to a fraction that floors back to exactly those bars
+    let pct = args.embargo_pct.unwrap_or(if embargo_bars == 0 {
+        0.0
+    } else {
+        (embargo_bars as f64 + 0.5) / n as f64
+    });
+    let (splits, paths) = match args.scheme {
+        Scheme::Purged => (
+            PurgedKFold {
+                n_splits: args.n_splits,
+                purge_gap: args.purge,
+                embargo_pct: pct,
+            }
+            .split(&labels)?,
+            None,
+        ),
+        Scheme::WalkForward => {
+            let cv = WalkForwardCV {
+                train_size: args.train_size,
+                test_size: args.test_size,
+                step_size: args.step_size,
+                purge_gap: args.purge,
+                embargo_pct: pct,
+            };
+            (cv.split(&labels)?, None)
+        }
+        Scheme::Cpcv => {
+            let cv = CombinatorialPurgedCV {
+                n_splits: args.n_splits,
+                n_test_splits: args.n_test_splits,
+                purge: args.purge,
+                embargo: embargo_bars,
+            };
+            let out = if args.horizon.is_some() {
+                cv.split_labels(&labels)?
+            } else {
+                cv.split_indices(n)?
+            };
+            (out.splits, Some(out.paths))
+        }
+    };
+    let mut out = io::stdout();
+    serde_json::to_writer(
+        &mut out,
+        &CvOutput {
+            splits: &splits,
+            paths: paths.as_deref(),
+        },
+    )?;
+    writeln!(out)?;
+    out.flush()?;
+    if let Some(path) = &args.plot {
+        plot(path, n, &splits).with_context(|| format!("cannot draw {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// One row per split: training samples blue, test orange, purged or embargoed grey.
+fn plot(path: &Path, n: usize, splits: &[Split]) -> anyhow::Result<()> {
+    use plotters::prelude::*;
+    let height = 40 + 18 * splits.len() as u32;
+    let root = SVGBackend::new(path, (900, height)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let mut chart = ChartBuilder::on(&root)
+        .margin(10)
+        .x_label_area_size(25)
+        .y_label_area_size(40)
+        .build_cartesian_2d(0usize..n, 0usize..splits.len())?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_desc("sample")
+        .y_desc("split")
+        .draw()?;
+    let (train, test, gap) = (
+        RGBColor(52, 101, 164),
+        RGBColor(245, 121, 0),
+        RGBColor(200, 200, 200),
+    );
+    for (row, s) in splits.iter().enumerate() {
+        let mut kind = vec![gap; n];
+        s.train.iter().for_each(|&i| kind[i] = train);
+        s.test.iter().for_each(|&i| kind[i] = test);
+        let mut start = 0;
+        for i in 1..=n {
+            if i == n || kind[i] != kind[start] {
+                let y = splits.len() - 1 - row;
+                chart.draw_series(std::iter::once(Rectangle::new(
+                    [(start, y), (i, y + 1)],
+                    kind[start].filled(),
+                )))?;
+                start = i;
+            }
+        }
+    }
+    root.present()?;
+    Ok(())
+}
+
+/// The correction of `tickml fdr`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum FdrMethod {
+    /// Benjamini-Hochberg.
+    Bh,
+    /// Benjamini-Yekutieli.
+    By,
+    /// Holm.
+    Holm,
+}
+
+/// Arguments of `tickml fdr`.
+#[derive(clap::Args)]
+pub struct FdrArgs {
+    /// The correction.
+    #[arg(long, default_value = "bh")]
+    method: FdrMethod,
+    /// The level.
+    #[arg(long, default_value_t = 0.05)]
+    alpha: f64,
+}
+
+/// Reads one p-value per line from standard input and prints `p,adjusted,rejected`
+/// per line in input order.
+pub fn fdr(args: &FdrArgs) -> anyhow::Result<()> {
+    let mut p = Vec::new();
+    for (i, line) in std::io::stdin().lock().lines().enumerate() {
+        let line = line?;
+        let text = line.trim();
+        match text.parse::<f64>() {
+            Ok(v) => p.push(v),
+            Err(_) => bail!("line {}: `{text}` is not a p-value", i + 1),
+        }
+    }
+    let method = match args.method {
+        FdrMethod::Bh => Method::BenjaminiHochberg,
+        FdrMethod::By => Method::BenjaminiYekutieli,
+        FdrMethod::Holm => Method::Holm,
+    };
+    let c = correct(&p, args.alpha, method)?;
+    let mut out = io::stdout();
+    writeln!(out, "p,adjusted,rejected")?;
+    for ((p, a), r) in p.iter().zip(&c.adjusted).zip(&c.rejected) {
+        writeln!(out, "{p},{a},{r}")?;
+    }
+    out.flush()?;
+    Ok(())
+}

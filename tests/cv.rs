@@ -1,0 +1,127 @@
+//! Cross-validation: combinatorial purged CV equals skfolio on committed fixtures, and
+//! the invariants hold on random label layouts.
+
+mod common;
+
+use common::repo_path;
+use proptest::prelude::*;
+use tickml_train::cv::{CombinatorialPurgedCV, Labels, PurgedKFold, Split, WalkForwardCV};
+
+fn ints(v: &serde_json::Value) -> Vec<usize> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap() as usize)
+        .collect()
+}
+
+#[test]
+fn cpcv_index_mode_equals_skfolio() {
+    let text = std::fs::read_to_string(repo_path("tests/fixtures/cpcv_skfolio.json")).unwrap();
+    let configs: serde_json::Value = serde_json::from_str(&text).unwrap();
+    for c in configs.as_array().unwrap() {
+        let n = c["n_samples"].as_u64().unwrap() as usize;
+        let cv = CombinatorialPurgedCV {
+            n_splits: c["n_folds"].as_u64().unwrap() as usize,
+            n_test_splits: c["n_test_folds"].as_u64().unwrap() as usize,
+            purge: c["purged_size"].as_u64().unwrap() as usize,
+            embargo: c["embargo_size"].as_u64().unwrap() as usize,
+        };
+        let ours = cv.split_indices(n).unwrap();
+        let theirs = c["splits"].as_array().unwrap();
+        assert_eq!(ours.splits.len(), theirs.len(), "{cv:?}");
+        for (i, (o, t)) in ours.splits.iter().zip(theirs).enumerate() {
+            assert_eq!(o.train, ints(&t["train"]), "{cv:?} split {i} train");
+            assert_eq!(o.test, ints(&t["test"]), "{cv:?} split {i} test");
+        }
+        // recombined_paths[fold][path] = split id; ours is paths[path][fold]
+        let recombined: Vec<Vec<usize>> = c["recombined_paths"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(ints)
+            .collect();
+        for (p, path) in ours.paths.iter().enumerate() {
+            for (f, &split) in path.iter().enumerate() {
+                assert_eq!(split, recombined[f][p], "{cv:?} path {p} fold {f}");
+            }
+        }
+    }
+}
+
+/// Random label intervals: starts increasing, each label 0 to 15 bars long.
+fn arb_labels() -> impl Strategy<Value = Labels> {
+    prop::collection::vec(0usize..16, 40..200).prop_map(|lens| Labels {
+        t0: (0..lens.len()).collect(),
+        t1: lens.iter().enumerate().map(|(i, l)| i + l).collect(),
+    })
+}
+
+fn overlaps(labels: &Labels, a: usize, b: usize) -> bool {
+    labels.t0[a] <= labels.t1[b] && labels.t0[b] <= labels.t1[a]
+}
+
+fn no_leak(labels: &Labels, split: &Split) -> bool {
+    split
+        .train
+        .iter()
+        .all(|&i| split.test.iter().all(|&j| !overlaps(labels, i, j)))
+}
+
+proptest! {
+    #[test]
+    fn purged_kfold_invariants(labels in arb_labels(), k in 2usize..8, embargo_pct in 0.0f64..0.1) {
+        let cv = PurgedKFold { n_splits: k, purge_gap: 0, embargo_pct };
+        let splits = cv.split(&labels).unwrap();
+        let embargo = (labels.len() as f64 * embargo_pct).floor() as usize;
+        let mut tested = vec![0usize; labels.len()];
+        for s in &splits {
+            prop_assert!(no_leak(&labels, s));
+            let end = s.test.iter().map(|&j| labels.t1[j]).max().unwrap();
+            for &i in &s.train {
+                prop_assert!(!(labels.t0[i] > end && labels.t0[i] <= end + embargo), "embargo");
+            }
+            s.test.iter().for_each(|&j| tested[j] += 1);
+        }
+        prop_assert!(tested.iter().all(|&c| c == 1), "every sample tested exactly once");
+    }
+
+    #[test]
+    fn walk_forward_invariants(labels in arb_labels(), train in 10usize..40, test in 5usize..20, step in 1usize..10) {
+        prop_assume!(train + test <= labels.len());
+        let cv = WalkForwardCV { train_size: train, test_size: test, step_size: step, purge_gap: 2, embargo_pct: 0.0 };
+        for s in cv.split(&labels).unwrap() {
+            prop_assert!(no_leak(&labels, &s));
+            prop_assert!(s.train.iter().all(|&i| i < s.test[0]), "trains only on the past");
+            let start = labels.t0[s.test[0]];
+            prop_assert!(s.train.iter().all(|&i| labels.t1[i] + 2 < start), "purge gap");
+        }
+    }
+
+    #[test]
+    fn cpcv_label_mode_invariants(labels in arb_labels(), n in 3usize..7, k in 1usize..3) {
+        prop_assume!(k < n && labels.len() / n > 4);
+        let cv = CombinatorialPurgedCV { n_splits: n, n_test_splits: k, purge: 1, embargo: 2 };
+        let out = cv.split_labels(&labels).unwrap();
+        for s in &out.splits {
+            prop_assert!(no_leak(&labels, s));
+        }
+        // every path covers every sample exactly once
+        let folds: Vec<Vec<usize>> = {
+            let idx = cv.split_indices(labels.len()).unwrap();
+            (0..n).map(|f| idx.splits[out.paths[0][f]].test.iter().copied().filter(|&i| (i / (labels.len() / n)).min(n - 1) == f).collect()).collect()
+        };
+        for path in &out.paths {
+            let mut covered = vec![0usize; labels.len()];
+            for (f, &split) in path.iter().enumerate() {
+                for &i in &folds[f] {
+                    prop_assert!(out.splits[split].test.contains(&i));
+                    covered[i] += 1;
+                }
+            }
+            prop_assert!(covered.iter().all(|&c| c == 1));
+        }
+        let expected_paths = out.splits.len() * k / n;
+        prop_assert_eq!(out.paths.len(), expected_paths);
+    }
+}

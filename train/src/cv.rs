@@ -1,0 +1,397 @@
+//! Cross-validation for overlapping labels: purged K-fold, walk-forward and
+//! combinatorial purged CV. Samples are indexed 0..n in time order; a sample's label
+//! spans bars `[t0, t1]` (closed).
+//!
+//! Purging drops a training sample whose label interval overlaps a test window
+//! `[first test t0, max test t1]` (closed comparisons, López de Prado, AFML snippet 7.1;
+//! the window ends at the *latest* test label end, not the first one's). The embargo
+//! then drops training samples that start within `embargo` bars after a test window.
+
+/// One train/test split, indices sorted.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Split {
+    /// Training sample indices.
+    pub train: Vec<usize>,
+    /// Test sample indices.
+    pub test: Vec<usize>,
+}
+
+/// What is wrong with a CV configuration.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CvError {
+    /// Fewer samples than the scheme needs.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+fn invalid<T>(msg: impl Into<String>) -> Result<T, CvError> {
+    Err(CvError::Invalid(msg.into()))
+}
+
+/// Label intervals: sample i spans bars `[t0[i], t1[i]]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Labels {
+    /// Start bar of each label.
+    pub t0: Vec<usize>,
+    /// End bar of each label (`>= t0`).
+    pub t1: Vec<usize>,
+}
+
+impl Labels {
+    /// Labels of `n` samples, sample i spanning bars `[i, i + horizon]`.
+    pub fn with_horizon(n: usize, horizon: usize) -> Self {
+        Labels {
+            t0: (0..n).collect(),
+            t1: (0..n).map(|i| i + horizon).collect(),
+        }
+    }
+
+    /// Number of samples.
+    pub fn len(&self) -> usize {
+        self.t0.len()
+    }
+
+    /// True for no samples.
+    pub fn is_empty(&self) -> bool {
+        self.t0.is_empty()
+    }
+}
+
+/// The training samples of `candidates` that survive purging and embargo against the
+/// test blocks `blocks` (each a contiguous run of test indices).
+fn purge(
+    labels: &Labels,
+    candidates: impl Iterator<Item = usize>,
+    blocks: &[std::ops::Range<usize>],
+    purge_gap: usize,
+    embargo: usize,
+) -> Vec<usize> {
+    let windows: Vec<(usize, usize)> = blocks
+        .iter()
+        .filter(|b| !b.is_empty())
+        .map(|b| {
+            let start = labels.t0[b.start];
+            let end = b.clone().map(|i| labels.t1[i]).max().unwrap_or(start);
+            (start, end)
+        })
+        .collect();
+    candidates
+        .filter(|&j| {
+            windows.iter().all(|&(start, end)| {
+                let overlaps = labels.t0[j] <= end && labels.t1[j] + purge_gap >= start;
+                let embargoed = labels.t0[j] > end && labels.t0[j] <= end + embargo;
+                !overlaps && !embargoed
+            })
+        })
+        .collect()
+}
+
+/// Purged K-fold: `n_splits` contiguous test folds (sizes as numpy's `array_split`);
+/// training samples are purged against the fold's window (extended `purge_gap` bars
+/// earlier) and embargoed for `floor(n * embargo_pct)` bars after it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PurgedKFold {
+    /// Number of folds.
+    pub n_splits: usize,
+    /// Extra bars purged before each test window.
+    pub purge_gap: usize,
+    /// Embargo after each test window, as a fraction of the sample count.
+    pub embargo_pct: f64,
+}
+
+fn fold_bounds(n: usize, k: usize) -> Vec<std::ops::Range<usize>> {
+    let (base, extra) = (n / k, n % k);
+    let mut start = 0;
+    (0..k)
+        .map(|i| {
+            let len = base + usize::from(i < extra);
+            let r = start..start + len;
+            start += len;
+            r
+        })
+        .collect()
+}
+
+impl PurgedKFold {
+    /// The splits.
+    pub fn split(&self, labels: &Labels) -> Result<Vec<Split>, CvError> {
+        let n = labels.len();
+        if self.n_splits < 2 || self.n_splits > n {
+            return invalid(format!(
+                "purged k-fold needs 2 <= n_splits <= samples ({n})"
+            ));
+        }
+        if !(0.0..1.0).contains(&self.embargo_pct) {
+            return invalid("embargo_pct must be in [0, 1)");
+        }
+        let embargo = (n as f64 * self.embargo_pct).floor() as usize;
+        Ok(fold_bounds(n, self.n_splits)
+            .into_iter()
+            .map(|fold| {
+                let train = purge(
+                    labels,
+                    (0..n).filter(|i| !fold.contains(i)),
+                    std::slice::from_ref(&fold),
+                    self.purge_gap,
+                    embargo,
+                );
+                Split {
+                    train,
+                    test: fold.collect(),
+                }
+            })
+            .collect())
+    }
+}
+
+/// Walk-forward: train on `train_size` samples, test on the next `test_size`, move by
+/// `step_size`; training samples whose labels reach into the test window (or within
+/// `purge_gap` bars of it) are purged. Defaults 504 / 63 / 21 / 5.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WalkForwardCV {
+    /// Training samples per split.
+    pub train_size: usize,
+    /// Test samples per split.
+    pub test_size: usize,
+    /// Samples the window moves each split.
+    pub step_size: usize,
+    /// Extra bars purged before the test window.
+    pub purge_gap: usize,
+    /// Embargo fraction (no effect here: nothing trains after its test window).
+    pub embargo_pct: f64,
+}
+
+impl Default for WalkForwardCV {
+    fn default() -> Self {
+        WalkForwardCV {
+            train_size: 504,
+            test_size: 63,
+            step_size: 21,
+            purge_gap: 5,
+            embargo_pct: 0.0,
+        }
+    }
+}
+
+impl WalkForwardCV {
+    /// The splits.
+    pub fn split(&self, labels: &Labels) -> Result<Vec<Split>, CvError> {
+        let n = labels.len();
+        if self.train_size == 0 || self.test_size == 0 || self.step_size == 0 {
+            return invalid("walk-forward sizes must be positive");
+        }
+        if self.train_size + self.test_size > n {
+            return invalid(format!(
+                "walk-forward needs train_size + test_size <= samples ({n})"
+            ));
+        }
+        let mut splits = Vec::new();
+        let mut start = 0;
+        while start + self.train_size + self.test_size <= n {
+            let test = start + self.train_size..start + self.train_size + self.test_size;
+            let train = purge(
+                labels,
+                start..start + self.train_size,
+                std::slice::from_ref(&test),
+                self.purge_gap,
+                0,
+            );
+            splits.push(Split {
+                train,
+                test: test.collect(),
+            });
+            start += self.step_size;
+        }
+        Ok(splits)
+    }
+}
+
+/// Combinatorial purged CV: `n_splits` (N) folds, every choice of `n_test_splits` (k)
+/// test folds in lexicographic order, `C(N, k)` splits and `k C(N, k) / N` backtest
+/// paths. Fold size is `n / N` with the remainder in the last fold (as skfolio).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CombinatorialPurgedCV {
+    /// Folds N.
+    pub n_splits: usize,
+    /// Test folds per split k.
+    pub n_test_splits: usize,
+    /// Bars purged around each test block.
+    pub purge: usize,
+    /// Bars embargoed after each test block.
+    pub embargo: usize,
+}
+
+/// CPCV splits and the backtest paths they recombine into.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CombinatorialSplits {
+    /// The splits, in lexicographic order of their test folds.
+    pub splits: Vec<Split>,
+    /// `paths[p][f]`: the split whose test fold f belongs to path p.
+    pub paths: Vec<Vec<usize>>,
+}
+
+fn combinations(n: usize, k: usize) -> Vec<Vec<usize>> {
+    let mut out = Vec::new();
+    let mut c: Vec<usize> = (0..k).collect();
+    if k == 0 || k > n {
+        return out;
+    }
+    loop {
+        out.push(c.clone());
+        let Some(i) = (0..k).rev().find(|&i| c[i] != i + n - k) else {
+            break;
+        };
+        c[i] += 1;
+        for j in i + 1..k {
+            c[j] = c[j - 1] + 1;
+        }
+    }
+    out
+}
+
+impl CombinatorialPurgedCV {
+    fn folds(&self, n: usize) -> Result<Vec<std::ops::Range<usize>>, CvError> {
+        let (big_n, k) = (self.n_splits, self.n_test_splits);
+        if big_n < 2 || k == 0 || k >= big_n {
+            return invalid("combinatorial CV needs 1 <= n_test_splits < n_splits, n_splits >= 2");
+        }
+        let size = n / big_n;
+        if size == 0 || self.purge + self.embargo + 1 >= size {
+            return invalid(format!(
+                "purge + embargo must be smaller than a fold ({size} samples) minus 1"
+            ));
+        }
+        Ok((0..big_n)
+            .map(|f| f * size..if f + 1 == big_n { n } else { (f + 1) * size })
+            .collect())
+    }
+
+    fn paths(&self, tests: &[Vec<usize>]) -> Vec<Vec<usize>> {
+        // for each fold, the splits testing it, in split order; path p takes the p-th
+        let per_fold: Vec<Vec<usize>> = (0..self.n_splits)
+            .map(|f| {
+                (0..tests.len())
+                    .filter(|&s| tests[s].contains(&f))
+                    .collect()
+            })
+            .collect();
+        let n_paths = per_fold.first().map_or(0, Vec::len);
+        (0..n_paths)
+            .map(|p| per_fold.iter().map(|splits| splits[p]).collect())
+            .collect()
+    }
+
+    /// Index mode: purge and embargo counted in samples around each test block; equal
+    /// to skfolio's `CombinatorialPurgedCV(n_folds, n_test_folds, purged_size,
+    /// embargo_size)`: `purge` samples before each block, `purge + embargo` after it,
+    /// nothing between adjacent test folds.
+    pub fn split_indices(&self, n: usize) -> Result<CombinatorialSplits, CvError> {
+        let folds = self.folds(n)?;
+        let tests = combinations(self.n_splits, self.n_test_splits);
+        let splits = tests
+            .iter()
+            .map(|chosen| {
+                let mut mark = vec![0i8; n];
+                for &f in chosen {
+                    folds[f].clone().for_each(|i| mark[i] = 1);
+                }
+                let is_test: Vec<bool> = mark.iter().map(|&m| m == 1).collect();
+                for t in 0..n.saturating_sub(1) {
+                    if !is_test[t] && is_test[t + 1] {
+                        (0..self.purge).for_each(|k| mark[t.saturating_sub(k)] = -1);
+                    }
+                    if is_test[t] && !is_test[t + 1] {
+                        (0..self.purge + self.embargo)
+                            .for_each(|k| mark[(t + k + 1).min(n - 1)] = -1);
+                    }
+                }
+                let train = (0..n).filter(|&i| mark[i] == 0).collect();
+                let test = (0..n).filter(|&i| is_test[i]).collect();
+                Split { train, test }
+            })
+            .collect();
+        Ok(CombinatorialSplits {
+            splits,
+            paths: self.paths(&tests),
+        })
+    }
+
+    /// Label mode: each contiguous run of test folds is a test block; training samples
+    /// are purged by their label intervals against each block and embargoed `embargo`
+    /// bars after it (`purge` extends each window earlier, as `purge_gap` does).
+    pub fn split_labels(&self, labels: &Labels) -> Result<CombinatorialSplits, CvError> {
+        let n = labels.len();
+        let folds = self.folds(n)?;
+        let tests = combinations(self.n_splits, self.n_test_splits);
+        let splits = tests
+            .iter()
+            .map(|chosen| {
+                let mut blocks: Vec<std::ops::Range<usize>> = Vec::new();
+                for &f in chosen {
+                    match blocks.last_mut() {
+                        Some(b) if b.end == folds[f].start => b.end = folds[f].end,
+                        _ => blocks.push(folds[f].clone()),
+                    }
+                }
+                let in_test = |i: usize| blocks.iter().any(|b| b.contains(&i));
+                let train = purge(
+                    labels,
+                    (0..n).filter(|&i| !in_test(i)),
+                    &blocks,
+                    self.purge,
+                    self.embargo,
+                );
+                Split {
+                    train,
+                    test: blocks.iter().flat_map(|b| b.clone()).collect(),
+                }
+            })
+            .collect();
+        Ok(CombinatorialSplits {
+            splits,
+            paths: self.paths(&tests),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn combinations_are_lexicographic() {
+        assert_eq!(
+            combinations(4, 2),
+            vec![
+                vec![0, 1],
+                vec![0, 2],
+                vec![0, 3],
+                vec![1, 2],
+                vec![1, 3],
+                vec![2, 3]
+            ]
+        );
+    }
+
+    /// The leaky variant ends the test window at the *first* test label's end; a
+    /// training label that starts after it but before the last test label ends would
+    /// survive there. Here it must be purged.
+    #[test]
+    fn the_window_ends_at_the_latest_test_label() {
+        // labels of varying length: sample 4's label reaches bar 9
+        let labels = Labels {
+            t0: (0..12).collect(),
+            t1: vec![0, 1, 2, 3, 9, 5, 6, 7, 8, 9, 10, 11],
+        };
+        let cv = PurgedKFold {
+            n_splits: 3,
+            purge_gap: 0,
+            embargo_pct: 0.0,
+        };
+        let splits = cv.split(&labels).unwrap();
+        // fold 1 = samples 4..8, window [4, 9]; samples 8 and 9 start inside it
+        assert_eq!(splits[1].test, vec![4, 5, 6, 7]);
+        assert!(!splits[1].train.contains(&8) && !splits[1].train.contains(&9));
+        assert!(splits[1].train.contains(&10));
+    }
+}

@@ -1,0 +1,3 @@
+//! Statistics for honest research: multiple-testing control.
+
+pub mod fdr;
