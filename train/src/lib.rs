@@ -15,4 +15,5 @@ pub mod data;
 pub mod dataset;
 pub mod export;
 pub mod import;
+pub mod models;
 pub mod stats;

@@ -1,0 +1,147 @@
+//! Every model the factory trains exports to a core blob whose predictions equal the
+//! trained model's own predictions on the training rows.
+
+mod common;
+
+use tickml_core::FeatureConfig;
+use tickml_train::dataset::{prepare_data, TargetType};
+use tickml_train::models::{Matrix, ModelConfig, ModelFactory, ModelType, Task, TrainError};
+
+fn spx(target: TargetType, rows: usize) -> (Vec<f64>, Vec<f64>, Vec<String>) {
+    let bars = common::load("spx_daily.csv");
+    let d = prepare_data(&bars, &FeatureConfig::default(), target, 5).unwrap();
+    assert_eq!(d.dropped_columns, ["xs_rank", "xs_pct"]);
+    assert_eq!(d.dropped_horizon, 5);
+    assert!(d.dropped_warmup >= 199, "sma_200 warms up for 199 bars");
+    let take: Vec<usize> = (0..rows.min(d.len())).collect();
+    (
+        d.rows(&take),
+        take.iter().map(|&i| d.y[i]).collect(),
+        d.names.clone(),
+    )
+}
+
+#[test]
+fn exported_blobs_reproduce_the_trained_models() {
+    let config = ModelConfig {
+        n_estimators: 15,
+        max_depth: 3,
+        ..Default::default()
+    };
+    let (x, y, names) = spx(TargetType::Direction, 1200);
+    let m = Matrix {
+        values: &x,
+        cols: names.len(),
+    };
+    for model_type in [
+        ModelType::LogisticRegression,
+        ModelType::GradientBoosting,
+        ModelType::DecisionTree,
+        ModelType::RandomForest,
+    ] {
+        let trained = ModelFactory::create(model_type, &config, Task::Classification)
+            .unwrap()
+            .fit(&m, &y, &names)
+            .unwrap();
+        let own = trained.predict(&m);
+        let blob = trained.predict_with_blob(&m).unwrap();
+        for (i, (o, b)) in own.iter().zip(&blob).enumerate() {
+            match model_type {
+                // smartcore's forest predicts the majority class; the blob the vote share
+                ModelType::RandomForest => assert_eq!(
+                    *o,
+                    f64::from(u8::from(*b > 0.5)),
+                    "{model_type:?} row {i}: {o} vs {b}"
+                ),
+                _ => assert!(
+                    (o - b).abs() <= 1e-12 * o.abs().max(1e-12),
+                    "{model_type:?} row {i}: {o} vs {b}"
+                ),
+            }
+        }
+        if model_type != ModelType::LogisticRegression {
+            let imp = trained.impurity_importance().unwrap();
+            assert!((imp.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+        }
+    }
+    let (x, y, names) = spx(TargetType::Return, 1200);
+    let m = Matrix {
+        values: &x,
+        cols: names.len(),
+    };
+    let regression = ModelConfig {
+        alpha: 1e-4,
+        ..config
+    };
+    for model_type in [
+        ModelType::Ridge,
+        ModelType::ElasticNet,
+        ModelType::Lasso,
+        ModelType::GradientBoosting,
+    ] {
+        let trained = ModelFactory::create(model_type, &regression, Task::Regression)
+            .unwrap()
+            .fit(&m, &y, &names)
+            .unwrap();
+        let own = trained.predict(&m);
+        let blob = trained.predict_with_blob(&m).unwrap();
+        let scale = own.iter().map(|v| v.abs()).fold(0.0, f64::max);
+        for (o, b) in own.iter().zip(&blob) {
+            assert!((o - b).abs() <= 1e-12 * scale, "{model_type:?}: {o} vs {b}");
+        }
+    }
+}
+
+#[test]
+fn the_factory_refuses_mismatched_tasks() {
+    let err = ModelFactory::create(
+        ModelType::Ridge,
+        &ModelConfig::default(),
+        Task::Classification,
+    )
+    .unwrap_err();
+    assert!(matches!(err, TrainError::UnsupportedTask { .. }));
+    assert_eq!(err.to_string(), "ridge does not do Classification");
+}
+
+#[test]
+fn boosting_handles_missing_values_like_its_blob() {
+    // a feature that is NaN on a third of the rows and informative when present
+    let n = 600;
+    let x: Vec<f64> = (0..n)
+        .flat_map(|i| {
+            [
+                if i % 3 == 0 {
+                    f64::NAN
+                } else {
+                    (i % 17) as f64
+                },
+                (i % 5) as f64,
+            ]
+        })
+        .collect();
+    let y: Vec<f64> = (0..n)
+        .map(|i| f64::from(u8::from(i % 3 == 0 || i % 17 > 8)))
+        .collect();
+    let m = Matrix {
+        values: &x,
+        cols: 2,
+    };
+    let names = vec!["a".to_string(), "b".to_string()];
+    let trained = ModelFactory::create(
+        ModelType::GradientBoosting,
+        &ModelConfig {
+            min_samples_leaf: 5,
+            ..Default::default()
+        },
+        Task::Classification,
+    )
+    .unwrap()
+    .fit(&m, &y, &names)
+    .unwrap();
+    let own = trained.predict(&m);
+    let blob = trained.predict_with_blob(&m).unwrap();
+    assert!(own.iter().zip(&blob).all(|(o, b)| (o - b).abs() <= 1e-12));
+    // the missing rows (all label 1) are learned
+    assert!(own.iter().step_by(3).all(|&p| p > 0.9), "{:?}", &own[..9]);
+}

@@ -1,0 +1,305 @@
+//! Model training: one factory for every model, each trained model exportable to the
+//! core's blobs, whose predictions equal the trained model's own.
+//!
+//! smartcore fits the linear models, the decision tree and the random forest (their
+//! fitted trees are read from smartcore's serde representation); gradient boosting is
+//! written here ([`boosting`]) because smartcore has none with log-loss and missing
+//! values whose trees can be exported.
+
+pub mod boosting;
+mod linear;
+mod trees;
+
+use tickml_core::model::Model as CoreModel;
+
+use crate::export::{ExportError, LinearSpec, TreeEnsembleSpec};
+
+/// What is learned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Task {
+    /// Binary classification (labels 0/1); models predict P(1).
+    Classification,
+    /// Regression; models predict the value.
+    Regression,
+}
+
+/// The models the factory builds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ModelType {
+    /// smartcore random forest (classification).
+    RandomForest,
+    /// smartcore CART decision tree (classification).
+    DecisionTree,
+    /// Gradient-boosted trees (log-loss or squared error), written here.
+    GradientBoosting,
+    /// smartcore logistic regression (classification).
+    LogisticRegression,
+    /// smartcore ridge regression (regression).
+    Ridge,
+    /// smartcore elastic net (regression).
+    ElasticNet,
+    /// smartcore lasso (regression).
+    Lasso,
+}
+
+impl ModelType {
+    /// The name used in reports and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelType::RandomForest => "random_forest",
+            ModelType::DecisionTree => "decision_tree",
+            ModelType::GradientBoosting => "gradient_boosting",
+            ModelType::LogisticRegression => "logistic_regression",
+            ModelType::Ridge => "ridge",
+            ModelType::ElasticNet => "elastic_net",
+            ModelType::Lasso => "lasso",
+        }
+    }
+
+    /// Parses a [`ModelType::name`].
+    pub fn from_name(name: &str) -> Option<Self> {
+        [
+            ModelType::RandomForest,
+            ModelType::DecisionTree,
+            ModelType::GradientBoosting,
+            ModelType::LogisticRegression,
+            ModelType::Ridge,
+            ModelType::ElasticNet,
+            ModelType::Lasso,
+        ]
+        .into_iter()
+        .find(|m| m.name() == name)
+    }
+}
+
+/// Hyper-parameters (each model reads the ones it has).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
+pub struct ModelConfig {
+    /// Trees (forest, boosting).
+    pub n_estimators: u16,
+    /// Maximum tree depth.
+    pub max_depth: u16,
+    /// Minimum samples in a leaf.
+    pub min_samples_leaf: usize,
+    /// Boosting shrinkage.
+    pub learning_rate: f64,
+    /// L2 penalty on boosting leaves.
+    pub l2: f64,
+    /// Penalty strength of the linear models.
+    pub alpha: f64,
+    /// Elastic-net mixing (1 = lasso).
+    pub l1_ratio: f64,
+    /// Seed of the random forest.
+    pub seed: u64,
+}
+
+impl Default for ModelConfig {
+    fn default() -> Self {
+        ModelConfig {
+            n_estimators: 100,
+            max_depth: 4,
+            min_samples_leaf: 20,
+            learning_rate: 0.1,
+            l2: 1.0,
+            alpha: 1.0,
+            l1_ratio: 0.5,
+            seed: 42,
+        }
+    }
+}
+
+/// A training failure.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TrainError {
+    /// The model does not do this task.
+    #[error("{model} does not do {task:?}")]
+    UnsupportedTask {
+        /// The model.
+        model: &'static str,
+        /// The task.
+        task: Task,
+    },
+    /// The data cannot be fitted (shape, labels, NaN).
+    #[error("{0}")]
+    Data(String),
+    /// smartcore failed.
+    #[error("smartcore: {0}")]
+    Smartcore(String),
+    /// Export failed.
+    #[error(transparent)]
+    Export(#[from] ExportError),
+}
+
+/// Row-major training data.
+#[derive(Debug, Clone, Copy)]
+pub struct Matrix<'a> {
+    /// `rows x cols` values.
+    pub values: &'a [f64],
+    /// Columns.
+    pub cols: usize,
+}
+
+impl<'a> Matrix<'a> {
+    /// Number of rows.
+    pub fn rows(&self) -> usize {
+        self.values.len() / self.cols.max(1)
+    }
+    /// Row `i`.
+    pub fn row(&self, i: usize) -> &'a [f64] {
+        &self.values[i * self.cols..(i + 1) * self.cols]
+    }
+}
+
+/// An unfitted model: [`ModelFactory::create`]'s product.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Estimator {
+    /// Which model.
+    pub model_type: ModelType,
+    /// Its hyper-parameters.
+    pub config: ModelConfig,
+    /// Its task.
+    pub task: Task,
+}
+
+/// Builds estimators.
+pub struct ModelFactory;
+
+impl ModelFactory {
+    /// An estimator of `model_type` for `task`; a model that does not do the task is an error.
+    pub fn create(
+        model_type: ModelType,
+        config: &ModelConfig,
+        task: Task,
+    ) -> Result<Estimator, TrainError> {
+        use ModelType::*;
+        let ok = match model_type {
+            RandomForest | DecisionTree | LogisticRegression => task == Task::Classification,
+            Ridge | ElasticNet | Lasso => task == Task::Regression,
+            GradientBoosting => true,
+        };
+        if !ok {
+            return Err(TrainError::UnsupportedTask {
+                model: model_type.name(),
+                task,
+            });
+        }
+        Ok(Estimator {
+            model_type,
+            config: *config,
+            task,
+        })
+    }
+}
+
+/// What a trained model exports to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Export {
+    /// A tree ensemble.
+    Trees(TreeEnsembleSpec),
+    /// A linear model.
+    Linear(LinearSpec),
+}
+
+/// A fitted model's own predictor (the library that fitted it).
+pub(crate) type NativePredictor = Box<dyn Fn(&Matrix) -> Vec<f64> + Send + Sync>;
+
+/// A fitted model: its own predictor, its export, its impurity importances if it has them.
+pub struct TrainedModel {
+    /// Which model.
+    pub model_type: ModelType,
+    /// Its task.
+    pub task: Task,
+    native: NativePredictor,
+    export: Export,
+    importance: Option<Vec<f64>>,
+}
+
+impl std::fmt::Debug for TrainedModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TrainedModel")
+            .field("model_type", &self.model_type)
+            .field("task", &self.task)
+            .finish()
+    }
+}
+
+impl TrainedModel {
+    /// The model's own predictions (through the library that fitted it): P(1) for
+    /// classification (smartcore's hard classes for its trees and forest are 0/1 votes
+    /// averaged), values for regression.
+    pub fn predict(&self, x: &Matrix) -> Vec<f64> {
+        (self.native)(x)
+    }
+
+    /// The export description.
+    pub fn export(&self) -> &Export {
+        &self.export
+    }
+
+    /// The model as a core blob, with the feature names it was trained on.
+    pub fn to_blob(&self, schema_hash: u64) -> Result<Vec<u8>, ExportError> {
+        match &self.export {
+            Export::Trees(t) => t.to_blob(schema_hash),
+            Export::Linear(l) => l.to_blob(schema_hash),
+        }
+    }
+
+    /// Predictions through the exported blob (what the core computes live).
+    pub fn predict_with_blob(&self, x: &Matrix) -> Result<Vec<f64>, ExportError> {
+        let blob = self.to_blob(0)?;
+        let model = CoreModel::from_blob(&blob).map_err(ExportError::Core)?;
+        let mut out = vec![0.0; model.outputs()];
+        Ok((0..x.rows())
+            .map(|i| {
+                let _ = model.predict(x.row(i), &mut out);
+                out[0]
+            })
+            .collect())
+    }
+
+    /// Impurity-based importances (normalised to sum 1), where the model has them.
+    pub fn impurity_importance(&self) -> Option<&[f64]> {
+        self.importance.as_deref()
+    }
+}
+
+impl Estimator {
+    /// Fits on `x` (row-major, no NaN for the smartcore models) and `y`.
+    pub fn fit(&self, x: &Matrix, y: &[f64], names: &[String]) -> Result<TrainedModel, TrainError> {
+        if x.rows() != y.len() || x.rows() == 0 || names.len() != x.cols {
+            return Err(TrainError::Data(format!(
+                "{} rows, {} labels, {} names for {} columns",
+                x.rows(),
+                y.len(),
+                names.len(),
+                x.cols
+            )));
+        }
+        if self.task == Task::Classification && y.iter().any(|&v| v != 0.0 && v != 1.0) {
+            return Err(TrainError::Data(
+                "classification labels must be 0 or 1".into(),
+            ));
+        }
+        use ModelType::*;
+        match self.model_type {
+            LogisticRegression | Ridge | ElasticNet | Lasso => linear::fit(self, x, y, names),
+            RandomForest | DecisionTree => trees::fit(self, x, y, names),
+            GradientBoosting => {
+                let model = boosting::GradientBoosting::fit(x, y, self.task, &self.config)?;
+                let export = Export::Trees(model.to_spec(names));
+                let importance = Some(model.importance(x.cols));
+                Ok(TrainedModel {
+                    model_type: self.model_type,
+                    task: self.task,
+                    native: Box::new(move |x| {
+                        (0..x.rows()).map(|i| model.predict_row(x.row(i))).collect()
+                    }),
+                    export,
+                    importance,
+                })
+            }
+        }
+    }
+}
