@@ -212,3 +212,53 @@ fn rule_detector_holds_a_regime_for_the_dwell_time() {
     assert!((state.confidence - 0.3).abs() < 1e-12);
     assert!((state.probabilities[RegimeType::BullTrend.index()] - 0.7).abs() < 1e-12);
 }
+
+/// Baum-Welch recovers a known two-state HMM from data it generated, its likelihood
+/// never falls, and the exported blob runs in the core's filter.
+#[test]
+fn baum_welch_recovers_a_known_hmm() {
+    use tickml_train::hmm::{assign_regimes, fit_hmm};
+    // states: calm (mean 0, sd 0.5) and wild (mean 3, sd 1.5), sticky transitions
+    let mut state = 0x1234_5678u64;
+    let mut uniform = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let normal = move |u: &mut dyn FnMut() -> f64| {
+        (-2.0 * u().max(1e-300).ln()).sqrt() * (std::f64::consts::TAU * u()).cos()
+    };
+    let (mut s, mut x) = (0usize, Vec::new());
+    for _ in 0..3000 {
+        if uniform() < 0.02 {
+            s = 1 - s;
+        }
+        let z = normal(&mut uniform);
+        x.push(vec![if s == 0 { 0.5 * z } else { 3.0 + 1.5 * z }]);
+    }
+    let mut fit = fit_hmm(&x, &["logret_5".to_string()], 2, 100, 1e-8).unwrap();
+    assert!(
+        fit.log_likelihood.windows(2).all(|w| w[1] >= w[0] - 1e-6),
+        "EM never loses likelihood"
+    );
+    let mut means: Vec<f64> = fit.spec.means.iter().map(|m| m[0]).collect();
+    means.sort_by(f64::total_cmp);
+    assert!(
+        (means[0] - 0.0).abs() < 0.1 && (means[1] - 3.0).abs() < 0.2,
+        "{means:?}"
+    );
+    assign_regimes(
+        &mut fit.spec,
+        0,
+        &[RegimeType::BullTrend, RegimeType::Crisis],
+    );
+    let (hmm, _) = GaussianHmm::from_blob(&fit.spec.to_blob(0).unwrap()).unwrap();
+    let mut la = None;
+    hmm.forward_step(&mut la, Some(&[3.2]));
+    let p = la.unwrap().map(f64::exp);
+    let wild = (0..2)
+        .find(|&i| hmm.regime_of(i) == Some(RegimeType::Crisis))
+        .unwrap();
+    assert!(p[wild] > 0.9, "{p:?}");
+}

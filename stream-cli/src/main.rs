@@ -6,6 +6,7 @@ mod io;
 mod models;
 mod regimes;
 mod research;
+mod train;
 
 use std::process::ExitCode;
 
@@ -31,6 +32,10 @@ enum Command {
     Predict(models::PredictArgs),
     /// Describe a blob.
     Inspect(models::InspectArgs),
+    /// Train the configured models under purged CV; write their blobs and a report.
+    Train(train::TrainArgs),
+    /// Retrain without each feature family and report what each one is worth.
+    Ablate(train::AblateArgs),
     /// Print purged / walk-forward / combinatorial CV splits as JSON (and an SVG).
     CvSplits(research::CvArgs),
     /// Adjust p-values from standard input (Benjamini-Hochberg, -Yekutieli, Holm).
@@ -46,6 +51,8 @@ fn main() -> ExitCode {
         Command::Predict(args) => models::predict(&args),
         Command::Inspect(args) => models::inspect(&args),
         Command::CvSplits(args) => research::cv_splits(&args),
+        Command::Train(args) => train::run(&args),
+        Command::Ablate(args) => train::run_ablation(&args),
         Command::Fdr(args) => research::fdr(&args),
     };
     match result {

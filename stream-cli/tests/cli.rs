@@ -293,3 +293,72 @@ fn fdr_adjusts_in_input_order_and_names_bad_lines() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn train_writes_blobs_and_a_report_and_ablate_prints_every_family() {
+    let dir = std::env::temp_dir().join(format!("tickml-train-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("train.toml");
+    std::fs::write(&config, "models = [\"gradient_boosting\", \"logistic_regression\"]\nhorizon = 5\n[model]\nn_estimators = 10\nmax_depth = 3\n[cv]\nscheme = \"purged\"\nn_splits = 3\npurge_gap = 0\nembargo_pct = 0.01\n").unwrap();
+    let data = repo("data/goog_daily.csv");
+    let out = tickml(
+        &[
+            "train",
+            "--input",
+            data.to_str().unwrap(),
+            "--config",
+            config.to_str().unwrap(),
+            "--out",
+            dir.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("gradient_boosting") && stdout.contains("roc_auc"),
+        "{stdout}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["models"].as_array().unwrap().len(), 2);
+    assert_eq!(report["splits"], 3);
+    let blob = std::fs::read(dir.join("gradient_boosting.tml")).unwrap();
+    let model = tickml_core::model::Model::from_blob(&blob).unwrap();
+    assert_eq!(
+        model.feature_count(),
+        report["features"].as_u64().unwrap() as usize
+    );
+    assert_eq!(
+        format!("{:#018x}", model.schema_hash()),
+        report["schema_hash"].as_str().unwrap()
+    );
+    let out = tickml(
+        &[
+            "ablate",
+            "--input",
+            data.to_str().unwrap(),
+            "--config",
+            config.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    for family in [
+        "trend",
+        "momentum",
+        "volatility",
+        "volume",
+        "mean_reversion",
+        "cross_sectional",
+        "seasonality",
+        "regime",
+    ] {
+        assert!(
+            table.lines().any(|l| l.starts_with(family)),
+            "{family} missing in\n{table}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

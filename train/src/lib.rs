@@ -5,15 +5,22 @@
 //!
 //! - [`data`]: OHLCV CSV reading with validation (a bad row is an error naming its line).
 //! - [`cv`]: purged K-fold, walk-forward and combinatorial purged cross-validation.
-//! - [`stats`]: multiple-testing control.
+//! - [`stats`]: multiple-testing control, importance, ablation.
+//! - [`transforms`]: causal transforms (differences, rolling z-score and rank, fractional differencing).
+//! - [`audit`]: the lookahead audit.
 //! - [`dataset`]: features over a whole history through [`tickml_core::FeatureSet`].
 //! - [`export`]: owned model descriptions encoded as the core's blobs.
 //! - [`import`]: LightGBM and XGBoost model files converted to the core's split rule.
 
+pub mod audit;
 pub mod cv;
 pub mod data;
 pub mod dataset;
+pub mod evaluate;
 pub mod export;
+pub mod hmm;
 pub mod import;
 pub mod models;
+pub mod pipeline;
 pub mod stats;
+pub mod transforms;

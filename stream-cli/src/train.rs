@@ -1,0 +1,150 @@
+//! `tickml train` and `tickml ablate`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+use tickml_train::data::load_bars;
+use tickml_train::pipeline::{ablate, train, TrainConfig};
+
+use crate::io;
+
+/// Arguments of `tickml train`.
+#[derive(clap::Args)]
+pub struct TrainArgs {
+    /// OHLCV CSV.
+    #[arg(long)]
+    input: PathBuf,
+    /// Training configuration (TOML: target, horizon, cv, models, model, features).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Directory for the blobs and report.json.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+/// Arguments of `tickml ablate`.
+#[derive(clap::Args)]
+pub struct AblateArgs {
+    /// OHLCV CSV.
+    #[arg(long)]
+    input: PathBuf,
+    /// Training configuration (the first model is ablated).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Feature groups: `families` (the 8 feature families).
+    #[arg(long, default_value = "families")]
+    groups: String,
+}
+
+fn load_config(path: Option<&Path>) -> anyhow::Result<TrainConfig> {
+    match path {
+        None => Ok(TrainConfig::default()),
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read {}", p.display()))?;
+            toml::from_str(&text)
+                .with_context(|| format!("{}: invalid training configuration", p.display()))
+        }
+    }
+}
+
+fn cell(v: f64) -> String {
+    if v.is_nan() {
+        "-".into()
+    } else {
+        format!("{v:.4}")
+    }
+}
+
+/// Trains, prints a table per model, writes `<model>.tml` and `report.json` into `--out`.
+pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
+    let config = load_config(args.config.as_deref())?;
+    let bars: Vec<_> = load_bars(&args.input)?.into_iter().map(|r| r.bar).collect();
+    let started = Instant::now();
+    let bar = ProgressBar::new(0).with_style(
+        ProgressStyle::with_template("{msg:20} [{bar:30}] {pos}/{len} fits")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let (_, report) = train(&bars, &config, &|model, done, total| {
+        bar.set_length(total as u64);
+        bar.set_message(model.to_string());
+        bar.set_position(done as u64);
+    })?;
+    bar.finish_and_clear();
+    let elapsed = started.elapsed();
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    let mut out = io::stdout();
+    writeln!(
+        out,
+        "{} samples x {} features ({} warm-up rows and {} unlabelled rows dropped), {} CV splits, target {} over {} bars",
+        report.samples, report.features, report.dropped_warmup, report.dropped_horizon, report.splits, config.target, config.horizon
+    )?;
+    writeln!(
+        out,
+        "{:<22}{:>10}{:>10}{:>10}{:>10}",
+        "model (mean of folds)", "accuracy", "roc_auc", "log_loss", "sharpe"
+    )?;
+    for m in &report.models {
+        let s = &m.mean;
+        writeln!(
+            out,
+            "{:<22}{:>10}{:>10}{:>10}{:>10}",
+            m.model,
+            cell(s.accuracy),
+            cell(s.roc_auc),
+            cell(s.log_loss),
+            cell(s.sharpe)
+        )?;
+        let path = args.out.join(format!("{}.tml", m.model));
+        std::fs::write(&path, &m.blob)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    let json = args.out.join("report.json");
+    std::fs::write(&json, serde_json::to_vec_pretty(&report)?)
+        .with_context(|| format!("cannot write {}", json.display()))?;
+    writeln!(
+        out,
+        "wrote {} blobs and {} in {:.1} s",
+        report.models.len(),
+        json.display(),
+        elapsed.as_secs_f64()
+    )?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Prints the ablation table.
+pub fn run_ablation(args: &AblateArgs) -> anyhow::Result<()> {
+    if args.groups != "families" {
+        anyhow::bail!("--groups: only `families` is available");
+    }
+    let config = load_config(args.config.as_deref())?;
+    let bars: Vec<_> = load_bars(&args.input)?.into_iter().map(|r| r.bar).collect();
+    let rows = ablate(&bars, &config)?;
+    let mut out = io::stdout();
+    writeln!(
+        out,
+        "{:<16}{:>9}{:>10}{:>10}{:>12}{:>9}{:>10}{:>10}",
+        "group", "features", "baseline", "ablated", "importance", "pct", "p_value", "p_bh"
+    )?;
+    for r in rows {
+        writeln!(
+            out,
+            "{:<16}{:>9}{:>10.4}{:>10.4}{:>12.4}{:>9.1}{:>10.4}{:>10.4}",
+            r.group,
+            r.features,
+            r.baseline,
+            r.ablated,
+            r.importance,
+            r.importance_pct,
+            r.p_value,
+            r.p_adjusted
+        )?;
+    }
+    out.flush()?;
+    Ok(())
+}

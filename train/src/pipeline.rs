@@ -1,0 +1,360 @@
+//! The training run behind `tickml train` and `tickml ablate`: features through the
+//! core, targets, purged CV, the configured models, scores, final fits and blobs.
+
+use tickml_core::{Bar, FeatureConfig};
+
+use crate::cv::{CombinatorialPurgedCV, CvError, PurgedKFold, Split, WalkForwardCV};
+use crate::dataset::{prepare_data, Dataset, TargetType};
+use crate::evaluate::{cross_validate, score, Scores};
+use crate::models::{Matrix, ModelConfig, ModelFactory, ModelType, Task, TrainError};
+use crate::stats::ablation::{family_groups, AblationRow, AblationTester};
+
+/// The cross-validation scheme of a run.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize, serde::Serialize)]
+#[serde(tag = "scheme", rename_all = "snake_case", deny_unknown_fields)]
+pub enum CvConfig {
+    /// Purged K-fold.
+    Purged {
+        /// Folds.
+        n_splits: usize,
+        /// Extra purge (bars).
+        purge_gap: usize,
+        /// Embargo fraction.
+        embargo_pct: f64,
+    },
+    /// Walk-forward.
+    WalkForward {
+        /// Training samples.
+        train_size: usize,
+        /// Test samples.
+        test_size: usize,
+        /// Step.
+        step_size: usize,
+        /// Extra purge (bars).
+        purge_gap: usize,
+    },
+    /// Combinatorial purged CV in label mode.
+    Combinatorial {
+        /// Folds.
+        n_splits: usize,
+        /// Test folds per split.
+        n_test_splits: usize,
+        /// Purge (bars).
+        purge: usize,
+        /// Embargo (bars).
+        embargo: usize,
+    },
+}
+
+impl Default for CvConfig {
+    fn default() -> Self {
+        CvConfig::Purged {
+            n_splits: 5,
+            purge_gap: 0,
+            embargo_pct: 0.01,
+        }
+    }
+}
+
+impl CvConfig {
+    /// The splits of `data`.
+    pub fn splits(&self, data: &Dataset) -> Result<Vec<Split>, CvError> {
+        match *self {
+            CvConfig::Purged {
+                n_splits,
+                purge_gap,
+                embargo_pct,
+            } => PurgedKFold {
+                n_splits,
+                purge_gap,
+                embargo_pct,
+            }
+            .split(&data.labels),
+            CvConfig::WalkForward {
+                train_size,
+                test_size,
+                step_size,
+                purge_gap,
+            } => WalkForwardCV {
+                train_size,
+                test_size,
+                step_size,
+                purge_gap,
+                embargo_pct: 0.0,
+            }
+            .split(&data.labels),
+            CvConfig::Combinatorial {
+                n_splits,
+                n_test_splits,
+                purge,
+                embargo,
+            } => Ok(CombinatorialPurgedCV {
+                n_splits,
+                n_test_splits,
+                purge,
+                embargo,
+            }
+            .split_labels(&data.labels)?
+            .splits),
+        }
+    }
+}
+
+/// Everything a training run needs (`train.toml`).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrainConfig {
+    /// The feature set.
+    pub features: FeatureConfig,
+    /// `direction` (classification) or `return` (regression).
+    pub target: String,
+    /// Label horizon in bars.
+    pub horizon: usize,
+    /// Cross-validation.
+    pub cv: CvConfig,
+    /// Models by name.
+    pub models: Vec<String>,
+    /// Hyper-parameters.
+    pub model: ModelConfig,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            features: FeatureConfig::default(),
+            target: "direction".into(),
+            horizon: 5,
+            cv: CvConfig::default(),
+            models: vec![
+                "gradient_boosting".into(),
+                "random_forest".into(),
+                "logistic_regression".into(),
+            ],
+            model: ModelConfig::default(),
+        }
+    }
+}
+
+/// A run failure.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PipelineError {
+    /// Bad configuration.
+    #[error("{0}")]
+    Config(String),
+    /// The feature engine refused the data or the configuration.
+    #[error("features: {0}")]
+    Features(#[from] tickml_core::Error),
+    /// Cross-validation.
+    #[error("cross-validation: {0}")]
+    Cv(#[from] CvError),
+    /// Training.
+    #[error(transparent)]
+    Train(#[from] TrainError),
+}
+
+impl TrainConfig {
+    /// The task and target of `target`.
+    pub fn task(&self) -> Result<(Task, TargetType), PipelineError> {
+        match self.target.as_str() {
+            "direction" => Ok((Task::Classification, TargetType::Direction)),
+            "return" => Ok((Task::Regression, TargetType::Return)),
+            other => Err(PipelineError::Config(format!(
+                "target `{other}`: use direction or return"
+            ))),
+        }
+    }
+
+    /// The models, parsed.
+    pub fn model_types(&self) -> Result<Vec<ModelType>, PipelineError> {
+        self.models
+            .iter()
+            .map(|m| {
+                ModelType::from_name(m)
+                    .ok_or_else(|| PipelineError::Config(format!("unknown model `{m}`")))
+            })
+            .collect()
+    }
+}
+
+/// One model's outcome.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ModelReport {
+    /// Model name.
+    pub model: String,
+    /// Scores per fold.
+    pub folds: Vec<Scores>,
+    /// Mean over folds.
+    pub mean: Scores,
+    /// Scores of all out-of-fold predictions together.
+    pub out_of_fold: Scores,
+    /// Impurity importance of the final fit by feature (where the model has it).
+    pub importance: Option<Vec<(String, f64)>>,
+    /// Out-of-fold predictions (NaN where never tested).
+    #[serde(skip)]
+    pub oof: Vec<f64>,
+    /// The final model's blob (fit on every sample).
+    #[serde(skip)]
+    pub blob: Vec<u8>,
+}
+
+/// A run's outcome.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TrainReport {
+    /// Samples used.
+    pub samples: usize,
+    /// Features used.
+    pub features: usize,
+    /// Rows dropped while features warmed up.
+    pub dropped_warmup: usize,
+    /// Rows dropped because their label ran past the data.
+    pub dropped_horizon: usize,
+    /// Columns never present.
+    pub dropped_columns: Vec<String>,
+    /// Number of CV splits.
+    pub splits: usize,
+    /// The schema hash the blobs carry.
+    pub schema_hash: String,
+    /// Per model.
+    pub models: Vec<ModelReport>,
+}
+
+fn mean_scores(folds: &[Scores]) -> Scores {
+    let k = folds.len().max(1) as f64;
+    let avg = |f: fn(&Scores) -> f64| folds.iter().map(f).sum::<f64>() / k;
+    Scores {
+        accuracy: avg(|s| s.accuracy),
+        roc_auc: avg(|s| s.roc_auc),
+        log_loss: avg(|s| s.log_loss),
+        sharpe: avg(|s| s.sharpe),
+    }
+}
+
+/// Features, targets and splits of a run.
+pub fn prepare(
+    bars: &[Bar<f64>],
+    config: &TrainConfig,
+) -> Result<(Dataset, Vec<Split>, Task), PipelineError> {
+    let (task, target) = config.task()?;
+    let data = prepare_data(bars, &config.features, target, config.horizon)?;
+    let splits = config.cv.splits(&data)?;
+    Ok((data, splits, task))
+}
+
+/// Trains every configured model under CV, then on all samples. The folds and the final
+/// fit of a model run in parallel (rayon); `progress(model, done, total)` is called as
+/// fits finish.
+pub fn train(
+    bars: &[Bar<f64>],
+    config: &TrainConfig,
+    progress: &(dyn Fn(&str, usize, usize) + Sync),
+) -> Result<(Dataset, TrainReport), PipelineError> {
+    use rayon::prelude::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let (data, splits, task) = prepare(bars, config)?;
+    let all: Vec<usize> = (0..data.width()).collect();
+    let mut models = Vec::new();
+    for model_type in config.model_types()? {
+        let estimator = ModelFactory::create(model_type, &config.model, task)?;
+        let done = AtomicUsize::new(0);
+        let total = splits.len() + 1;
+        let tick = || {
+            progress(
+                model_type.name(),
+                done.fetch_add(1, Ordering::Relaxed) + 1,
+                total,
+            )
+        };
+        let (fold_results, final_model) = rayon::join(
+            || {
+                splits
+                    .par_iter()
+                    .map(|split| {
+                        let r = cross_validate(
+                            &estimator,
+                            &data,
+                            std::slice::from_ref(split),
+                            &all,
+                            config.horizon,
+                        );
+                        tick();
+                        r
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            },
+            || {
+                let m = estimator.fit(
+                    &Matrix {
+                        values: &data.x,
+                        cols: data.width(),
+                    },
+                    &data.y,
+                    &data.names,
+                );
+                tick();
+                m
+            },
+        );
+        let mut folds = Vec::new();
+        let mut oof = vec![f64::NAN; data.len()];
+        for (r, split) in fold_results?.into_iter().zip(&splits) {
+            folds.extend(r.folds);
+            for &i in &split.test {
+                oof[i] = r.oof[i];
+            }
+        }
+        let tested: Vec<usize> = (0..data.len()).filter(|&i| !oof[i].is_nan()).collect();
+        let pick = |v: &[f64]| -> Vec<f64> { tested.iter().map(|&i| v[i]).collect() };
+        let out_of_fold = score(
+            task,
+            &pick(&data.y),
+            &pick(&oof),
+            &pick(&data.forward_return),
+            config.horizon,
+        );
+        let final_model = final_model?;
+        let importance = final_model
+            .impurity_importance()
+            .map(|v| data.names.iter().cloned().zip(v.iter().copied()).collect());
+        let blob = final_model
+            .to_blob(data.schema_hash)
+            .map_err(TrainError::from)?;
+        models.push(ModelReport {
+            model: model_type.name().to_string(),
+            mean: mean_scores(&folds),
+            folds,
+            out_of_fold,
+            importance,
+            oof,
+            blob,
+        });
+    }
+    let report = TrainReport {
+        samples: data.len(),
+        features: data.width(),
+        dropped_warmup: data.dropped_warmup,
+        dropped_horizon: data.dropped_horizon,
+        dropped_columns: data.dropped_columns.clone(),
+        splits: splits.len(),
+        schema_hash: format!("{:#018x}", data.schema_hash),
+        models,
+    };
+    Ok((data, report))
+}
+
+/// Ablation of the 8 feature families for the first configured model.
+pub fn ablate(bars: &[Bar<f64>], config: &TrainConfig) -> Result<Vec<AblationRow>, PipelineError> {
+    let (data, splits, task) = prepare(bars, config)?;
+    let model_type = *config
+        .model_types()?
+        .first()
+        .ok_or_else(|| PipelineError::Config("no model configured".into()))?;
+    let estimator = ModelFactory::create(model_type, &config.model, task)?;
+    let tester = AblationTester {
+        estimator,
+        data: &data,
+        splits: &splits,
+        horizon: config.horizon,
+    };
+    Ok(tester.run(&family_groups(&data.names))?)
+}
