@@ -145,3 +145,58 @@ fn boosting_handles_missing_values_like_its_blob() {
     // the missing rows (all label 1) are learned
     assert!(own.iter().step_by(3).all(|&p| p > 0.9), "{:?}", &own[..9]);
 }
+
+#[test]
+fn permutation_importance_finds_the_informative_feature() {
+    use tickml_train::cv::{Labels, PurgedKFold};
+    use tickml_train::dataset::Dataset;
+    use tickml_train::stats::importance::{importance_mask, permutation_importance};
+    // y depends on feature 0 only; features 1 and 2 are noise
+    let n = 900;
+    let mut state = 0xDEAD_BEEFu64;
+    let mut u = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let x: Vec<f64> = (0..n * 3).map(|_| u() - 0.5).collect();
+    let y: Vec<f64> = (0..n)
+        .map(|i| f64::from(u8::from(x[i * 3] + 0.1 * (u() - 0.5) > 0.0)))
+        .collect();
+    let data = Dataset {
+        names: vec!["signal".into(), "noise_a".into(), "noise_b".into()],
+        schema_hash: 0,
+        x,
+        forward_return: y.iter().map(|v| v - 0.5).collect(),
+        y,
+        labels: Labels::with_horizon(n, 1),
+        timestamps: (0..n as i64).collect(),
+        dropped_warmup: 0,
+        dropped_horizon: 0,
+        dropped_columns: vec![],
+    };
+    let splits = PurgedKFold {
+        n_splits: 3,
+        purge_gap: 0,
+        embargo_pct: 0.0,
+    }
+    .split(&data.labels)
+    .unwrap();
+    let est = ModelFactory::create(
+        ModelType::GradientBoosting,
+        &ModelConfig {
+            n_estimators: 20,
+            min_samples_leaf: 10,
+            ..Default::default()
+        },
+        Task::Classification,
+    )
+    .unwrap();
+    let imp = permutation_importance(&est, &data, &splits, 1, 7).unwrap();
+    assert!(
+        imp[0] > 0.2 && imp[1].abs() < 0.05 && imp[2].abs() < 0.05,
+        "{imp:?}"
+    );
+    assert_eq!(importance_mask(&imp, 0.05), [true, false, false]);
+}
