@@ -6,7 +6,7 @@
 //!
 //! Layers, each importing only those above it in this list:
 //! [`num`], [`error`], [`bar`], [`calendar`] → [`window`] → [`indicators`] → [`features`]
-//! → [`model`], [`regime`] → [`arbitrator`].
+//! → [`model`], [`regime`] → [`arbitrator`] → [`pipeline`].
 //!
 //! ```
 //! use tickml_core::{Bar, DefaultFeatureSet, FeatureConfig};
@@ -41,6 +41,7 @@ pub mod features;
 pub mod indicators;
 pub mod model;
 pub mod num;
+pub mod pipeline;
 pub mod regime;
 pub mod window;
 

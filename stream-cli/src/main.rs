@@ -6,6 +6,7 @@ mod io;
 mod models;
 mod regimes;
 mod research;
+mod stream;
 mod train;
 
 use std::process::ExitCode;
@@ -22,6 +23,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Stream bars (or trades) through a deployed bundle: one decision per bar.
+    Stream(stream::Args),
     /// Stream OHLCV bars through the feature engine and print one CSV row per bar.
     Features(features::Args),
     /// Detect the market regime bar by bar (rules, or an HMM blob).
@@ -45,6 +48,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Stream(args) => stream::run(&args),
         Command::Features(args) => features::run(&args),
         Command::Regimes(args) => regimes::run(&args),
         Command::Import(args) => models::import(&args),

@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use tickml_train::data::load_bars;
-use tickml_train::pipeline::{ablate, train, TrainConfig};
+use tickml_train::pipeline::{ablate, build_bundle, train, TrainConfig};
 
 use crate::io;
 
@@ -23,6 +23,9 @@ pub struct TrainArgs {
     /// Directory for the blobs and report.json.
     #[arg(long)]
     out: PathBuf,
+    /// Also write a deployable bundle (models, regime detector, arbitrator, meta-learner).
+    #[arg(long)]
+    bundle: Option<PathBuf>,
 }
 
 /// Arguments of `tickml ablate`.
@@ -68,7 +71,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         ProgressStyle::with_template("{msg:20} [{bar:30}] {pos}/{len} fits")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let (_, report) = train(&bars, &config, &|model, done, total| {
+    let (data, report) = train(&bars, &config, &|model, done, total| {
         bar.set_length(total as u64);
         bar.set_message(model.to_string());
         bar.set_position(done as u64);
@@ -106,6 +109,19 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     let json = args.out.join("report.json");
     std::fs::write(&json, serde_json::to_vec_pretty(&report)?)
         .with_context(|| format!("cannot write {}", json.display()))?;
+    if let Some(path) = &args.bundle {
+        let bundle = build_bundle(&data, &config, &report)?;
+        tickml_core::pipeline::Pipeline::<f64>::from_bundle(&bundle)
+            .map_err(|e| anyhow::anyhow!("the bundle does not load: {e}"))?;
+        std::fs::write(path, &bundle)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        writeln!(
+            out,
+            "wrote the bundle {} ({} bytes)",
+            path.display(),
+            bundle.len()
+        )?;
+    }
     writeln!(
         out,
         "wrote {} blobs and {} in {:.1} s",

@@ -362,3 +362,206 @@ fn train_writes_blobs_and_a_report_and_ablate_prints_every_family() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+fn jsonl(bytes: &[u8]) -> Vec<serde_json::Value> {
+    text(bytes)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// Every output line equals what `Pipeline::on_bar` returns in-process, and the output
+/// is byte-identical from run to run.
+#[test]
+fn stream_equals_the_in_process_pipeline_and_is_reproducible() {
+    let input = std::fs::read_to_string(repo("data/goog_daily.csv")).unwrap();
+    let a = tickml(&["stream"], Some(&input));
+    assert!(a.status.success(), "{}", text(&a.stderr));
+    let b = tickml(&["stream"], Some(&input));
+    assert_eq!(a.stdout, b.stdout, "same bundle, same input, same bytes");
+    let lines = jsonl(&a.stdout);
+    let bundle = std::fs::read(repo("stream-cli/assets/default_bundle.tml")).unwrap();
+    let mut pipeline = tickml_core::pipeline::Pipeline::<f64>::from_bundle(&bundle).unwrap();
+    let bars = tickml_train::data::load_bars(repo("data/goog_daily.csv")).unwrap();
+    assert_eq!(lines.len(), bars.len());
+    let names: Vec<String> = pipeline
+        .model_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    for (line, record) in lines.iter().zip(&bars) {
+        let d = pipeline.on_bar(&record.bar).unwrap();
+        assert_eq!(line["timestamp"], record.timestamp_text.as_str());
+        for (name, p) in names.iter().zip(&d.predictions) {
+            assert_eq!(
+                line["predictions"][name].as_f64(),
+                p.is_finite().then_some(*p),
+                "{name}"
+            );
+        }
+        let a = &d.arbitration;
+        assert_eq!(line["signal"], a.signal.name());
+        assert_eq!(line["confidence"].as_f64().unwrap(), a.confidence);
+        assert_eq!(line["weighted_signal"].as_f64().unwrap(), a.weighted_signal);
+        assert_eq!(line["consensus_ratio"].as_f64().unwrap(), a.consensus_ratio);
+        assert_eq!(
+            line["n_active_strategies"].as_u64().unwrap() as usize,
+            a.n_active_strategies
+        );
+        assert_eq!(line["regime"], a.regime.name());
+        assert_eq!(
+            line["strategy_breakdown"].as_array().unwrap().len(),
+            a.strategy_breakdown.len()
+        );
+    }
+}
+
+#[test]
+fn stream_reports_bad_lines_and_keeps_every_good_one() {
+    let good: Vec<String> = std::fs::read_to_string(repo("data/spx_daily.csv"))
+        .unwrap()
+        .lines()
+        .take(40)
+        .map(str::to_string)
+        .collect();
+    let mut input = good[..20].join("\n");
+    input.push_str("\nnot-a-time,1,2,0.5,1,10\n1999-02-10T00:00:00Z,10,9,11,10,5\n1999-01-05T00:00:00Z,1,2,0.5,1,10\n");
+    input.push_str(&good[20..].join("\n"));
+    let out = tickml(&["stream", "--format", "csv"], Some(&input));
+    assert!(out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("line 21: timestamp")
+            && err.contains("line 22: high is below low")
+            && err.contains("line 23:"),
+        "{err}"
+    );
+    assert!(
+        err.contains("39 records read, 39 decisions, 3 lines skipped")
+            || err.contains("3 lines skipped"),
+        "{err}"
+    );
+    assert_eq!(
+        text(&out.stdout).lines().count(),
+        1 + 39,
+        "header + one line per good bar"
+    );
+    let out = tickml(&["stream", "--on-error", "fail"], Some(&input));
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("stopped at line 21"));
+}
+
+#[test]
+fn stream_ends_quietly_when_the_reader_goes_away() {
+    use std::io::{BufRead, BufReader, Write};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tickml"))
+        .args([
+            "stream",
+            "--input",
+            repo("data/spx_daily.csv").to_str().unwrap(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with("{\"timestamp\""));
+    // the reader is dropped here, like `| head -1`
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(status.success(), "exit {status:?}: {err}");
+    assert!(!err.contains("Broken pipe"), "{err}");
+    let _ = std::io::stdout().flush();
+}
+
+#[test]
+fn stream_keeps_one_state_per_symbol_and_aggregates_trades() {
+    let spx: Vec<String> = std::fs::read_to_string(repo("data/spx_daily.csv"))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .take(60)
+        .map(str::to_string)
+        .collect();
+    let goog: Vec<String> = std::fs::read_to_string(repo("data/goog_daily.csv"))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .take(60)
+        .map(str::to_string)
+        .collect();
+    let mut mixed = String::from("timestamp,open,high,low,close,volume,symbol\n");
+    for (a, b) in spx.iter().zip(&goog) {
+        mixed.push_str(&format!("{a},SPX\n{b},GOOG\n"));
+    }
+    let out = jsonl(&tickml(&["stream"], Some(&mixed)).stdout);
+    let alone = jsonl(
+        &tickml(
+            &["stream"],
+            Some(&format!(
+                "timestamp,open,high,low,close,volume\n{}\n",
+                goog.join("\n")
+            )),
+        )
+        .stdout,
+    );
+    let goog_lines: Vec<_> = out.iter().filter(|l| l["symbol"] == "GOOG").collect();
+    assert_eq!(goog_lines.len(), 60);
+    for (m, a) in goog_lines.iter().zip(&alone) {
+        assert_eq!(m["weighted_signal"], a["weighted_signal"]);
+        assert_eq!(m["predictions"], a["predictions"]);
+    }
+    // 10 trades in 3 one-minute buckets -> 3 bars; tick:4 -> 2 full bars
+    let trades = "timestamp,price,size\n0,10,1\n10,11,2\n59,9,1\n60,10,1\n61,10.5,1\n130,10,3\n131,10.2,1\n150,10.1,1\n170,10,1\n179,9.9,1\n";
+    let out = tickml(
+        &["stream", "--bars", "time:1m", "--format", "csv"],
+        Some(trades),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let rows: Vec<String> = text(&out.stdout)
+        .lines()
+        .skip(1)
+        .map(str::to_string)
+        .collect();
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    assert!(rows[0].starts_with("1970-01-01T00:01:00Z"));
+    let out = tickml(
+        &["stream", "--bars", "tick:4", "--format", "csv"],
+        Some(trades),
+    );
+    assert_eq!(text(&out.stdout).lines().count(), 1 + 2);
+}
+
+/// The embedded default bundle is what the README's command produces.
+#[test]
+fn the_embedded_bundle_is_reproducible() {
+    let dir = std::env::temp_dir().join(format!("tickml-bundle-{}", std::process::id()));
+    let bundle = dir.join("bundle.tml");
+    let data = repo("data/spx_daily.csv");
+    let out = tickml(
+        &[
+            "train",
+            "--input",
+            data.to_str().unwrap(),
+            "--out",
+            dir.to_str().unwrap(),
+            "--bundle",
+            bundle.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let made = std::fs::read(&bundle).unwrap();
+    let embedded = std::fs::read(repo("stream-cli/assets/default_bundle.tml")).unwrap();
+    assert!(
+        made == embedded,
+        "the committed bundle differs from a fresh training run ({} vs {} bytes)",
+        made.len(),
+        embedded.len()
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

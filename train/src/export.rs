@@ -350,3 +350,68 @@ impl HmmSpec {
         )
     }
 }
+
+/// A deployable bundle ready to encode (blob kind 4).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BundleSpec {
+    /// The feature configuration.
+    pub features: tickml_core::FeatureConfig,
+    /// Base models: (strategy id, family, name, model blob).
+    pub models: Vec<(
+        u32,
+        tickml_core::arbitrator::StrategyFamily,
+        String,
+        Vec<u8>,
+    )>,
+    /// The rule detector's thresholds, or an HMM blob.
+    pub regime: Result<tickml_core::regime::RuleConfig, Vec<u8>>,
+    /// The arbitrator's configuration.
+    pub arbitrator: tickml_core::arbitrator::ArbitratorConfig,
+    /// The stacking meta-learner blob.
+    pub meta_learner: Option<Vec<u8>>,
+}
+
+impl BundleSpec {
+    /// Encodes the bundle; the header carries the features' schema hash.
+    pub fn to_blob(&self) -> Result<Vec<u8>, ExportError> {
+        use tickml_core::pipeline::{BundlePayload, BundledModel, RegimeSpec};
+        let set = tickml_core::DefaultFeatureSet::<f64>::new(self.features.clone())
+            .map_err(|e| ExportError::BadNames(e.to_string()))?;
+        let mut models = heapless::Vec::new();
+        for (id, family, name, blob) in &self.models {
+            models
+                .push(BundledModel {
+                    strategy_id: *id,
+                    family: *family,
+                    name,
+                    blob,
+                })
+                .map_err(|_| {
+                    ExportError::BadNames(format!(
+                        "at most {} models in a bundle",
+                        tickml_core::pipeline::MAX_MODELS
+                    ))
+                })?;
+        }
+        let payload = BundlePayload {
+            features: self.features.clone(),
+            models,
+            regime: match &self.regime {
+                Ok(rules) => RegimeSpec::Rules(*rules),
+                Err(hmm) => RegimeSpec::Hmm(hmm),
+            },
+            arbitrator: self.arbitrator,
+            meta_learner: self.meta_learner.as_deref(),
+        };
+        let size = self.models.iter().map(|m| m.3.len() + 64).sum::<usize>()
+            + self.meta_learner.as_ref().map_or(0, Vec::len)
+            + 4096;
+        encode_blob(
+            BlobKind::Bundle,
+            set.schema().len(),
+            set.schema().hash(),
+            &payload,
+            size,
+        )
+    }
+}

@@ -358,3 +358,109 @@ pub fn ablate(bars: &[Bar<f64>], config: &TrainConfig) -> Result<Vec<AblationRow
     };
     Ok(tester.run(&family_groups(&data.names))?)
 }
+
+/// The meta-learner's inputs for one sample: `vol_regime`, `trend_strength_20`, each
+/// model's signal (+1, -1, 0 from its probability, as the live pipeline maps it), each
+/// signal times each of the two.
+fn meta_row(vol: f64, trend: f64, signals: &[f64]) -> Vec<f64> {
+    let mut row = vec![vol, trend];
+    row.extend_from_slice(signals);
+    row.extend(signals.iter().map(|s| s * vol));
+    row.extend(signals.iter().map(|s| s * trend));
+    row
+}
+
+/// Trains the stacking meta-learner (ridge, the seed's `train_meta_learner`) on the
+/// out-of-fold predictions only: samples every model predicted out of fold, target the
+/// direction of the forward return as +1 / -1. Strategy ids are 1, 2, ... in model order.
+pub fn train_meta_learner(
+    data: &Dataset,
+    reports: &[ModelReport],
+    alpha: f64,
+) -> Result<Vec<u8>, PipelineError> {
+    let column = |name: &str| {
+        data.names.iter().position(|n| n == name).ok_or_else(|| {
+            PipelineError::Config(format!("the meta-learner needs feature `{name}`"))
+        })
+    };
+    let (vol, trend) = (column("vol_regime")?, column("trend_strength_20")?);
+    let rows: Vec<usize> = (0..data.len())
+        .filter(|&i| reports.iter().all(|m| !m.oof[i].is_nan()))
+        .collect();
+    let signal = |p: f64| {
+        if p > 0.5 {
+            1.0
+        } else if p < 0.5 {
+            -1.0
+        } else {
+            0.0
+        }
+    };
+    let x: Vec<f64> = rows
+        .iter()
+        .flat_map(|&i| {
+            let s: Vec<f64> = reports.iter().map(|m| signal(m.oof[i])).collect();
+            meta_row(data.row(i)[vol], data.row(i)[trend], &s)
+        })
+        .collect();
+    let y: Vec<f64> = rows
+        .iter()
+        .map(|&i| {
+            if data.forward_return[i] > 0.0 {
+                1.0
+            } else {
+                -1.0
+            }
+        })
+        .collect();
+    let n = reports.len();
+    let mut names = vec!["vol_regime".to_string(), "trend_strength_20".to_string()];
+    names.extend((1..=n).map(|id| format!("signal_{id}")));
+    names.extend((1..=n).map(|id| format!("signal_{id}_x_vol_regime")));
+    names.extend((1..=n).map(|id| format!("signal_{id}_x_trend_strength_20")));
+    let config = ModelConfig {
+        alpha,
+        ..ModelConfig::default()
+    };
+    let model = ModelFactory::create(ModelType::Ridge, &config, Task::Regression)?.fit(
+        &Matrix {
+            values: &x,
+            cols: names.len(),
+        },
+        &y,
+        &names,
+    )?;
+    Ok(model.to_blob(0).map_err(TrainError::from)?)
+}
+
+/// The bundle of a finished run: each model a strategy (family `MlModel`, ids 1, 2, ...),
+/// the rule-based regime detector, the default arbitrator and the meta-learner trained
+/// on out-of-fold predictions.
+pub fn build_bundle(
+    data: &Dataset,
+    config: &TrainConfig,
+    report: &TrainReport,
+) -> Result<Vec<u8>, PipelineError> {
+    use tickml_core::arbitrator::{ArbitratorConfig, StrategyFamily};
+    let meta = train_meta_learner(data, &report.models, 1.0)?;
+    let spec = crate::export::BundleSpec {
+        features: config.features.clone(),
+        models: report
+            .models
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                (
+                    i as u32 + 1,
+                    StrategyFamily::MlModel,
+                    m.model.clone(),
+                    m.blob.clone(),
+                )
+            })
+            .collect(),
+        regime: Ok(tickml_core::regime::RuleConfig::default()),
+        arbitrator: ArbitratorConfig::default(),
+        meta_learner: Some(meta),
+    };
+    Ok(spec.to_blob().map_err(TrainError::from)?)
+}

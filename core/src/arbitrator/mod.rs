@@ -33,8 +33,7 @@ use crate::num::Float;
 use crate::regime::{RegimeState, REGIMES};
 
 /// How active strategies are weighted.
-#[derive(Debug, Clone, Copy, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Weighting {
     /// `w_i = softmax(score_i x multiplier[family_i][regime] / temperature)` over the
     /// active strategies (a strategy without history scores 0).
@@ -56,8 +55,7 @@ pub enum Weighting {
 }
 
 /// The arbitrator's configuration.
-#[derive(Debug, Clone, Copy, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ArbitratorConfig {
     /// Bars of realised returns a score is taken over (default 63; below `L`).
     pub lookback: u16,

@@ -4,8 +4,7 @@ use crate::num::Float;
 use crate::window::{Moments, RingBuffer, Rolling};
 
 /// Which rolling statistic scores a strategy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum PerformanceMetric {
     /// Mean over sample standard deviation of the realised returns (per bar, not

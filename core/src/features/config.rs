@@ -12,9 +12,8 @@ pub type Windows = Vec<u16, MAX_WINDOWS>;
 
 /// Which features to compute and over which windows. [`FeatureConfig::default`] is
 /// the reference set: 110 features over the 8 families.
-#[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct FeatureConfig {
     /// SMA, EMA, close/SMA and log-price slope windows (default 5, 10, 20, 50, 200).
     pub trend_windows: Windows,

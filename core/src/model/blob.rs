@@ -25,6 +25,8 @@ pub enum BlobKind {
     Linear = 2,
     /// Gaussian HMM parameters ([`crate::regime::GaussianHmm`]).
     GaussianHmm = 3,
+    /// A deployable bundle ([`crate::pipeline::Pipeline`]).
+    Bundle = 4,
 }
 
 impl BlobKind {
@@ -33,6 +35,7 @@ impl BlobKind {
             1 => Some(BlobKind::TreeEnsemble),
             2 => Some(BlobKind::Linear),
             3 => Some(BlobKind::GaussianHmm),
+            4 => Some(BlobKind::Bundle),
             _ => None,
         }
     }

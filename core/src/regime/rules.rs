@@ -17,8 +17,7 @@ use crate::num::Float;
 /// The reported regime changes only after a new candidate has held for `dwell`
 /// consecutive bars (hysteresis against flicker). Probabilities are the shares of the
 /// candidates over the last `vote_window` bars; confidence is the reported regime's share.
-#[derive(Debug, Clone, Copy, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RuleConfig {
     /// Drawdown from the 100-bar high that marks a crisis (default -0.15).
     pub crisis_drawdown: f64,

@@ -1,0 +1,289 @@
+//! The pipeline a tick handler runs: one bar through features, regime, models and the
+//! arbitrator, in O(1), from a bundle decoded without allocating.
+
+mod bundle;
+
+pub use bundle::{BundlePayload, BundledModel, RegimeSpec, MAX_MODELS};
+
+use core::fmt;
+
+use heapless::Vec;
+
+use crate::arbitrator::{
+    ArbitrationResult, ArbitratorError, MarketContext, Signal, StrategyArbitrator, StrategyInfo,
+    StrategySignal,
+};
+use crate::bar::Bar;
+use crate::error::Error;
+use crate::features::{DefaultFeatureSet, FeatureVector};
+use crate::model::{BlobKind, FeatureBinding, Link, Model, ModelBlob, ModelError};
+use crate::num::Float;
+use crate::regime::{Detector, HmmDetector, RegimeDetector, RuleDetector};
+
+/// Feature capacity of a pipeline.
+const F: usize = 128;
+
+/// What can go wrong building or running a pipeline; a refused bar changes nothing.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum PipelineError {
+    /// A bar or the feature configuration was refused.
+    Features(Error),
+    /// A blob in the bundle is unusable.
+    Model(ModelError),
+    /// The arbitrator refused its configuration or inputs.
+    Arbitrator(ArbitratorError),
+}
+
+impl fmt::Display for PipelineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PipelineError::Features(e) => write!(f, "{e}"),
+            PipelineError::Model(e) => write!(f, "{e}"),
+            PipelineError::Arbitrator(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for PipelineError {}
+
+impl From<Error> for PipelineError {
+    fn from(e: Error) -> Self {
+        PipelineError::Features(e)
+    }
+}
+impl From<ModelError> for PipelineError {
+    fn from(e: ModelError) -> Self {
+        PipelineError::Model(e)
+    }
+}
+impl From<ArbitratorError> for PipelineError {
+    fn from(e: ArbitratorError) -> Self {
+        PipelineError::Arbitrator(e)
+    }
+}
+
+/// One bar's decision.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Decision<T> {
+    /// The bar's timestamp (unix ns).
+    pub timestamp: i64,
+    /// Each base model's prediction (probability or value), bundle order.
+    pub predictions: Vec<T, MAX_MODELS>,
+    /// The arbitrator's output.
+    pub arbitration: ArbitrationResult<T, MAX_MODELS>,
+}
+
+struct BoundModel<'a> {
+    id: u32,
+    model: Model<'a>,
+    binding: FeatureBinding<F>,
+}
+
+/// The mutable state of a pipeline (what a snapshot holds).
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct PipelineState<T> {
+    features: DefaultFeatureSet<T>,
+    detector: Detector<T>,
+    arbitrator: StrategyArbitrator<T, MAX_MODELS, 128>,
+    prev_close: Option<T>,
+}
+
+/// A bundle bound to its feature engine, detector, models and arbitrator.
+pub struct Pipeline<'a, T> {
+    state: PipelineState<T>,
+    models: Vec<BoundModel<'a>, MAX_MODELS>,
+    names: Vec<&'a str, MAX_MODELS>,
+    vol_regime: usize,
+    trend_strength: usize,
+}
+
+impl<'a, T: Float> Pipeline<'a, T> {
+    /// Decodes and validates `bytes` (a bundle blob) and builds the pipeline. Every model
+    /// is bound to the features by name and must carry the bundle's schema hash (or 0).
+    pub fn from_bundle(bytes: &'a [u8]) -> Result<Self, PipelineError> {
+        let blob = ModelBlob::parse(bytes)?;
+        let payload = blob.expect(BlobKind::Bundle)?;
+        let p: BundlePayload<'a> =
+            postcard::from_bytes(payload).map_err(|_| ModelError::Malformed {
+                what: "bundle payload does not decode",
+            })?;
+        let features = DefaultFeatureSet::<T>::new(p.features)?;
+        let hash = features.schema().hash();
+        if blob.header().schema_hash != hash {
+            return Err(ModelError::SchemaMismatch {
+                expected: hash,
+                found: blob.header().schema_hash,
+            }
+            .into());
+        }
+        let detector = match p.regime {
+            RegimeSpec::Rules(c) => Detector::Rules(RuleDetector::new(c, features.schema())?),
+            RegimeSpec::Hmm(b) => Detector::Hmm(HmmDetector::new(b, features.schema())?),
+        };
+        let mut arbitrator = StrategyArbitrator::new(p.arbitrator)?;
+        let mut models = Vec::new();
+        let mut names = Vec::new();
+        for m in p.models.iter() {
+            let model = Model::from_blob(m.blob)?;
+            if model.schema_hash() != 0 && model.schema_hash() != hash {
+                return Err(ModelError::SchemaMismatch {
+                    expected: hash,
+                    found: model.schema_hash(),
+                }
+                .into());
+            }
+            let binding = FeatureBinding::bind(model.feature_names(), features.schema())?;
+            arbitrator.register_strategy(m.strategy_id, StrategyInfo { family: m.family })?;
+            let _ = models.push(BoundModel {
+                id: m.strategy_id,
+                model,
+                binding,
+            });
+            let _ = names.push(m.name);
+        }
+        if let Some(meta) = p.meta_learner {
+            arbitrator.set_meta_learner(meta)?;
+        }
+        let index = |name: &str| {
+            features
+                .schema()
+                .index_of(name)
+                .ok_or(ModelError::MissingFeature {
+                    name: crate::features::FeatureName::try_from(name).unwrap_or_default(),
+                })
+        };
+        let (vol_regime, trend_strength) = (index("vol_regime")?, index("trend_strength_20")?);
+        Ok(Pipeline {
+            state: PipelineState {
+                features,
+                detector,
+                arbitrator,
+                prev_close: None,
+            },
+            models,
+            names,
+            vol_regime,
+            trend_strength,
+        })
+    }
+
+    /// The base models' names, bundle order.
+    pub fn model_names(&self) -> &[&'a str] {
+        &self.names
+    }
+
+    /// The latest features.
+    pub fn features(&self) -> &FeatureVector<T, F> {
+        self.state.features.features()
+    }
+
+    /// The feature engine (schema, names).
+    pub fn feature_set(&self) -> &DefaultFeatureSet<T> {
+        &self.state.features
+    }
+
+    /// The signal and confidence a prediction implies: a probability `p` is Long above
+    /// 0.5 and Short below with confidence `|2p - 1|`; a value is its sign with
+    /// confidence 1; a missing prediction is Neutral with confidence 0.
+    fn signal_of(link: Link, p: T) -> (Signal, T) {
+        if p.to_f64().is_nan() {
+            return (Signal::Neutral, T::ZERO);
+        }
+        let (centre, scale) = match link {
+            Link::Sigmoid => (T::from_f64(0.5), T::from_f64(2.0)),
+            _ => (T::ZERO, T::ZERO),
+        };
+        let d = p - centre;
+        let signal = if d > T::ZERO {
+            Signal::Long
+        } else if d < T::ZERO {
+            Signal::Short
+        } else {
+            Signal::Neutral
+        };
+        let confidence = if scale > T::ZERO {
+            (d.abs() * scale).min(T::ONE)
+        } else if signal == Signal::Neutral {
+            T::ZERO
+        } else {
+            T::ONE
+        };
+        (signal, confidence)
+    }
+
+    /// Runs one bar: features, regime, every model, the arbitrator. A model's prediction
+    /// is absent (NaN, a Neutral signal of confidence 0) until every feature it reads is
+    /// present. A bar the feature engine refuses (a timestamp that does not increase) is
+    /// an error and changes nothing.
+    pub fn on_bar(&mut self, bar: &Bar<T>) -> Result<Decision<T>, PipelineError> {
+        let s = &mut self.state;
+        let features = s.features.update(bar)?.values();
+        let regime = s.detector.update(features);
+        let mut predictions: Vec<T, MAX_MODELS> = Vec::new();
+        let mut signals: Vec<StrategySignal<T>, MAX_MODELS> = Vec::new();
+        let mut scratch = [T::NAN; F];
+        let mut out = [T::ZERO; 64];
+        for m in self.models.iter() {
+            let x = m.binding.gather(features, &mut scratch);
+            // a model speaks once every feature it reads has warmed up
+            let warm = x.iter().all(|v| !v.to_f64().is_nan());
+            let p = match m.model.predict(x, &mut out) {
+                Ok(()) if warm => out.first().copied().unwrap_or(T::NAN),
+                _ => T::NAN,
+            };
+            let _ = predictions.push(p);
+            let (signal, confidence) = Self::signal_of(m.model.link(), p);
+            let _ = signals.push(StrategySignal {
+                strategy_id: m.id,
+                timestamp: bar.timestamp(),
+                signal,
+                confidence,
+                expected_return: T::ZERO,
+                volatility: T::ZERO,
+                regime: Some(regime.regime),
+            });
+        }
+        let get = |i: usize| features.get(i).copied().unwrap_or(T::NAN);
+        let market = MarketContext {
+            vol_regime: get(self.vol_regime),
+            trend_strength: get(self.trend_strength),
+            regime,
+        };
+        let market_return = s.prev_close.map_or(T::ZERO, |p| bar.close() / p - T::ONE);
+        let arbitration = s
+            .arbitrator
+            .process_signals(&signals, &market, market_return)?;
+        s.prev_close = Some(bar.close());
+        Ok(Decision {
+            timestamp: bar.timestamp(),
+            predictions,
+            arbitration,
+        })
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<T> Pipeline<'_, T>
+where
+    T: Float + serde::Serialize + serde::de::DeserializeOwned,
+{
+    /// Serialises the pipeline's state (features, detector, arbitrator) with postcard.
+    pub fn snapshot<'b>(&self, buf: &'b mut [u8]) -> Result<&'b mut [u8], PipelineError> {
+        postcard::to_slice(&self.state, buf).map_err(|_| Error::BufferTooSmall.into())
+    }
+
+    /// Restores a state written by [`Pipeline::snapshot`] of a pipeline from the same bundle.
+    pub fn restore(&mut self, bytes: &[u8]) -> Result<(), PipelineError> {
+        let state: PipelineState<T> =
+            postcard::from_bytes(bytes).map_err(|_| PipelineError::Features(Error::BadSnapshot))?;
+        if state.features.schema() != self.state.features.schema() {
+            return Err(PipelineError::Features(Error::BadSnapshot));
+        }
+        self.state = state;
+        Ok(())
+    }
+}

@@ -1,0 +1,661 @@
+//! `tickml stream`: bars (or trades) line by line through a deployed bundle, one
+//! decision per accepted bar, in input order.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use tickml_core::pipeline::{Decision, Pipeline};
+use tickml_core::Bar;
+use tickml_train::data::parse_timestamp;
+
+use crate::io;
+
+/// The bundle compiled into the binary: made by the command in the README
+/// (`tickml train --input data/spx_daily.csv ... --bundle stream-cli/assets/default_bundle.tml`).
+pub const DEFAULT_BUNDLE: &[u8] = include_bytes!("../assets/default_bundle.tml");
+
+/// Output format.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// One JSON object per line.
+    Jsonl,
+    /// CSV with a header.
+    Csv,
+}
+
+/// What to do with a bad line.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OnError {
+    /// Report it on stderr, count it, go on.
+    Skip,
+    /// Report it and stop with a non-zero exit.
+    Fail,
+}
+
+/// Arguments of `tickml stream`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// A bundle blob; the embedded default (trained on data/spx_daily.csv) without it.
+    #[arg(long)]
+    bundle: Option<PathBuf>,
+    /// Bars (CSV with a header, or JSON lines) or trades (with --bars); `-` is stdin.
+    #[arg(long, default_value = "-")]
+    input: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "jsonl")]
+    format: Format,
+    /// Add every feature to each output line.
+    #[arg(long)]
+    emit_features: bool,
+    /// Bad lines: skip (counted) or fail.
+    #[arg(long, value_enum, default_value = "skip")]
+    on_error: OnError,
+    /// Aggregate trades `timestamp,price,size[,symbol]` into bars: time:1m (s, m, h),
+    /// tick:N, volume:N or dollar:N.
+    #[arg(long)]
+    bars: Option<String>,
+    /// Most symbols kept at once.
+    #[arg(long, default_value_t = 64)]
+    max_symbols: usize,
+}
+
+/// How trades become bars.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum BarRule {
+    Time(i64),
+    Tick(u64),
+    Volume(f64),
+    Dollar(f64),
+}
+
+fn parse_bar_rule(text: &str) -> anyhow::Result<BarRule> {
+    let (kind, value) = text
+        .split_once(':')
+        .with_context(|| format!("--bars `{text}`: expected kind:value"))?;
+    Ok(match kind {
+        "time" => {
+            let (digits, unit) = value.split_at(
+                value
+                    .find(|c: char| !c.is_ascii_digit())
+                    .unwrap_or(value.len()),
+            );
+            let n: i64 = digits
+                .parse()
+                .with_context(|| format!("--bars `{text}`: bad duration"))?;
+            let unit = match unit {
+                "s" | "" => 1,
+                "m" => 60,
+                "h" => 3600,
+                other => bail!("--bars `{text}`: unit `{other}` (use s, m or h)"),
+            };
+            BarRule::Time(n * unit * 1_000_000_000)
+        }
+        "tick" => BarRule::Tick(value.parse().with_context(|| format!("--bars `{text}`"))?),
+        "volume" => BarRule::Volume(value.parse().with_context(|| format!("--bars `{text}`"))?),
+        "dollar" => BarRule::Dollar(value.parse().with_context(|| format!("--bars `{text}`"))?),
+        other => bail!("--bars `{text}`: kind `{other}` (use time, tick, volume or dollar)"),
+    })
+}
+
+/// A bar being built from trades.
+#[derive(Debug, Clone, Copy)]
+struct Building {
+    bucket: i64,
+    last: i64,
+    open: f64,
+    high: f64,
+    low: f64,
+    close: f64,
+    volume: f64,
+    dollars: f64,
+    trades: u64,
+}
+
+impl Building {
+    fn new(bucket: i64, ts: i64, price: f64, size: f64) -> Self {
+        Building {
+            bucket,
+            last: ts,
+            open: price,
+            high: price,
+            low: price,
+            close: price,
+            volume: size,
+            dollars: price * size,
+            trades: 1,
+        }
+    }
+    fn add(&mut self, ts: i64, price: f64, size: f64) {
+        self.last = ts;
+        self.high = self.high.max(price);
+        self.low = self.low.min(price);
+        self.close = price;
+        self.volume += size;
+        self.dollars += price * size;
+        self.trades += 1;
+    }
+    fn full(&self, rule: BarRule) -> bool {
+        match rule {
+            BarRule::Time(_) => false,
+            BarRule::Tick(n) => self.trades >= n,
+            BarRule::Volume(v) => self.volume >= v,
+            BarRule::Dollar(d) => self.dollars >= d,
+        }
+    }
+    /// Time bars are stamped at their bucket's end; the others at their last trade.
+    fn bar(&self, rule: BarRule) -> Result<Bar<f64>, tickml_core::Error> {
+        let ts = match rule {
+            BarRule::Time(width) => (self.bucket + 1) * width,
+            _ => self.last,
+        };
+        Bar::new(ts, self.open, self.high, self.low, self.close, self.volume)
+    }
+}
+
+/// One parsed input record.
+enum Record {
+    Bar {
+        timestamp: String,
+        symbol: Option<String>,
+        bar: Bar<f64>,
+    },
+    Trade {
+        ts: i64,
+        symbol: Option<String>,
+        price: f64,
+        size: f64,
+    },
+}
+
+/// Reads header-led CSV or JSON lines, either bars or trades.
+struct Parser {
+    /// Column positions of timestamp, open, high, low, close, volume (bars) or
+    /// timestamp, price, size (trades), and symbol, once the CSV header was read.
+    columns: Option<(Vec<usize>, Option<usize>)>,
+    trades: bool,
+}
+
+const MAX_CELLS: usize = 32;
+
+fn field_f64(name: &str, text: &str) -> anyhow::Result<f64> {
+    text.trim()
+        .parse()
+        .map_err(|_| anyhow::anyhow!("{name} `{text}` is not a number"))
+}
+
+impl Parser {
+    fn names(&self) -> &'static [&'static str] {
+        if self.trades {
+            &["timestamp", "price", "size"]
+        } else {
+            &["timestamp", "open", "high", "low", "close", "volume"]
+        }
+    }
+
+    fn parse(&mut self, line: &str) -> anyhow::Result<Option<Record>> {
+        let line = line.trim();
+        if line.is_empty() {
+            return Ok(None);
+        }
+        let names = self.names();
+        // the fields in `names` order, then the symbol
+        let mut fields: [&str; 6] = [""; 6];
+        let json;
+        let symbol: Option<String>;
+        if line.starts_with('{') {
+            json = serde_json::from_str::<serde_json::Value>(line)
+                .map_err(|e| anyhow::anyhow!("invalid JSON: {e}"))?;
+            let mut owned: Vec<String> = Vec::with_capacity(names.len());
+            for k in names {
+                owned.push(match json.get(*k) {
+                    Some(serde_json::Value::String(s)) => s.clone(),
+                    Some(v) if !v.is_null() => v.to_string(),
+                    _ => bail!("missing field `{k}`"),
+                });
+            }
+            symbol = json
+                .get("symbol")
+                .and_then(|v| v.as_str())
+                .map(str::to_string);
+            return self.record(
+                &owned.iter().map(String::as_str).collect::<Vec<_>>(),
+                symbol,
+            );
+        }
+        let mut cells: [&str; MAX_CELLS] = [""; MAX_CELLS];
+        let mut n = 0;
+        for (slot, c) in cells.iter_mut().zip(line.split(',')) {
+            *slot = c.trim();
+            n += 1;
+        }
+        let Some((positions, symbol_at)) = &self.columns else {
+            let find = |name: &str| cells[..n].iter().position(|c| c.eq_ignore_ascii_case(name));
+            let mut positions = Vec::new();
+            for k in names {
+                positions.push(find(k).with_context(|| format!("header lacks `{k}`"))?);
+            }
+            self.columns = Some((positions, find("symbol")));
+            return Ok(None);
+        };
+        for (f, &p) in fields.iter_mut().zip(positions) {
+            *f = cells.get(p).copied().filter(|_| p < n).with_context(|| {
+                format!(
+                    "missing field `{}`",
+                    names[positions.iter().position(|&q| q == p).unwrap_or(0)]
+                )
+            })?;
+        }
+        symbol = symbol_at
+            .and_then(|i| cells.get(i).filter(|_| i < n))
+            .filter(|s| !s.is_empty())
+            .map(|s| s.to_string());
+        self.record(&fields[..names.len()], symbol)
+    }
+
+    fn record(&self, f: &[&str], symbol: Option<String>) -> anyhow::Result<Option<Record>> {
+        let timestamp = f[0];
+        let ts = parse_timestamp(timestamp).ok_or_else(|| {
+            anyhow::anyhow!("timestamp `{timestamp}` is not RFC 3339 or unix seconds")
+        })?;
+        if self.trades {
+            let (price, size) = (field_f64("price", f[1])?, field_f64("size", f[2])?);
+            if !(price.is_finite() && price > 0.0) {
+                bail!("price must be a positive finite number");
+            }
+            if !(size.is_finite() && size >= 0.0) {
+                bail!("size must be a non-negative finite number");
+            }
+            return Ok(Some(Record::Trade {
+                ts,
+                symbol,
+                price,
+                size,
+            }));
+        }
+        let mut v = [0.0; 5];
+        for ((slot, k), text) in v
+            .iter_mut()
+            .zip(["open", "high", "low", "close", "volume"])
+            .zip(&f[1..])
+        {
+            *slot = field_f64(k, text)?;
+        }
+        let bar = Bar::new(ts, v[0], v[1], v[2], v[3], v[4])?;
+        Ok(Some(Record::Bar {
+            timestamp: timestamp.to_string(),
+            symbol,
+            bar,
+        }))
+    }
+}
+
+/// Writes the decisions.
+struct Emitter<W: Write> {
+    out: W,
+    buf: String,
+    format: Format,
+    models: Vec<String>,
+    features: Option<Vec<String>>,
+    flush_each: bool,
+    header_done: bool,
+}
+
+/// A JSON number, `null` for NaN.
+struct Num(f64);
+
+impl std::fmt::Display for Num {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0.is_finite() {
+            write!(f, "{}", self.0)
+        } else {
+            f.write_str("null")
+        }
+    }
+}
+
+/// A CSV cell, empty for NaN.
+struct Cell(f64);
+
+impl std::fmt::Display for Cell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0.is_finite() {
+            write!(f, "{}", self.0)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl<W: Write> Emitter<W> {
+    fn emit(
+        &mut self,
+        timestamp: &str,
+        symbol: Option<&str>,
+        d: &Decision<f64>,
+        features: &[f64],
+    ) -> std::io::Result<()> {
+        let a = &d.arbitration;
+        match self.format {
+            Format::Jsonl => {
+                use std::fmt::Write as _;
+                let s = &mut self.buf;
+                s.clear();
+                let _ = write!(
+                    s,
+                    "{{\"timestamp\":{},\"symbol\":",
+                    serde_json::Value::from(timestamp)
+                );
+                let _ = match symbol {
+                    Some(x) => write!(s, "{}", serde_json::Value::from(x)),
+                    None => write!(s, "null"),
+                };
+                s.push_str(",\"predictions\":{");
+                for (i, (name, p)) in self.models.iter().zip(&d.predictions).enumerate() {
+                    let _ = write!(s, "{}\"{name}\":{}", if i > 0 { "," } else { "" }, Num(*p));
+                }
+                let _ = write!(
+                    s,
+                    "}},\"signal\":\"{}\",\"confidence\":{},\"weighted_signal\":{},\"signal_strength\":{},\"consensus_ratio\":{},\"n_active_strategies\":{},\"regime\":\"{}\",\"regime_confidence\":{},\"strategy_breakdown\":[",
+                    a.signal.name(),
+                    Num(a.confidence),
+                    Num(a.weighted_signal),
+                    Num(a.signal_strength),
+                    Num(a.consensus_ratio),
+                    a.n_active_strategies,
+                    a.regime.name(),
+                    Num(a.regime_confidence)
+                );
+                for (i, b) in a.strategy_breakdown.iter().enumerate() {
+                    let name = self.models.get(i).map_or("", String::as_str);
+                    let _ = write!(
+                        s,
+                        "{}{{\"strategy_id\":{},\"name\":\"{name}\",\"weight\":{},\"active\":{},\"silenced\":{},\"score\":{},\"contribution\":{}}}",
+                        if i > 0 { "," } else { "" },
+                        b.strategy_id,
+                        Num(b.weight),
+                        b.active,
+                        b.silenced,
+                        Num(b.score.unwrap_or(f64::NAN)),
+                        Num(b.contribution)
+                    );
+                }
+                s.push(']');
+                if let Some(names) = &self.features {
+                    s.push_str(",\"features\":{");
+                    for (i, (n, v)) in names.iter().zip(features).enumerate() {
+                        let _ = write!(s, "{}\"{n}\":{}", if i > 0 { "," } else { "" }, Num(*v));
+                    }
+                    s.push('}');
+                }
+                s.push_str("}\n");
+                self.out.write_all(s.as_bytes())?;
+            }
+            Format::Csv => {
+                use std::fmt::Write as _;
+                if !self.header_done {
+                    let mut h = String::from("timestamp,symbol");
+                    self.models.iter().for_each(|m| {
+                        let _ = write!(h, ",{m}");
+                    });
+                    h.push_str(",signal,confidence,weighted_signal,signal_strength,consensus_ratio,n_active_strategies,regime,regime_confidence");
+                    self.models.iter().for_each(|m| {
+                        let _ = write!(h, ",weight_{m}");
+                    });
+                    if let Some(names) = &self.features {
+                        names.iter().for_each(|n| {
+                            let _ = write!(h, ",{n}");
+                        });
+                    }
+                    h.push('\n');
+                    self.out.write_all(h.as_bytes())?;
+                    self.header_done = true;
+                }
+                let s = &mut self.buf;
+                s.clear();
+                let _ = write!(s, "{timestamp},{}", symbol.unwrap_or(""));
+                for p in &d.predictions {
+                    let _ = write!(s, ",{}", Cell(*p));
+                }
+                let _ = write!(
+                    s,
+                    ",{},{},{},{},{},{},{},{}",
+                    a.signal.name(),
+                    Cell(a.confidence),
+                    Cell(a.weighted_signal),
+                    Cell(a.signal_strength),
+                    Cell(a.consensus_ratio),
+                    a.n_active_strategies,
+                    a.regime.name(),
+                    Cell(a.regime_confidence)
+                );
+                for b in &a.strategy_breakdown {
+                    let _ = write!(s, ",{}", Cell(b.weight));
+                }
+                if self.features.is_some() {
+                    for v in features {
+                        let _ = write!(s, ",{}", Cell(*v));
+                    }
+                }
+                s.push('\n');
+                self.out.write_all(s.as_bytes())?;
+            }
+        }
+        if self.flush_each {
+            self.out.flush()?;
+        }
+        Ok(())
+    }
+}
+
+/// True when standard output is a regular file (then output is buffered; a pipe or a
+/// terminal gets each decision at once).
+fn stdout_is_file() -> bool {
+    std::fs::metadata("/dev/stdout")
+        .map(|m| m.is_file())
+        .unwrap_or(false)
+}
+
+/// Streams the input through the bundle.
+pub fn run(args: &Args) -> anyhow::Result<()> {
+    let owned;
+    let bundle: &[u8] = match &args.bundle {
+        Some(path) => {
+            owned =
+                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            &owned
+        }
+        None => DEFAULT_BUNDLE,
+    };
+    let template =
+        Pipeline::<f64>::from_bundle(bundle).map_err(|e| anyhow::anyhow!("bundle: {e}"))?;
+    let models: Vec<String> = template
+        .model_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let feature_names: Vec<String> = template
+        .feature_set()
+        .schema()
+        .ids()
+        .iter()
+        .map(|i| i.to_string())
+        .collect();
+    let rule = args.bars.as_deref().map(parse_bar_rule).transpose()?;
+    let mut parser = Parser {
+        columns: None,
+        trades: rule.is_some(),
+    };
+    let mut pipelines: HashMap<Option<String>, Pipeline<f64>> = HashMap::new();
+    let mut building: HashMap<Option<String>, Building> = HashMap::new();
+    let mut emitter = Emitter {
+        out: io::stdout(),
+        format: args.format,
+        models,
+        features: args.emit_features.then_some(feature_names),
+        flush_each: !stdout_is_file(),
+        header_done: false,
+        buf: String::with_capacity(1024),
+    };
+    let (mut read, mut emitted) = (0u64, 0u64);
+    let mut skipped: BTreeMap<String, u64> = BTreeMap::new();
+    let started = Instant::now();
+    let input = io::open_input(&args.input)?;
+    let mut reader = std::io::BufReader::new(input);
+    let mut line = String::new();
+    let mut number = 0u64;
+    // runs one bar for `symbol`, creating its pipeline if there is room
+    let mut step = |symbol: Option<String>,
+                    timestamp: &str,
+                    bar: &Bar<f64>,
+                    emitter: &mut Emitter<_>|
+     -> anyhow::Result<()> {
+        if !pipelines.contains_key(&symbol) {
+            if pipelines.len() >= args.max_symbols {
+                bail!("more than {} symbols", args.max_symbols);
+            }
+            pipelines.insert(
+                symbol.clone(),
+                Pipeline::<f64>::from_bundle(bundle).map_err(|e| anyhow::anyhow!("{e}"))?,
+            );
+        }
+        let p = pipelines.get_mut(&symbol).context("pipeline")?;
+        let decision = p.on_bar(bar).map_err(|e| anyhow::anyhow!("{e}"))?;
+        emitter.emit(
+            timestamp,
+            symbol.as_deref(),
+            &decision,
+            p.features().values(),
+        )?;
+        Ok(())
+    };
+    let stamp = |ts: i64| {
+        chrono::DateTime::from_timestamp_nanos(ts)
+            .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+    };
+    loop {
+        line.clear();
+        if reader
+            .read_line(&mut line)
+            .context("cannot read the input")?
+            == 0
+        {
+            break;
+        }
+        number += 1;
+        let outcome: anyhow::Result<()> = (|| {
+            let Some(record) = parser.parse(&line)? else {
+                return Ok(());
+            };
+            read += 1;
+            match record {
+                Record::Bar {
+                    timestamp,
+                    symbol,
+                    bar,
+                } => {
+                    step(symbol, &timestamp, &bar, &mut emitter)?;
+                    emitted += 1;
+                }
+                Record::Trade {
+                    ts,
+                    symbol,
+                    price,
+                    size,
+                } => {
+                    let rule = rule.context("trades need --bars")?;
+                    let bucket = if let BarRule::Time(w) = rule {
+                        ts.div_euclid(w)
+                    } else {
+                        0
+                    };
+                    let current = building.get(&symbol).copied();
+                    if let Some(b) = current {
+                        if ts < b.last {
+                            bail!("timestamp goes backwards for its symbol");
+                        }
+                    }
+                    match current {
+                        Some(b) if matches!(rule, BarRule::Time(_)) && b.bucket != bucket => {
+                            let bar = b.bar(rule)?;
+                            building.insert(symbol.clone(), Building::new(bucket, ts, price, size));
+                            step(symbol, &stamp(bar.timestamp()), &bar, &mut emitter)?;
+                            emitted += 1;
+                        }
+                        Some(mut b) => {
+                            b.add(ts, price, size);
+                            if b.full(rule) {
+                                building.remove(&symbol);
+                                let bar = b.bar(rule)?;
+                                step(symbol, &stamp(bar.timestamp()), &bar, &mut emitter)?;
+                                emitted += 1;
+                            } else {
+                                building.insert(symbol, b);
+                            }
+                        }
+                        None => {
+                            let b = Building::new(bucket, ts, price, size);
+                            if b.full(rule) {
+                                let bar = b.bar(rule)?;
+                                step(symbol, &stamp(bar.timestamp()), &bar, &mut emitter)?;
+                                emitted += 1;
+                            } else {
+                                building.insert(symbol, b);
+                            }
+                        }
+                    }
+                }
+            }
+            Ok(())
+        })();
+        if let Err(e) = outcome {
+            if io::is_broken_pipe(&e) {
+                return Ok(());
+            }
+            eprintln!("tickml stream: line {number}: {e:#}");
+            let text = format!("{e:#}");
+            let reason = text
+                .split(['`', ':'])
+                .next()
+                .unwrap_or("error")
+                .trim()
+                .to_string();
+            *skipped.entry(reason).or_default() += 1;
+            if args.on_error == OnError::Fail {
+                bail!("stopped at line {number}");
+            }
+        }
+    }
+    // time bars still open at the end of the input are complete as far as it knows
+    if let Some(rule) = rule {
+        let mut open: Vec<(Option<String>, Building)> = building.into_iter().collect();
+        open.sort_by_key(|(s, b)| (b.last, s.clone()));
+        for (symbol, b) in open {
+            if matches!(rule, BarRule::Time(_)) {
+                let bar = b.bar(rule)?;
+                match step(symbol, &stamp(bar.timestamp()), &bar, &mut emitter) {
+                    Ok(()) => emitted += 1,
+                    Err(e) if io::is_broken_pipe(&e) => return Ok(()),
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+    }
+    if let Err(e) = emitter.out.flush() {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            return Ok(());
+        }
+        return Err(e.into());
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let skipped_total: u64 = skipped.values().sum();
+    let reasons: Vec<String> = skipped.iter().map(|(r, n)| format!("{r}: {n}")).collect();
+    eprintln!(
+        "tickml stream: {read} records read, {emitted} decisions, {skipped_total} lines skipped{}, {:.0} bars/s",
+        if reasons.is_empty() { String::new() } else { format!(" ({})", reasons.join("; ")) },
+        emitted as f64 / secs.max(1e-9)
+    );
+    Ok(())
+}
