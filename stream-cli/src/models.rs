@@ -168,6 +168,9 @@ pub fn inspect(args: &InspectArgs) -> anyhow::Result<()> {
     writeln!(out, "bytes: {}", bytes.len())?;
     writeln!(out, "crc32: {:#010x} (holds)", header.crc)?;
     writeln!(out, "schema hash: {:#018x}", header.schema_hash)?;
+    if header.kind == tickml_core::model::BlobKind::Bundle {
+        return inspect_bundle(&bytes, &mut out);
+    }
     let model = Model::from_blob(&bytes)?;
     match &model {
         Model::Trees(t) => {
@@ -183,6 +186,64 @@ pub fn inspect(args: &InspectArgs) -> anyhow::Result<()> {
     writeln!(out, "link: {:?}", model.link())?;
     let names: Vec<&str> = model.feature_names().collect();
     writeln!(out, "features ({}): {}", names.len(), names.join(","))?;
+    out.flush()?;
+    Ok(())
+}
+
+/// The bundle part of `inspect`: its models, detector, arbitrator and meta-learner.
+fn inspect_bundle(bytes: &[u8], out: &mut impl Write) -> anyhow::Result<()> {
+    use tickml_core::pipeline::{BundlePayload, RegimeSpec};
+    let blob = ModelBlob::parse(bytes)?;
+    let payload: BundlePayload =
+        postcard::from_bytes(blob.payload()).context("bundle payload does not decode")?;
+    let pipeline = tickml_core::pipeline::Pipeline::<f64>::from_bundle(bytes)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    writeln!(
+        out,
+        "features: {} (schema hash {:#018x})",
+        pipeline.feature_set().schema().len(),
+        pipeline.feature_set().schema().hash()
+    )?;
+    for m in payload.models.iter() {
+        let model = Model::from_blob(m.blob)?;
+        let shape = match &model {
+            Model::Trees(t) => format!(
+                "{} trees, {} internal nodes, {} leaves",
+                t.tree_count(),
+                t.node_count(),
+                t.leaf_count()
+            ),
+            Model::Linear(_) => "linear".to_string(),
+        };
+        writeln!(
+            out,
+            "strategy {}: {} ({:?}), {}, {} features, link {:?}, predicts {}, {} bytes",
+            m.strategy_id,
+            m.name,
+            m.family,
+            shape,
+            model.feature_count(),
+            model.link(),
+            if m.probability {
+                "a probability"
+            } else {
+                "a value"
+            },
+            m.blob.len()
+        )?;
+    }
+    match payload.regime {
+        RegimeSpec::Rules(r) => writeln!(out, "regime: rules {r:?}")?,
+        RegimeSpec::Hmm(b) => writeln!(out, "regime: Gaussian HMM ({} bytes)", b.len())?,
+    }
+    writeln!(out, "arbitrator: {:?}", payload.arbitrator)?;
+    writeln!(
+        out,
+        "meta-learner: {}",
+        payload
+            .meta_learner
+            .map_or("none".to_string(), |m| format!("linear, {} bytes", m.len()))
+    )?;
     out.flush()?;
     Ok(())
 }

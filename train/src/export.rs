@@ -356,11 +356,12 @@ impl HmmSpec {
 pub struct BundleSpec {
     /// The feature configuration.
     pub features: tickml_core::FeatureConfig,
-    /// Base models: (strategy id, family, name, model blob).
+    /// Base models: (strategy id, family, name, predicts a probability, model blob).
     pub models: Vec<(
         u32,
         tickml_core::arbitrator::StrategyFamily,
         String,
+        bool,
         Vec<u8>,
     )>,
     /// The rule detector's thresholds, or an HMM blob.
@@ -378,12 +379,13 @@ impl BundleSpec {
         let set = tickml_core::DefaultFeatureSet::<f64>::new(self.features.clone())
             .map_err(|e| ExportError::BadNames(e.to_string()))?;
         let mut models = heapless::Vec::new();
-        for (id, family, name, blob) in &self.models {
+        for (id, family, name, probability, blob) in &self.models {
             models
                 .push(BundledModel {
                     strategy_id: *id,
                     family: *family,
                     name,
+                    probability: *probability,
                     blob,
                 })
                 .map_err(|_| {
@@ -403,7 +405,7 @@ impl BundleSpec {
             arbitrator: self.arbitrator,
             meta_learner: self.meta_learner.as_deref(),
         };
-        let size = self.models.iter().map(|m| m.3.len() + 64).sum::<usize>()
+        let size = self.models.iter().map(|m| m.4.len() + 64).sum::<usize>()
             + self.meta_learner.as_ref().map_or(0, Vec::len)
             + 4096;
         encode_blob(

@@ -443,6 +443,7 @@ pub fn build_bundle(
 ) -> Result<Vec<u8>, PipelineError> {
     use tickml_core::arbitrator::{ArbitratorConfig, StrategyFamily};
     let meta = train_meta_learner(data, &report.models, 1.0)?;
+    let probability = config.task()?.0 == Task::Classification;
     let spec = crate::export::BundleSpec {
         features: config.features.clone(),
         models: report
@@ -454,6 +455,7 @@ pub fn build_bundle(
                     i as u32 + 1,
                     StrategyFamily::MlModel,
                     m.model.clone(),
+                    probability,
                     m.blob.clone(),
                 )
             })

@@ -19,6 +19,9 @@ pub struct BundledModel<'a> {
     pub family: StrategyFamily,
     /// A name for reports, e.g. `gradient_boosting`.
     pub name: &'a str,
+    /// The model predicts a probability of an up move (a classifier), else a value
+    /// whose sign is its direction (a regressor).
+    pub probability: bool,
     /// The model blob (kind 1 or 2).
     pub blob: &'a [u8],
 }

@@ -16,7 +16,7 @@ use crate::arbitrator::{
 use crate::bar::Bar;
 use crate::error::Error;
 use crate::features::{DefaultFeatureSet, FeatureVector};
-use crate::model::{BlobKind, FeatureBinding, Link, Model, ModelBlob, ModelError};
+use crate::model::{BlobKind, FeatureBinding, Model, ModelBlob, ModelError};
 use crate::num::Float;
 use crate::regime::{Detector, HmmDetector, RegimeDetector, RuleDetector};
 
@@ -78,6 +78,7 @@ pub struct Decision<T> {
 
 struct BoundModel<'a> {
     id: u32,
+    probability: bool,
     model: Model<'a>,
     binding: FeatureBinding<F>,
 }
@@ -140,6 +141,7 @@ impl<'a, T: Float> Pipeline<'a, T> {
             arbitrator.register_strategy(m.strategy_id, StrategyInfo { family: m.family })?;
             let _ = models.push(BoundModel {
                 id: m.strategy_id,
+                probability: m.probability,
                 model,
                 binding,
             });
@@ -189,13 +191,14 @@ impl<'a, T: Float> Pipeline<'a, T> {
     /// The signal and confidence a prediction implies: a probability `p` is Long above
     /// 0.5 and Short below with confidence `|2p - 1|`; a value is its sign with
     /// confidence 1; a missing prediction is Neutral with confidence 0.
-    fn signal_of(link: Link, p: T) -> (Signal, T) {
+    fn signal_of(probability: bool, p: T) -> (Signal, T) {
         if p.to_f64().is_nan() {
             return (Signal::Neutral, T::ZERO);
         }
-        let (centre, scale) = match link {
-            Link::Sigmoid => (T::from_f64(0.5), T::from_f64(2.0)),
-            _ => (T::ZERO, T::ZERO),
+        let (centre, scale) = if probability {
+            (T::from_f64(0.5), T::from_f64(2.0))
+        } else {
+            (T::ZERO, T::ZERO)
         };
         let d = p - centre;
         let signal = if d > T::ZERO {
@@ -236,7 +239,7 @@ impl<'a, T: Float> Pipeline<'a, T> {
                 _ => T::NAN,
             };
             let _ = predictions.push(p);
-            let (signal, confidence) = Self::signal_of(m.model.link(), p);
+            let (signal, confidence) = Self::signal_of(m.probability, p);
             let _ = signals.push(StrategySignal {
                 strategy_id: m.id,
                 timestamp: bar.timestamp(),
