@@ -4,6 +4,7 @@
 //! over history, so a model is trained on exactly the numbers it will see live.
 //!
 //! - [`data`]: OHLCV CSV reading with validation (a bad row is an error naming its line).
+//! - [`ml`]: `MLPipeline`, the library face of the whole flow.
 //! - [`cv`]: purged K-fold, walk-forward and combinatorial purged cross-validation.
 //! - [`stats`]: multiple-testing control, importance, ablation.
 //! - [`transforms`]: causal transforms (differences, rolling z-score and rank, fractional differencing).
@@ -20,6 +21,7 @@ pub mod evaluate;
 pub mod export;
 pub mod hmm;
 pub mod import;
+pub mod ml;
 pub mod models;
 pub mod pipeline;
 pub mod stats;
