@@ -138,10 +138,11 @@ pub fn cv_splits(args: &CvArgs) -> anyhow::Result<()> {
 /// One row per split: training samples blue, test orange, purged or embargoed grey.
 fn plot(path: &Path, n: usize, splits: &[Split]) -> anyhow::Result<()> {
     use plotters::prelude::*;
-    let height = 40 + 18 * splits.len() as u32;
+    let height = 70 + 18 * splits.len() as u32;
     let root = SVGBackend::new(path, (900, height)).into_drawing_area();
     root.fill(&WHITE)?;
     let mut chart = ChartBuilder::on(&root)
+        .caption("CV splits: train blue, test orange, purged or embargoed grey", ("sans-serif", 14))
         .margin(10)
         .x_label_area_size(25)
         .y_label_area_size(40)
@@ -164,7 +165,7 @@ fn plot(path: &Path, n: usize, splits: &[Split]) -> anyhow::Result<()> {
         let mut start = 0;
         for i in 1..=n {
             if i == n || kind[i] != kind[start] {
-                let y = splits.len() - 1 - row;
+                let y = row;
                 chart.draw_series(std::iter::once(Rectangle::new(
                     [(start, y), (i, y + 1)],
                     kind[start].filled(),
