@@ -32,13 +32,8 @@ fn arbitrator(c: &mut Criterion) {
         .unwrap();
     }
     let mut t = 0i64;
-    let mut state = 0x9E37_79B9u64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 11) as f64 / (1u64 << 53) as f64
-    };
+    let mut rng = tickml_train::rng::XorShift64::new(0x9E37_79B9);
+    let mut next = move || rng.uniform();
     let mut step = |arb: &mut StrategyArbitrator<f64, 16, 128>, t: i64| {
         let signals: [StrategySignal<f64>; 16] = std::array::from_fn(|id| StrategySignal {
             strategy_id: id as u32,

@@ -9,13 +9,8 @@ use tickml_train::export::LinearSpec;
 
 fn rows(n: usize, width: usize) -> Vec<Vec<f64>> {
     // deterministic pseudo-normal rows (sum of uniforms), so runs are comparable
-    let mut state = 0x2545_F491_4F6C_DD1Du64;
-    let mut uniform = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 11) as f64 / (1u64 << 53) as f64
-    };
+    let mut rng = tickml_train::rng::XorShift64::new(0x2545_F491_4F6C_DD1D);
+    let mut uniform = move || rng.uniform();
     (0..n)
         .map(|_| {
             (0..width)

@@ -4,22 +4,10 @@
 
 mod common;
 
-use common::repo_path;
+use common::fixture_blob;
 use proptest::prelude::*;
 use tickml_core::model::{crc32, LinearModel, Model, ModelBlob, ModelError, HEADER_LEN};
 use tickml_train::export::LinearSpec;
-use tickml_train::import::{lightgbm, xgboost};
-
-fn fixture_blob(file: &str) -> Vec<u8> {
-    let text =
-        std::fs::read_to_string(repo_path(&format!("tests/fixtures/models/{file}"))).unwrap();
-    let spec = if file.ends_with(".txt") {
-        lightgbm::parse(&text)
-    } else {
-        xgboost::parse(&text)
-    };
-    spec.unwrap().to_blob(0).unwrap()
-}
 
 /// Rewrites the CRC so that damage past the header reaches the payload decoder.
 fn recrc(blob: &mut [u8]) {

@@ -7,7 +7,7 @@ mod common;
 
 use common::repo_path;
 use tickml_core::model::Model;
-use tickml_train::import::{lightgbm, xgboost, ImportError};
+use tickml_train::import::{lightgbm, ImportError};
 
 fn read_csv(name: &str) -> (Vec<String>, Vec<Vec<f64>>) {
     let mut r = csv::ReaderBuilder::new()
@@ -31,21 +31,10 @@ fn read_csv(name: &str) -> (Vec<String>, Vec<Vec<f64>>) {
     (header, rows)
 }
 
-fn blob_of(file: &str) -> Vec<u8> {
-    let text =
-        std::fs::read_to_string(repo_path(&format!("tests/fixtures/models/{file}"))).unwrap();
-    let spec = if file.ends_with(".txt") {
-        lightgbm::parse(&text)
-    } else {
-        xgboost::parse(&text)
-    };
-    spec.unwrap().to_blob(0).unwrap()
-}
-
 /// Returns the worst relative error over all rows and outputs.
 fn check(model_file: &str, tolerance: f64) -> f64 {
     let name = model_file.split('.').next().unwrap();
-    let blob = blob_of(model_file);
+    let blob = common::fixture_blob(model_file);
     let model = Model::from_blob(&blob).unwrap();
     let (header, rows) = read_csv(&format!("{name}.rows.csv"));
     let (_, expected) = read_csv(&format!("{name}.pred.csv"));

@@ -153,13 +153,8 @@ fn permutation_importance_finds_the_informative_feature() {
     use tickml_train::stats::importance::{importance_mask, permutation_importance};
     // y depends on feature 0 only; features 1 and 2 are noise
     let n = 900;
-    let mut state = 0xDEAD_BEEFu64;
-    let mut u = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 11) as f64 / (1u64 << 53) as f64
-    };
+    let mut rng = tickml_train::rng::XorShift64::new(0xDEAD_BEEF);
+    let mut u = move || rng.uniform();
     let x: Vec<f64> = (0..n * 3).map(|_| u() - 0.5).collect();
     let y: Vec<f64> = (0..n)
         .map(|i| f64::from(u8::from(x[i * 3] + 0.1 * (u() - 0.5) > 0.0)))

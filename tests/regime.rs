@@ -219,13 +219,8 @@ fn rule_detector_holds_a_regime_for_the_dwell_time() {
 fn baum_welch_recovers_a_known_hmm() {
     use tickml_train::hmm::{assign_regimes, fit_hmm};
     // states: calm (mean 0, sd 0.5) and wild (mean 3, sd 1.5), sticky transitions
-    let mut state = 0x1234_5678u64;
-    let mut uniform = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 11) as f64 / (1u64 << 53) as f64
-    };
+    let mut rng = tickml_train::rng::XorShift64::new(0x1234_5678);
+    let mut uniform = move || rng.uniform();
     let normal = move |u: &mut dyn FnMut() -> f64| {
         (-2.0 * u().max(1e-300).ln()).sqrt() * (std::f64::consts::TAU * u()).cos()
     };

@@ -1,7 +1,6 @@
 //! `tickml features`: bars in, one CSV row of features out per bar.
 
 use std::io::Write;
-use std::path::PathBuf;
 
 use anyhow::Context;
 use tickml_core::DefaultFeatureSet;
@@ -12,21 +11,17 @@ use crate::io;
 /// Arguments of `tickml features`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// OHLCV CSV (`timestamp,open,high,low,close,volume`), or `-` for standard input.
-    #[arg(long, default_value = "-")]
-    input: String,
-    /// Feature configuration (TOML, fields of `FeatureConfig`); the default set without it.
-    #[arg(long)]
-    config: Option<PathBuf>,
+    #[command(flatten)]
+    source: io::FeatureInput,
 }
 
 /// Streams the input: header `timestamp,<feature names>`, then one row per bar with
 /// empty cells while a feature warms up. Row k depends only on rows <= k. The first
 /// bad row stops the command with its line number and reason.
 pub fn run(args: &Args) -> anyhow::Result<()> {
-    let config = io::load_config(args.config.as_deref())?;
+    let config = io::load_config(args.source.config.as_deref())?;
     let mut set = DefaultFeatureSet::<f64>::new(config).context("invalid feature configuration")?;
-    let reader = BarReader::new(io::open_input(&args.input)?)?;
+    let reader = BarReader::new(io::open_input(&args.source.input)?)?;
     let mut out = io::stdout();
     out.write_all(b"timestamp")?;
     for id in set.schema().ids() {

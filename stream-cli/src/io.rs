@@ -7,6 +7,17 @@ use std::path::Path;
 use anyhow::Context;
 use tickml_core::FeatureConfig;
 
+/// The bars a feature-engine command reads, and its feature configuration.
+#[derive(clap::Args)]
+pub struct FeatureInput {
+    /// OHLCV CSV (`timestamp,open,high,low,close,volume`), or `-` for standard input.
+    #[arg(long, default_value = "-")]
+    pub input: String,
+    /// Feature configuration (TOML, fields of `FeatureConfig`); the default set without it.
+    #[arg(long)]
+    pub config: Option<std::path::PathBuf>,
+}
+
 /// Opens `path`, or standard input for `-`.
 pub fn open_input(path: &str) -> anyhow::Result<Box<dyn Read>> {
     if path == "-" {

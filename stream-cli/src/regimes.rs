@@ -13,12 +13,8 @@ use crate::io;
 /// Arguments of `tickml regimes`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// OHLCV CSV, or `-` for standard input.
-    #[arg(long, default_value = "-")]
-    input: String,
-    /// Feature configuration (TOML); the default set without it.
-    #[arg(long)]
-    config: Option<PathBuf>,
+    #[command(flatten)]
+    source: io::FeatureInput,
     /// A Gaussian-HMM blob: use the HMM forward filter instead of the rules.
     #[arg(long)]
     hmm: Option<PathBuf>,
@@ -26,7 +22,7 @@ pub struct Args {
 
 /// Prints `timestamp,regime,regime_confidence`, one row per bar.
 pub fn run(args: &Args) -> anyhow::Result<()> {
-    let config = io::load_config(args.config.as_deref())?;
+    let config = io::load_config(args.source.config.as_deref())?;
     let mut set = DefaultFeatureSet::<f64>::new(config).context("invalid feature configuration")?;
     let mut detector = match &args.hmm {
         Some(path) => {
@@ -41,7 +37,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     };
     let mut out = io::stdout();
     out.write_all(b"timestamp,regime,regime_confidence\n")?;
-    for record in BarReader::new(io::open_input(&args.input)?)? {
+    for record in BarReader::new(io::open_input(&args.source.input)?)? {
         let record = record?;
         let features = set
             .update(&record.bar)

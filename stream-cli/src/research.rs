@@ -142,7 +142,10 @@ fn plot(path: &Path, n: usize, splits: &[Split]) -> anyhow::Result<()> {
     let root = SVGBackend::new(path, (900, height)).into_drawing_area();
     root.fill(&WHITE)?;
     let mut chart = ChartBuilder::on(&root)
-        .caption("CV splits: train blue, test orange, purged or embargoed grey", ("sans-serif", 14))
+        .caption(
+            "CV splits: train blue, test orange, purged or embargoed grey",
+            ("sans-serif", 14),
+        )
         .margin(10)
         .x_label_area_size(25)
         .y_label_area_size(40)

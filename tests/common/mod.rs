@@ -39,6 +39,19 @@ pub fn median_magnitude(values: impl IntoIterator<Item = f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// A committed LightGBM (`.txt`) or XGBoost (`.json`) fixture model, imported as a blob.
+pub fn fixture_blob(file: &str) -> Vec<u8> {
+    use tickml_train::import::{lightgbm, xgboost};
+    let text =
+        std::fs::read_to_string(repo_path(&format!("tests/fixtures/models/{file}"))).unwrap();
+    let spec = if file.ends_with(".txt") {
+        lightgbm::parse(&text)
+    } else {
+        xgboost::parse(&text)
+    };
+    spec.unwrap().to_blob(0).unwrap()
+}
+
 /// Converts a validated f64 bar to f32.
 pub fn to_f32(bar: &Bar<f64>) -> Bar<f32> {
     Bar::new(

@@ -27,20 +27,14 @@ impl AuditReport {
 /// Bars after `cut` replaced by a different but valid path: each later bar's prices are
 /// scaled by a seeded random factor, volumes by another.
 pub fn perturb_after(bars: &[Bar<f64>], cut: usize, seed: u64) -> Vec<Bar<f64>> {
-    let mut state = seed | 1;
-    let mut uniform = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 11) as f64 / (1u64 << 53) as f64
-    };
+    let mut rng = crate::rng::XorShift64::new(seed);
     bars.iter()
         .enumerate()
         .map(|(i, b)| {
             if i <= cut {
                 return *b;
             }
-            let (f, v) = (0.7 + 0.6 * uniform(), 0.5 + uniform());
+            let (f, v) = (0.7 + 0.6 * rng.uniform(), 0.5 + rng.uniform());
             Bar::new(
                 b.timestamp(),
                 b.open() * f,
@@ -74,13 +68,11 @@ pub fn audit_lookahead(
 ) -> AuditReport {
     let base = features(bars);
     let mut report = AuditReport::default();
-    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut rng = crate::rng::XorShift64::new(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
     let n = bars.len();
     for k in 0..cuts {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        let cut = (n / 10) + (state as usize % (n - n / 5).max(1));
+        // cuts in the middle 80% of the history
+        let cut = (n / 10) + rng.below((n - n / 5).max(1) as u64) as usize;
         report.cuts.push(cut);
         let other = features(&perturb_after(bars, cut, seed.wrapping_add(k as u64)));
         for (c, name) in base.names.iter().enumerate() {

@@ -24,5 +24,6 @@ pub mod import;
 pub mod ml;
 pub mod models;
 pub mod pipeline;
+pub mod rng;
 pub mod stats;
 pub mod transforms;

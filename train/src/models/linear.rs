@@ -9,7 +9,7 @@ use smartcore::linear::logistic_regression::{LogisticRegression, LogisticRegress
 use smartcore::linear::ridge_regression::{RidgeRegression, RidgeRegressionParameters};
 use tickml_core::model::Link;
 
-use super::{Estimator, Export, Matrix, ModelType, TrainError, TrainedModel};
+use super::{smartcore_err, Estimator, Export, Matrix, ModelType, TrainError, TrainedModel};
 use crate::export::LinearSpec;
 
 /// Column means and standard deviations (1 for constant columns).
@@ -63,10 +63,6 @@ impl Standardizer {
             .sum::<f64>();
         (coefficients, intercept)
     }
-}
-
-fn smartcore_err(e: impl std::fmt::Display) -> TrainError {
-    TrainError::Smartcore(e.to_string())
 }
 
 pub(super) fn fit(

@@ -132,6 +132,11 @@ pub enum TrainError {
     Export(#[from] ExportError),
 }
 
+/// smartcore's failures as ours.
+pub(crate) fn smartcore_err(e: impl std::fmt::Display) -> TrainError {
+    TrainError::Smartcore(e.to_string())
+}
+
 /// Row-major training data.
 #[derive(Debug, Clone, Copy)]
 pub struct Matrix<'a> {

@@ -14,12 +14,10 @@ use smartcore::tree::decision_tree_classifier::{
 };
 use tickml_core::model::{Aggregation, Link, ThresholdWidth, MISSING_NAN};
 
-use super::{Estimator, Export, Matrix, ModelType, NativePredictor, TrainError, TrainedModel};
+use super::{
+    smartcore_err, Estimator, Export, Matrix, ModelType, NativePredictor, TrainError, TrainedModel,
+};
 use crate::export::{Child, SplitSpec, TreeEnsembleSpec, TreeSpec};
-
-fn smartcore_err(e: impl std::fmt::Display) -> TrainError {
-    TrainError::Smartcore(e.to_string())
-}
 
 /// Converts one serialised smartcore tree (`nodes`, `classes`) into a tree of class
 /// values, and adds its impurity decrease per feature to `importance`.

@@ -18,13 +18,7 @@ pub fn permutation_importance(
 ) -> Result<Vec<f64>, TrainError> {
     let w = data.width();
     let mut drop = vec![0.0; w];
-    let mut state = seed | 1;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut rng = crate::rng::XorShift64::new(seed);
     for split in splits {
         let xtr = data.rows(&split.train);
         let ytr: Vec<f64> = split.train.iter().map(|&i| data.y[i]).collect();
@@ -56,7 +50,7 @@ pub fn permutation_importance(
         let mut perm: Vec<usize> = (0..n).collect();
         for c in 0..w {
             for i in (1..n).rev() {
-                perm.swap(i, (next() % (i as u64 + 1)) as usize);
+                perm.swap(i, rng.below(i as u64 + 1) as usize);
             }
             let original: Vec<f64> = (0..n).map(|r| xte[r * w + c]).collect();
             for r in 0..n {
