@@ -506,6 +506,9 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     let mut reader = std::io::BufReader::new(input);
     let mut line = String::new();
     let mut number = 0u64;
+    // the one-bar log returns of the symbols seen at the current timestamp: each
+    // symbol's cross-sectional features rank it against those before it
+    let mut cross_section: (i64, Vec<f64>) = (i64::MIN, Vec::new());
     // runs one bar for `symbol`, creating its pipeline if there is room
     let mut step = |symbol: Option<String>,
                     timestamp: &str,
@@ -522,7 +525,20 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
             );
         }
         let p = pipelines.get_mut(&symbol).context("pipeline")?;
-        let decision = p.on_bar(bar).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let decision = if symbol.is_some() {
+            if cross_section.0 != bar.timestamp() {
+                cross_section = (bar.timestamp(), Vec::new());
+            }
+            let d = p
+                .on_bar_in_universe(bar, &cross_section.1)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if let Some(r) = p.last_log_return() {
+                cross_section.1.push(r);
+            }
+            d
+        } else {
+            p.on_bar(bar).map_err(|e| anyhow::anyhow!("{e}"))?
+        };
         emitter.emit(
             timestamp,
             symbol.as_deref(),

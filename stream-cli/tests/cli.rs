@@ -565,3 +565,32 @@ fn the_embedded_bundle_is_reproducible() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// With a symbol column, each symbol is ranked against the symbols already seen at the
+/// same timestamp (decisions are not held back for later symbols).
+#[test]
+fn stream_ranks_symbols_within_a_timestamp() {
+    let input = "timestamp,open,high,low,close,volume,symbol\n1,10,11,9,10,5,A\n1,20,21,19,20,5,B\n2,10,11,9,10.5,5,A\n2,20,21,19,19,5,B\n";
+    let out = tickml(&["stream", "--emit-features"], Some(input));
+    let lines = jsonl(&out.stdout);
+    assert_eq!(
+        lines[0]["features"]["xs_rank"],
+        serde_json::Value::Null,
+        "no return on the first bar"
+    );
+    // A (+4.9%) arrives first: alone, percentile 0.5; B (-5.1%) is below A
+    assert_eq!(
+        (
+            lines[2]["features"]["xs_rank"].as_f64(),
+            lines[2]["features"]["xs_pct"].as_f64()
+        ),
+        (Some(1.0), Some(0.5))
+    );
+    assert_eq!(
+        (
+            lines[3]["features"]["xs_rank"].as_f64(),
+            lines[3]["features"]["xs_pct"].as_f64()
+        ),
+        (Some(1.0), Some(0.0))
+    );
+}

@@ -8,7 +8,7 @@ use super::history::{History, Writer};
 use super::mean_reversion::MeanReversion;
 use super::momentum::Momentum;
 use super::regime::Regime;
-use super::schema::{FeatureId, Schema};
+use super::schema::{FeatureId, FeatureKind, Schema};
 use super::seasonality::Seasonality;
 use super::trend::Trend;
 use super::volatility::Volatility;
@@ -79,6 +79,8 @@ pub struct FeatureSet<T, const W: usize = 256, const F: usize = 128> {
     seasonality: Seasonality<T>,
     regime: Regime<T, W>,
     output: FeatureVector<T, F>,
+    /// Positions of `xs_rank` and `xs_pct` in the output.
+    cross_section: Option<(u16, u16)>,
 }
 
 /// The default capacities: 256 bars of history, 128 features.
@@ -117,7 +119,15 @@ impl<T: Float, const W: usize, const F: usize> FeatureSet<T, W, F> {
             });
         }
         let output = FeatureVector::with_len(needed);
+        let slot = |kind| {
+            ids.iter()
+                .position(|id: &FeatureId| id.kind == kind)
+                .and_then(|i| u16::try_from(i).ok())
+        };
+        let cross_section =
+            slot(FeatureKind::CrossSectionalRank).zip(slot(FeatureKind::CrossSectionalPercentile));
         Ok(FeatureSet {
+            cross_section,
             schema: Schema::new(ids, &config),
             config,
             last_timestamp: None,
@@ -204,8 +214,24 @@ impl<T: Float, const W: usize, const F: usize> FeatureSet<T, W, F> {
         Ok(&self.output)
     }
 
-    pub(crate) fn output_mut(&mut self) -> &mut FeatureVector<T, F> {
-        &mut self.output
+    /// Sets `xs_rank` (1 = lowest, ties share the lowest rank) and `xs_pct`
+    /// (`(rank - 1) / (m - 1)`, 0.5 alone) of the latest bar from its one-bar log return
+    /// and `peers`, the returns of the other symbols at the same timestamp. Nothing
+    /// happens before the second bar (no return yet). O(m).
+    pub fn rank_against(&mut self, peers: &[T]) {
+        let (Some((rank_slot, pct_slot)), Some(r)) = (self.cross_section, self.last_log_return())
+        else {
+            return;
+        };
+        let below = peers.iter().filter(|&&p| p < r).count();
+        let pct = if peers.is_empty() {
+            T::from_f64(0.5)
+        } else {
+            T::from_usize(below) / T::from_usize(peers.len())
+        };
+        self.output
+            .set(usize::from(rank_slot), Some(T::from_usize(below + 1)));
+        self.output.set(usize::from(pct_slot), Some(pct));
     }
 }
 

@@ -4,7 +4,6 @@
 use heapless::Vec;
 
 use super::config::FeatureConfig;
-use super::schema::FeatureKind;
 use super::set::{FeatureSet, FeatureVector};
 use crate::bar::Bar;
 use crate::error::Error;
@@ -20,20 +19,15 @@ use crate::num::Float;
 pub struct Universe<T, const N: usize, const W: usize = 256, const F: usize = 128> {
     config: FeatureConfig,
     symbols: Vec<(u32, FeatureSet<T, W, F>), N>,
-    xs_slots: Option<(usize, usize)>,
 }
 
 impl<T: Float, const N: usize, const W: usize, const F: usize> Universe<T, N, W, F> {
     /// An empty universe; `config` is validated as for [`FeatureSet::new`].
     pub fn new(config: FeatureConfig) -> Result<Self, Error> {
-        let probe: FeatureSet<T, W, F> = FeatureSet::new(config.clone())?;
-        let slot = |kind| probe.schema().ids().iter().position(|id| id.kind == kind);
-        let xs_slots =
-            slot(FeatureKind::CrossSectionalRank).zip(slot(FeatureKind::CrossSectionalPercentile));
+        FeatureSet::<T, W, F>::new(config.clone())?;
         Ok(Universe {
             config,
             symbols: Vec::new(),
-            xs_slots,
         })
     }
 
@@ -97,9 +91,6 @@ impl<T: Float, const N: usize, const W: usize, const F: usize> Universe<T, N, W,
     }
 
     fn rank(&mut self, bars: &[(u32, Bar<T>)]) {
-        let Some((rank_slot, pct_slot)) = self.xs_slots else {
-            return;
-        };
         let mut returns: Vec<(usize, T), N> = Vec::new();
         for (symbol, _) in bars {
             if let Some(i) = self.position(*symbol) {
@@ -108,18 +99,14 @@ impl<T: Float, const N: usize, const W: usize, const F: usize> Universe<T, N, W,
                 }
             }
         }
-        let m = returns.len();
-        for &(i, r) in &returns {
-            let below = returns.iter().filter(|(_, other)| *other < r).count();
-            let pct = if m > 1 {
-                T::from_usize(below) / T::from_usize(m - 1)
-            } else {
-                T::from_f64(0.5)
-            };
+        for &(i, _) in &returns {
+            let peers: Vec<T, N> = returns
+                .iter()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, r)| *r)
+                .collect();
             if let Some((_, set)) = self.symbols.get_mut(i) {
-                let out = set.output_mut();
-                out.set(rank_slot, Some(T::from_usize(below + 1)));
-                out.set(pct_slot, Some(pct));
+                set.rank_against(&peers);
             }
         }
     }

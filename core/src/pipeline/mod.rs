@@ -223,8 +223,32 @@ impl<'a, T: Float> Pipeline<'a, T> {
     /// present. A bar the feature engine refuses (a timestamp that does not increase) is
     /// an error and changes nothing.
     pub fn on_bar(&mut self, bar: &Bar<T>) -> Result<Decision<T>, PipelineError> {
+        self.step(bar, None)
+    }
+
+    /// [`Pipeline::on_bar`] for one symbol of a universe: `peers` are the one-bar log
+    /// returns of the other symbols already seen at this timestamp, which set the
+    /// cross-sectional features (`xs_rank`, `xs_pct`) before the models run.
+    pub fn on_bar_in_universe(
+        &mut self,
+        bar: &Bar<T>,
+        peers: &[T],
+    ) -> Result<Decision<T>, PipelineError> {
+        self.step(bar, Some(peers))
+    }
+
+    /// The one-bar log return of the last bar (from the second bar on).
+    pub fn last_log_return(&self) -> Option<T> {
+        self.state.features.last_log_return()
+    }
+
+    fn step(&mut self, bar: &Bar<T>, peers: Option<&[T]>) -> Result<Decision<T>, PipelineError> {
         let s = &mut self.state;
-        let features = s.features.update(bar)?.values();
+        s.features.update(bar)?;
+        if let Some(peers) = peers {
+            s.features.rank_against(peers);
+        }
+        let features = s.features.features().values();
         let regime = s.detector.update(features);
         let mut predictions: Vec<T, MAX_MODELS> = Vec::new();
         let mut signals: Vec<StrategySignal<T>, MAX_MODELS> = Vec::new();
