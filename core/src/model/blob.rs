@@ -141,7 +141,7 @@ impl<'a> ModelBlob<'a> {
     }
 
     /// The payload of a blob that must be of `kind` ([`ModelError::UnexpectedKind`] else).
-    pub fn expect(&self, kind: BlobKind) -> Result<&'a [u8], ModelError> {
+    pub fn payload_of(&self, kind: BlobKind) -> Result<&'a [u8], ModelError> {
         if self.header.kind == kind {
             Ok(self.payload)
         } else {

@@ -33,7 +33,7 @@ impl<'a> LinearModel<'a> {
     /// Parses and validates a linear-model blob.
     pub fn from_blob(bytes: &'a [u8]) -> Result<Self, ModelError> {
         let blob = ModelBlob::parse(bytes)?;
-        let payload = blob.expect(BlobKind::Linear)?;
+        let payload = blob.payload_of(BlobKind::Linear)?;
         let p: LinearPayload<'a> =
             postcard::from_bytes(payload).map_err(|_| ModelError::Malformed {
                 what: "linear payload does not decode",

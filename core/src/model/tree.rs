@@ -215,7 +215,7 @@ impl<'a> TreeEnsemble<'a> {
     /// feature index is checked here, so prediction needs no checks that can fail.
     pub fn from_blob(bytes: &'a [u8]) -> Result<Self, ModelError> {
         let blob = ModelBlob::parse(bytes)?;
-        let payload = blob.expect(BlobKind::TreeEnsemble)?;
+        let payload = blob.payload_of(BlobKind::TreeEnsemble)?;
         let p: TreePayload<'a> =
             postcard::from_bytes(payload).map_err(|_| ModelError::Malformed {
                 what: "tree payload does not decode",

@@ -107,7 +107,7 @@ impl<'a, T: Float> Pipeline<'a, T> {
     /// is bound to the features by name and must carry the bundle's schema hash (or 0).
     pub fn from_bundle(bytes: &'a [u8]) -> Result<Self, PipelineError> {
         let blob = ModelBlob::parse(bytes)?;
-        let payload = blob.expect(BlobKind::Bundle)?;
+        let payload = blob.payload_of(BlobKind::Bundle)?;
         let p: BundlePayload<'a> =
             postcard::from_bytes(payload).map_err(|_| ModelError::Malformed {
                 what: "bundle payload does not decode",

@@ -74,7 +74,7 @@ impl GaussianHmm {
     /// Decodes and validates an HMM blob; returns the model and its feature names.
     pub fn from_blob(bytes: &[u8]) -> Result<(Self, FeatureNames<'_>), ModelError> {
         let blob = ModelBlob::parse(bytes)?;
-        let payload = blob.expect(BlobKind::GaussianHmm)?;
+        let payload = blob.payload_of(BlobKind::GaussianHmm)?;
         let p: HmmPayload = postcard::from_bytes(payload).map_err(|_| ModelError::Malformed {
             what: "HMM payload does not decode",
         })?;
