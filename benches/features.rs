@@ -4,34 +4,14 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
-use tickml_core::{Bar, DefaultFeatureSet, FeatureConfig, Float};
+use tickml_core::{DefaultFeatureSet, FeatureConfig, Float};
 
-fn spx() -> Vec<[f64; 5]> {
-    tickml_train::data::load_bars(concat!(env!("CARGO_MANIFEST_DIR"), "/data/spx_daily.csv"))
-        .unwrap()
-        .iter()
-        .map(|r| {
-            [
-                r.bar.open(),
-                r.bar.high(),
-                r.bar.low(),
-                r.bar.close(),
-                r.bar.volume(),
-            ]
-        })
-        .collect()
-}
+mod common;
 
 fn bench_update<T: Float>(c: &mut Criterion, name: &str) {
-    let rows: Vec<[T; 5]> = spx().iter().map(|r| r.map(T::from_f64)).collect();
     let mut set = Box::new(DefaultFeatureSet::<T>::new(FeatureConfig::default()).unwrap());
-    let mut i = 0usize;
+    let mut next_bar = common::spx_bars::<T>();
     // warm every window up before timing
-    let mut next_bar = move || {
-        let [o, h, l, cl, v] = rows[i % rows.len()];
-        i += 1;
-        Bar::new(i as i64 * 60_000_000_000, o, h, l, cl, v).unwrap()
-    };
     for _ in 0..1000 {
         set.update(&next_bar()).unwrap();
     }

@@ -4,7 +4,8 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
 use tickml_core::pipeline::Pipeline;
-use tickml_core::Bar;
+
+mod common;
 
 fn pipeline(c: &mut Criterion) {
     let bundle = std::fs::read(concat!(
@@ -12,27 +13,8 @@ fn pipeline(c: &mut Criterion) {
         "/stream-cli/assets/default_bundle.tml"
     ))
     .unwrap();
-    let rows: Vec<[f64; 5]> =
-        tickml_train::data::load_bars(concat!(env!("CARGO_MANIFEST_DIR"), "/data/spx_daily.csv"))
-            .unwrap()
-            .iter()
-            .map(|r| {
-                [
-                    r.bar.open(),
-                    r.bar.high(),
-                    r.bar.low(),
-                    r.bar.close(),
-                    r.bar.volume(),
-                ]
-            })
-            .collect();
     let mut p = Pipeline::<f64>::from_bundle(&bundle).unwrap();
-    let mut i = 0usize;
-    let mut next = move || {
-        let [o, h, l, cl, v] = rows[i % rows.len()];
-        i += 1;
-        Bar::new(i as i64 * 60_000_000_000, o, h, l, cl, v).unwrap()
-    };
+    let mut next = common::spx_bars::<f64>();
     for _ in 0..2000 {
         p.on_bar(&next()).unwrap();
     }

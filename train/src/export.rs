@@ -16,6 +16,25 @@ pub enum Child {
     Leaf(usize),
 }
 
+/// Numbers the nodes of a tree kept as one array of splits and leaves (XGBoost,
+/// smartcore, the boosting here): node i becomes the next split or the next leaf, in
+/// array order.
+pub fn number_nodes(is_leaf: impl IntoIterator<Item = bool>) -> Vec<Child> {
+    let (mut splits, mut leaves) = (0, 0);
+    is_leaf
+        .into_iter()
+        .map(|leaf| {
+            let (counter, child): (&mut usize, fn(usize) -> Child) = if leaf {
+                (&mut leaves, Child::Leaf)
+            } else {
+                (&mut splits, Child::Node)
+            };
+            *counter += 1;
+            child(*counter - 1)
+        })
+        .collect()
+}
+
 /// One split, in the core's rule: left iff `x <= threshold` (flags as in
 /// `tickml_core::model`).
 #[derive(Debug, Clone, PartialEq)]

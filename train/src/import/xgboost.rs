@@ -13,7 +13,7 @@ use tickml_core::model::{
 };
 
 use super::{format_err, set_bit, ImportError};
-use crate::export::{Child, SplitSpec, TreeEnsembleSpec, TreeSpec};
+use crate::export::{number_nodes, Child, SplitSpec, TreeEnsembleSpec, TreeSpec};
 
 fn field<'a>(v: &'a Value, path: &[&str]) -> Result<&'a Value, ImportError> {
     let mut v = v;
@@ -215,18 +215,13 @@ fn parse_tree(tree: &Value, output: u16, n_features: usize) -> Result<TreeSpec, 
         .map(|_| ints(tree, "categories"))
         .transpose()?
         .unwrap_or_default();
-    // node id -> split slot or leaf slot
-    let mut slot = vec![Child::Leaf(0); n];
-    let (mut n_splits, mut leaves) = (0usize, Vec::new());
-    for i in 0..n {
-        if lefts[i] < 0 {
-            slot[i] = Child::Leaf(leaves.len());
-            leaves.push(conditions[i]);
-        } else {
-            slot[i] = Child::Node(n_splits);
-            n_splits += 1;
-        }
-    }
+    // leaves keep their value in `split_conditions`
+    let slot = number_nodes(lefts.iter().map(|&l| l < 0));
+    let leaves: Vec<f64> = (0..n)
+        .filter(|&i| lefts[i] < 0)
+        .map(|i| conditions[i])
+        .collect();
+    let n_splits = n - leaves.len();
     let at = |c: i64| -> Result<Child, ImportError> {
         usize::try_from(c)
             .ok()

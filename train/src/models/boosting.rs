@@ -6,7 +6,7 @@
 use tickml_core::model::{Aggregation, Link, ThresholdWidth, DEFAULT_LEFT, MISSING_NAN};
 
 use super::{Matrix, ModelConfig, Task, TrainError};
-use crate::export::{Child, SplitSpec, TreeEnsembleSpec, TreeSpec};
+use crate::export::{number_nodes, SplitSpec, TreeEnsembleSpec, TreeSpec};
 
 /// Candidate thresholds per feature.
 const MAX_BINS: usize = 64;
@@ -281,21 +281,7 @@ impl GradientBoosting {
             .trees
             .iter()
             .map(|nodes| {
-                // node id -> split / leaf slots
-                let mut slot = Vec::with_capacity(nodes.len());
-                let (mut s, mut l) = (0, 0);
-                for n in nodes {
-                    match n {
-                        Node::Split { .. } => {
-                            slot.push(Child::Node(s));
-                            s += 1;
-                        }
-                        Node::Leaf(_) => {
-                            slot.push(Child::Leaf(l));
-                            l += 1;
-                        }
-                    }
-                }
+                let slot = number_nodes(nodes.iter().map(|n| matches!(n, Node::Leaf(_))));
                 let mut splits = Vec::new();
                 let mut leaves = Vec::new();
                 for n in nodes {

@@ -17,7 +17,7 @@ use tickml_core::model::{Aggregation, Link, ThresholdWidth, MISSING_NAN};
 use super::{
     smartcore_err, Estimator, Export, Matrix, ModelType, NativePredictor, TrainError, TrainedModel,
 };
-use crate::export::{Child, SplitSpec, TreeEnsembleSpec, TreeSpec};
+use crate::export::{number_nodes, SplitSpec, TreeEnsembleSpec, TreeSpec};
 
 /// Converts one serialised smartcore tree (`nodes`, `classes`) into a tree of class
 /// values, and adds its impurity decrease per feature to `importance`.
@@ -36,22 +36,16 @@ fn convert(tree: &Value, importance: &mut [f64]) -> Result<TreeSpec, TrainError>
         .collect();
     let child = |n: &Value, key: &str| n.get(key).and_then(Value::as_u64).map(|c| c as usize);
     let is_leaf = |n: &Value| child(n, "true_child").is_none() && child(n, "false_child").is_none();
-    // smartcore node id -> split slot / leaf slot
-    let mut slot = Vec::with_capacity(nodes.len());
-    let (mut n_splits, mut leaves) = (0, Vec::new());
-    for n in nodes {
-        if is_leaf(n) {
-            let output = n
-                .get("output")
-                .and_then(Value::as_u64)
-                .ok_or_else(|| bad("leaf output"))? as usize;
-            slot.push(Child::Leaf(leaves.len()));
-            leaves.push(*classes.get(output).ok_or_else(|| bad("class index"))?);
-        } else {
-            slot.push(Child::Node(n_splits));
-            n_splits += 1;
-        }
+    let slot = number_nodes(nodes.iter().map(is_leaf));
+    let mut leaves = Vec::new();
+    for n in nodes.iter().filter(|n| is_leaf(n)) {
+        let output = n
+            .get("output")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| bad("leaf output"))? as usize;
+        leaves.push(*classes.get(output).ok_or_else(|| bad("class index"))?);
     }
+    let n_splits = nodes.len() - leaves.len();
     let total = nodes
         .first()
         .and_then(|n| n.get("n_node_samples"))
