@@ -3,8 +3,9 @@
 
 use proptest::prelude::*;
 use tickml_core::arbitrator::{
-    ArbitratorConfig, ArbitratorError, MarketContext, PerformanceMetric, Signal,
+    ArbitratorConfig, ArbitratorError, MarketContext, PerformanceMetric, Signal, SignalSource,
     StrategyArbitrator, StrategyFamily, StrategyInfo, StrategySignal, Weighting,
+    FILLED_MULTIPLIERS,
 };
 use tickml_core::model::Link;
 use tickml_core::regime::{RegimeState, RegimeType};
@@ -61,18 +62,87 @@ fn two_strategies(weighting: Weighting) -> Arb {
 }
 
 fn bars(arb: &mut Arb, returns: &[f64]) -> tickml_core::arbitrator::ArbitrationResult<f64, 16> {
+    bars_in(arb, returns, RegimeType::BullTrend)
+}
+
+fn bars_in(
+    arb: &mut Arb,
+    returns: &[f64],
+    regime: RegimeType,
+) -> tickml_core::arbitrator::ArbitrationResult<f64, 16> {
     let mut last = None;
     for (t, &r) in returns.iter().enumerate() {
         let s = [
             signal(1, t as i64, Signal::Long, 0.8),
             signal(2, t as i64, Signal::Short, 0.6),
         ];
-        last = Some(
-            arb.process_signals(&s, &market(RegimeType::BullTrend, 0.9), r)
-                .unwrap(),
-        );
+        last = Some(arb.process_signals(&s, &market(regime, 0.9), r).unwrap());
     }
     last.unwrap()
+}
+
+/// The design document's multipliers, typed from its text (trend following: bull 1.5,
+/// bear 1.3, trending 1.4, ranging 0.5, high volatility 0.7, crisis 0.3; mean
+/// reversion: ranging 1.5, low volatility 1.4, bull 0.6, bear 0.5, trending 0.4,
+/// crisis 0.2; 1.0 where it gives none), regime order bull, bear, trending, ranging,
+/// high vol, low vol, crisis.
+const DESIGN_TREND: [f64; 7] = [1.5, 1.3, 1.4, 0.5, 0.7, 1.0, 0.3];
+const DESIGN_REVERSION: [f64; 7] = [0.6, 0.5, 0.4, 1.5, 1.0, 1.4, 0.2];
+
+/// Two-strategy softmax weight of strategy 1 from the closed form.
+fn softmax_first(a: f64, b: f64) -> f64 {
+    1.0 / (1.0 + (b - a).exp())
+}
+
+/// Scores +0.005 (trend follower) and -0.005 (mean reverter) as in the test below; in
+/// every regime the weights are the softmax of score x the design's multiplier, both
+/// with the design's softmax (no temperature) and with the default temperature 0.1.
+#[test]
+fn design_multipliers_and_softmax_in_every_regime() {
+    for (k, regime) in RegimeType::ALL.iter().enumerate() {
+        let (m1, m2) = (DESIGN_TREND[k], DESIGN_REVERSION[k]);
+        for (weighting, temperature) in [
+            (Weighting::DESIGN_SOFTMAX, 1.0),
+            (Weighting::RegimeSoftmax { temperature: 0.1 }, 0.1),
+        ] {
+            let mut arb = two_strategies(weighting);
+            let r = bars_in(&mut arb, &[0.0, 0.01], *regime);
+            let expected = softmax_first(0.005 * m1 / temperature, -0.005 * m2 / temperature);
+            let w = r.strategy_breakdown[0].weight;
+            assert!(
+                (w - expected).abs() < 1e-12,
+                "{regime:?} at temperature {temperature}: {w} vs {expected}"
+            );
+        }
+    }
+    // the design's softmax hardly moves away from equal weights on per-bar scores
+    let mut arb = two_strategies(Weighting::DESIGN_SOFTMAX);
+    let w = bars(&mut arb, &[0.0, 0.01]).strategy_breakdown[0].weight;
+    assert!((w - 0.5).abs() < 0.01, "{w}");
+}
+
+/// The preset that was the default before the design's table: one regime (crisis)
+/// where it differs, by hand: 0.6 and 0.4 at temperature 0.01.
+#[test]
+fn the_filled_preset_is_a_named_option() {
+    let config = ArbitratorConfig {
+        lookback: 4,
+        min_history: 2,
+        metric: PerformanceMetric::Return,
+        weighting: Weighting::RegimeSoftmax { temperature: 0.01 },
+        multipliers: FILLED_MULTIPLIERS,
+        ..Default::default()
+    };
+    let mut arb = Arb::new(config).unwrap();
+    for (id, family) in [
+        (1, StrategyFamily::TrendFollowing),
+        (2, StrategyFamily::MeanReversion),
+    ] {
+        arb.register_strategy(id, StrategyInfo { family }).unwrap();
+    }
+    let w = bars_in(&mut arb, &[0.0, 0.01], RegimeType::Crisis).strategy_breakdown[0].weight;
+    let expected = softmax_first(0.005 * 0.6 / 0.01, -0.005 * 0.4 / 0.01);
+    assert!((w - expected).abs() < 1e-12, "{w} vs {expected}");
 }
 
 /// Strategy 1 (trend following) is always long, 2 (mean reversion) always short.
@@ -292,6 +362,24 @@ fn meta_learner_produces_the_weighted_signal() {
         r.weighted_signal
     );
     assert_eq!(r.signal, Signal::Long);
+    assert_eq!(r.signal_source, SignalSource::MetaLearner);
+    assert_eq!(r.meta_signal, Some(r.weighted_signal));
+    // the weighted sum is reported beside it and is what the contributions add up to:
+    // no scores yet, so equal weights: 0.5 x 0.8 - 0.5 x 0.6 = 0.1
+    let b = &r.strategy_breakdown;
+    assert!((r.weighted_sum - 0.1).abs() < 1e-12, "{}", r.weighted_sum);
+    let sum: f64 = b.iter().map(|x| x.contribution).sum();
+    assert!((sum - r.weighted_sum).abs() < 1e-15);
+    // each entry carries its own signal and confidence, so the confidence formula can be
+    // checked from the decision alone: 0.4 |0.14| + 0.2 x 0.7 + 0.2 x 1/2 + 0.2 x 0.9
+    assert_eq!((b[0].signal, b[0].confidence), (Signal::Long, 0.8));
+    assert_eq!((b[1].signal, b[1].confidence), (Signal::Short, 0.6));
+    assert!((r.confidence - (0.4 * 0.14 + 0.2 * 0.7 + 0.2 * 0.5 + 0.2 * 0.9)).abs() < 1e-12);
+    // without a meta-learner the weighted sum drives the signal
+    let mut plain = two_strategies(Weighting::RegimeSoftmax { temperature: 0.1 });
+    let r = bars(&mut plain, &[0.0]);
+    assert_eq!(r.signal_source, SignalSource::WeightedSum);
+    assert_eq!((r.meta_signal, r.weighted_signal), (None, r.weighted_sum));
     // a blob whose features do not match the strategies is refused, naming the first
     let wrong = LinearSpec {
         feature_names: vec!["vol_regime".into()],

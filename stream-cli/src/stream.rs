@@ -180,6 +180,19 @@ struct Parser {
 
 const MAX_CELLS: usize = 32;
 
+/// A CSV header the input cannot be read with: fatal in every `--on-error` mode (no
+/// later line could be understood).
+#[derive(Debug)]
+struct BadHeader(String);
+
+impl std::fmt::Display for BadHeader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "bad header: {}", self.0)
+    }
+}
+
+impl std::error::Error for BadHeader {}
+
 fn field_f64(name: &str, text: &str) -> anyhow::Result<f64> {
     text.trim()
         .parse()
@@ -235,7 +248,13 @@ impl Parser {
             let find = |name: &str| cells[..n].iter().position(|c| c.eq_ignore_ascii_case(name));
             let mut positions = Vec::new();
             for k in names {
-                positions.push(find(k).with_context(|| format!("header lacks `{k}`"))?);
+                positions.push(find(k).ok_or_else(|| {
+                    BadHeader(format!(
+                        "no `{k}` column (a {} input needs {})",
+                        if self.trades { "trade" } else { "bar" },
+                        names.join(", ")
+                    ))
+                })?);
             }
             self.columns = Some((positions, find("symbol")));
             return Ok(None);
@@ -358,10 +377,13 @@ impl<W: Write> Emitter<W> {
                 }
                 let _ = write!(
                     s,
-                    "}},\"signal\":\"{}\",\"confidence\":{},\"weighted_signal\":{},\"signal_strength\":{},\"consensus_ratio\":{},\"n_active_strategies\":{},\"regime\":\"{}\",\"regime_confidence\":{},\"strategy_breakdown\":[",
+                    "}},\"signal\":\"{}\",\"confidence\":{},\"weighted_signal\":{},\"signal_source\":\"{}\",\"weighted_sum\":{},\"meta_signal\":{},\"signal_strength\":{},\"consensus_ratio\":{},\"n_active_strategies\":{},\"regime\":\"{}\",\"regime_confidence\":{},\"strategy_breakdown\":[",
                     a.signal.name(),
                     Num(a.confidence),
                     Num(a.weighted_signal),
+                    a.signal_source.name(),
+                    Num(a.weighted_sum),
+                    Num(a.meta_signal.unwrap_or(f64::NAN)),
                     Num(a.signal_strength),
                     Num(a.consensus_ratio),
                     a.n_active_strategies,
@@ -372,9 +394,11 @@ impl<W: Write> Emitter<W> {
                     let name = self.models.get(i).map_or("", String::as_str);
                     let _ = write!(
                         s,
-                        "{}{{\"strategy_id\":{},\"name\":\"{name}\",\"weight\":{},\"active\":{},\"silenced\":{},\"score\":{},\"contribution\":{}}}",
+                        "{}{{\"strategy_id\":{},\"name\":\"{name}\",\"signal\":\"{}\",\"confidence\":{},\"weight\":{},\"active\":{},\"silenced\":{},\"score\":{},\"contribution\":{}}}",
                         if i > 0 { "," } else { "" },
                         b.strategy_id,
+                        b.signal.name(),
+                        Num(b.confidence),
                         Num(b.weight),
                         b.active,
                         b.silenced,
@@ -400,7 +424,7 @@ impl<W: Write> Emitter<W> {
                     self.models.iter().for_each(|m| {
                         let _ = write!(h, ",{m}");
                     });
-                    h.push_str(",signal,confidence,weighted_signal,signal_strength,consensus_ratio,n_active_strategies,regime,regime_confidence");
+                    h.push_str(",signal,confidence,weighted_signal,signal_source,weighted_sum,meta_signal,signal_strength,consensus_ratio,n_active_strategies,regime,regime_confidence");
                     self.models.iter().for_each(|m| {
                         let _ = write!(h, ",weight_{m}");
                     });
@@ -421,10 +445,13 @@ impl<W: Write> Emitter<W> {
                 }
                 let _ = write!(
                     s,
-                    ",{},{},{},{},{},{},{},{}",
+                    ",{},{},{},{},{},{},{},{},{},{},{}",
                     a.signal.name(),
                     Cell(a.confidence),
                     Cell(a.weighted_signal),
+                    a.signal_source.name(),
+                    Cell(a.weighted_sum),
+                    Cell(a.meta_signal.unwrap_or(f64::NAN)),
                     Cell(a.signal_strength),
                     Cell(a.consensus_ratio),
                     a.n_active_strategies,
@@ -629,6 +656,9 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         if let Err(e) = outcome {
             if io::is_broken_pipe(&e) {
                 return Ok(());
+            }
+            if e.downcast_ref::<BadHeader>().is_some() {
+                bail!("line {number}: {e:#}");
             }
             eprintln!("tickml stream: line {number}: {e:#}");
             let text = format!("{e:#}");

@@ -416,6 +416,95 @@ fn stream_equals_the_in_process_pipeline_and_is_reproducible() {
     }
 }
 
+/// The decision explains itself: the contributions add up to `weighted_sum`, the field
+/// named by `signal_source` is `weighted_signal`, and the confidence formula holds from
+/// the output alone (0.4 strength + 0.2 mean confidence of the active strategies + 0.2
+/// consensus + 0.2 regime confidence). On 2018-11-13 the weighted sum and the
+/// meta-learner disagree in sign, and both are shown.
+#[test]
+fn stream_decisions_explain_themselves() {
+    let out = tickml(
+        &[
+            "stream",
+            "--input",
+            repo("data/spx_daily.csv").to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let mut disagreements = 0;
+    for line in jsonl(&out.stdout) {
+        let f = |k: &str| line[k].as_f64().unwrap();
+        let breakdown = line["strategy_breakdown"].as_array().unwrap();
+        let active: Vec<&serde_json::Value> = breakdown
+            .iter()
+            .filter(|b| b["active"].as_bool().unwrap())
+            .collect();
+        let sum: f64 = breakdown
+            .iter()
+            .map(|b| b["contribution"].as_f64().unwrap())
+            .sum();
+        assert!((sum - f("weighted_sum")).abs() < 1e-12, "{line}");
+        for b in &active {
+            let sign = match b["signal"].as_str().unwrap() {
+                "long" => 1.0,
+                "short" => -1.0,
+                _ => 0.0,
+            };
+            let expected = b["weight"].as_f64().unwrap() * sign * b["confidence"].as_f64().unwrap();
+            assert!((b["contribution"].as_f64().unwrap() - expected).abs() < 1e-15);
+        }
+        assert_eq!(
+            line["signal_source"], "meta_learner",
+            "the default bundle has one"
+        );
+        if active.is_empty() {
+            assert_eq!(f("weighted_signal"), 0.0);
+            continue;
+        }
+        assert_eq!(f("weighted_signal"), f("meta_signal"));
+        if f("weighted_signal") * f("weighted_sum") < 0.0 {
+            disagreements += 1;
+        }
+        let n = active.len() as f64;
+        let mean_confidence: f64 = active
+            .iter()
+            .map(|b| b["confidence"].as_f64().unwrap())
+            .sum::<f64>()
+            / n;
+        let consensus = active
+            .iter()
+            .filter(|b| b["signal"] == line["signal"])
+            .count() as f64
+            / n;
+        let confidence = (0.4 * f("weighted_signal").abs()
+            + 0.2 * mean_confidence
+            + 0.2 * consensus
+            + 0.2 * f("regime_confidence"))
+        .clamp(0.0, 1.0);
+        assert!((f("confidence") - confidence).abs() < 1e-12, "{line}");
+        assert!((f("consensus_ratio") - consensus).abs() < 1e-15);
+    }
+    assert!(disagreements > 0, "the two fields are not redundant");
+}
+
+/// A header without a required column is not a bad line: the run stops with a non-zero
+/// exit in every mode, naming the column.
+#[test]
+fn stream_refuses_a_bad_header_in_every_mode() {
+    let input = "timestamp,open,high,low,volume\n1999-01-04T00:00:00Z,1,2,0.5,10\n";
+    for mode in ["skip", "fail"] {
+        let out = tickml(&["stream", "--on-error", mode], Some(input));
+        assert!(!out.status.success(), "{mode}");
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("line 1: bad header: no `close` column"),
+            "{err}"
+        );
+        assert!(out.stdout.is_empty());
+    }
+}
+
 #[test]
 fn stream_reports_bad_lines_and_keeps_every_good_one() {
     let good: Vec<String> = std::fs::read_to_string(repo("data/spx_daily.csv"))

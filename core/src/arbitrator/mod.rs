@@ -9,8 +9,9 @@
 //!    consecutive bars below `silence_below` silence a strategy; it returns only above
 //!    `revive_above`;
 //! 4. active strategies (signalled this bar, not silenced) get weights by the configured
-//!    [`Weighting`]; `weighted_signal = sum w_i s_i c_i` (s = +1/-1/0, c = confidence),
-//!    or the meta-learner's output when one is set;
+//!    [`Weighting`]; `weighted_sum = sum w_i s_i c_i` (s = +1/-1/0, c = confidence);
+//!    `weighted_signal`, which drives `signal`, is the meta-learner's output when one is
+//!    set and `weighted_sum` otherwise (both are reported);
 //! 5. `confidence = 0.4 strength + 0.2 mean confidence + 0.2 consensus + 0.2 regime
 //!    confidence`, clipped to [0, 1].
 
@@ -23,8 +24,8 @@ pub use error::ArbitratorError;
 pub use meta::MetaLearner;
 pub use performance::{PerformanceMetric, PerformanceTracker};
 pub use signal::{
-    ArbitrationResult, Signal, StrategyBreakdown, StrategyFamily, StrategyInfo, StrategySignal,
-    FAMILIES,
+    ArbitrationResult, Signal, SignalSource, StrategyBreakdown, StrategyFamily, StrategyInfo,
+    StrategySignal, FAMILIES,
 };
 
 use heapless::Vec;
@@ -33,10 +34,21 @@ use crate::num::Float;
 use crate::regime::{RegimeState, REGIMES};
 
 /// How active strategies are weighted.
+///
+/// What regime multipliers can and cannot do: under `RegimeSoftmax` they scale each
+/// strategy's score before the softmax, so they shift *relative* weights only. The
+/// weights still sum to 1, so a multiplier cannot cut everyone's exposure in a regime,
+/// and a multiplier of 0 gives a strategy the weight of a zero score (not zero weight).
+/// Under `FixedShareHedge` they scale the expert weights before normalising (a 0 there
+/// does exclude the strategy, unless every active strategy has 0).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Weighting {
     /// `w_i = softmax(score_i x multiplier[family_i][regime] / temperature)` over the
-    /// active strategies (a strategy without history scores 0).
+    /// active strategies (a strategy without history scores 0). The design's softmax,
+    /// `exp(score - max)` with no temperature, is `temperature = 1`
+    /// ([`Weighting::DESIGN_SOFTMAX`]); the default 0.1 is a documented change: per-bar
+    /// Sharpe ratios are of order 0.05, so at temperature 1 every weight is within a few
+    /// percent of equal and performance hardly moves the allocation.
     RegimeSoftmax {
         /// Softmax temperature, in units of the metric (default 0.1 per-bar Sharpe).
         temperature: f64,
@@ -52,6 +64,11 @@ pub enum Weighting {
         /// Share redistributed each bar, for regime switches (default 0.01).
         share: f64,
     },
+}
+
+impl Weighting {
+    /// The design's softmax: `exp(score x multiplier - max)`, temperature 1.
+    pub const DESIGN_SOFTMAX: Weighting = Weighting::RegimeSoftmax { temperature: 1.0 };
 }
 
 /// The arbitrator's configuration.
@@ -77,10 +94,26 @@ pub struct ArbitratorConfig {
     pub signal_threshold: f64,
 }
 
-/// Default regime multipliers, columns BullTrend, BearTrend, Trending, Ranging,
-/// HighVolatility, LowVolatility, Crisis: trend followers lean into trends, mean
-/// reverters into ranges and calm, everyone is cut in a crisis.
+/// The design's regime multipliers (the defaults), rows in [`StrategyFamily`] order,
+/// columns BullTrend, BearTrend, Trending, Ranging, HighVolatility, LowVolatility,
+/// Crisis. Trend following: bull 1.5, bear 1.3, trending 1.4, ranging 0.5, high
+/// volatility 0.7, crisis 0.3; mean reversion: ranging 1.5, low volatility 1.4, bull 0.6,
+/// bear 0.5, trending 0.4, crisis 0.2; momentum 1.4 in a bull trend; volatility 1.5 in
+/// high volatility; 1.0 wherever the design gives no value.
 pub const DEFAULT_MULTIPLIERS: [[f64; REGIMES]; FAMILIES] = [
+    [1.5, 1.3, 1.4, 0.5, 0.7, 1.0, 0.3], // trend following
+    [0.6, 0.5, 0.4, 1.5, 1.0, 1.4, 0.2], // mean reversion
+    [1.4, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0], // momentum
+    [1.0, 1.0, 1.0, 1.0, 1.5, 1.0, 1.0], // volatility
+    [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0], // ml model
+    [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0], // other
+];
+
+/// A preset (not the default): every family filled in, trend followers leaning into
+/// both trends, mean reverters into ranges and calm, volatility strategies into high
+/// volatility and crises, everyone else scaled down in a crisis. Same layout as
+/// [`DEFAULT_MULTIPLIERS`].
+pub const FILLED_MULTIPLIERS: [[f64; REGIMES]; FAMILIES] = [
     [1.5, 1.5, 1.3, 0.5, 0.8, 0.9, 0.6], // trend following
     [0.6, 0.6, 0.7, 1.5, 0.8, 1.2, 0.4], // mean reversion
     [1.3, 1.0, 1.3, 0.6, 0.7, 1.0, 0.4], // momentum
@@ -400,6 +433,8 @@ impl<T: Float, const S: usize, const L: usize> StrategyArbitrator<T, S, L> {
                 active,
                 silenced: s.silenced,
                 score,
+                signal: s.last_signal,
+                confidence: sent.map_or(T::ZERO, |x| x.confidence),
                 contribution: T::ZERO,
             });
         }
@@ -421,24 +456,19 @@ impl<T: Float, const S: usize, const L: usize> StrategyArbitrator<T, S, L> {
             }
         }
         let n_active = breakdown.iter().filter(|b| b.active).count();
-        let mut weighted = T::ZERO;
+        let mut weighted_sum = T::ZERO;
         let mut confidence_sum = T::ZERO;
-        for (b, slot) in breakdown.iter_mut().zip(slots.iter()) {
-            if !b.active {
-                continue;
-            }
+        for b in breakdown.iter_mut().filter(|b| b.active) {
             b.weight = if total > T::ZERO {
                 b.weight / total
             } else {
                 T::ONE / T::from_usize(n_active)
             };
-            if let Some(x) = slot.and_then(|k| signals.get(usize::from(k))) {
-                b.contribution = b.weight * T::from_f64(x.signal.value()) * x.confidence;
-                weighted += b.contribution;
-                confidence_sum += x.confidence;
-            }
+            b.contribution = b.weight * T::from_f64(b.signal.value()) * b.confidence;
+            weighted_sum += b.contribution;
+            confidence_sum += b.confidence;
         }
-        if let Some(meta) = &self.meta {
+        let meta_signal = self.meta.as_ref().map(|meta| {
             let values: Vec<T, S> = self
                 .strategies
                 .iter()
@@ -450,13 +480,18 @@ impl<T: Float, const S: usize, const L: usize> StrategyArbitrator<T, S, L> {
                     }
                 })
                 .collect();
-            weighted = meta.predict(market.vol_regime, market.trend_strength, &values);
-        }
-        if n_active == 0 {
-            weighted = T::ZERO;
-        }
+            meta.predict(market.vol_regime, market.trend_strength, &values)
+        });
         let one = T::ONE;
-        let weighted = weighted.max(-one).min(one);
+        let (signal_source, driver) = match meta_signal {
+            Some(m) => (SignalSource::MetaLearner, m),
+            None => (SignalSource::WeightedSum, weighted_sum),
+        };
+        let weighted = if n_active == 0 {
+            T::ZERO
+        } else {
+            driver.max(-one).min(one)
+        };
         let threshold = T::from_f64(c.signal_threshold);
         let signal = if n_active == 0 {
             Signal::Neutral
@@ -469,13 +504,7 @@ impl<T: Float, const S: usize, const L: usize> StrategyArbitrator<T, S, L> {
         };
         let agreeing = breakdown
             .iter()
-            .zip(slots.iter())
-            .filter(|(b, slot)| {
-                b.active
-                    && slot
-                        .and_then(|k| signals.get(usize::from(k)))
-                        .is_some_and(|x| x.signal == signal)
-            })
+            .filter(|b| b.active && b.signal == signal)
             .count();
         let (consensus, mean_confidence) = if n_active > 0 {
             let n = T::from_usize(n_active);
@@ -496,6 +525,9 @@ impl<T: Float, const S: usize, const L: usize> StrategyArbitrator<T, S, L> {
             signal,
             confidence,
             weighted_signal: weighted,
+            signal_source,
+            weighted_sum,
+            meta_signal,
             signal_strength: strength,
             consensus_ratio: consensus,
             n_active_strategies: n_active,

@@ -2,6 +2,7 @@
 
 use heapless::Vec;
 
+use crate::num::Float;
 use crate::regime::RegimeType;
 
 /// The kind of a strategy, which sets its regime multipliers.
@@ -66,6 +67,54 @@ impl Signal {
             Signal::Neutral => "neutral",
         }
     }
+
+    /// The one mapping from a model's prediction to a strategy signal, used by training
+    /// and serving alike. A probability of an up move `p` (`probability = true`) is Long
+    /// above 0.5 and Short below, with confidence `|2p - 1|`; any other value (a
+    /// regressor's predicted return) is its sign with confidence 1 (0 when it is 0); NaN
+    /// is Neutral with confidence 0.
+    pub fn from_prediction<T: Float>(probability: bool, p: T) -> (Signal, T) {
+        if p.to_f64().is_nan() {
+            return (Signal::Neutral, T::ZERO);
+        }
+        let d = if probability { p - T::from_f64(0.5) } else { p };
+        let signal = if d > T::ZERO {
+            Signal::Long
+        } else if d < T::ZERO {
+            Signal::Short
+        } else {
+            Signal::Neutral
+        };
+        let confidence = if probability {
+            (d.abs() * T::from_f64(2.0)).min(T::ONE)
+        } else if signal == Signal::Neutral {
+            T::ZERO
+        } else {
+            T::ONE
+        };
+        (signal, confidence)
+    }
+}
+
+/// Which value drives a decision's `signal`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum SignalSource {
+    /// The weighted sum of the strategies' contributions.
+    WeightedSum,
+    /// The stacking meta-learner's output.
+    MetaLearner,
+}
+
+impl SignalSource {
+    /// Snake-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            SignalSource::WeightedSum => "weighted_sum",
+            SignalSource::MetaLearner => "meta_learner",
+        }
+    }
 }
 
 /// One strategy's view for one bar.
@@ -102,7 +151,11 @@ pub struct StrategyBreakdown<T> {
     pub silenced: bool,
     /// Its rolling performance score (the configured metric), once it has history.
     pub score: Option<T>,
-    /// `weight x signal x confidence`.
+    /// The signal it sent this bar (Neutral when it sent none).
+    pub signal: Signal,
+    /// The confidence it sent this bar (0 when it sent none).
+    pub confidence: T,
+    /// `weight x signal x confidence`; the contributions add up to `weighted_sum`.
     pub contribution: T,
 }
 
@@ -112,10 +165,19 @@ pub struct StrategyBreakdown<T> {
 pub struct ArbitrationResult<T, const S: usize> {
     /// Direction of `weighted_signal` beyond the threshold.
     pub signal: Signal,
-    /// `0.4 strength + 0.2 mean confidence + 0.2 consensus + 0.2 regime confidence`, in [0, 1].
+    /// `0.4 strength + 0.2 mean confidence + 0.2 consensus + 0.2 regime confidence`, in
+    /// [0, 1]; the mean confidence is over the active strategies.
     pub confidence: T,
-    /// Sum of the contributions (or the meta-learner's output), in [-1, 1].
+    /// The value that drives `signal`, in [-1, 1]: `weighted_sum` or `meta_signal`, as
+    /// `signal_source` says (0 when no strategy is active).
     pub weighted_signal: T,
+    /// Which value `weighted_signal` is.
+    pub signal_source: SignalSource,
+    /// `sum w_i s_i c_i` over the active strategies: the sum of the breakdown's
+    /// contributions (0 when none is active).
+    pub weighted_sum: T,
+    /// The meta-learner's output in [-1, 1], when one is set.
+    pub meta_signal: Option<T>,
     /// `|weighted_signal|`.
     pub signal_strength: T,
     /// Share of active strategies whose direction is `signal`.

@@ -188,36 +188,6 @@ impl<'a, T: Float> Pipeline<'a, T> {
         &self.state.features
     }
 
-    /// The signal and confidence a prediction implies: a probability `p` is Long above
-    /// 0.5 and Short below with confidence `|2p - 1|`; a value is its sign with
-    /// confidence 1; a missing prediction is Neutral with confidence 0.
-    fn signal_of(probability: bool, p: T) -> (Signal, T) {
-        if p.to_f64().is_nan() {
-            return (Signal::Neutral, T::ZERO);
-        }
-        let (centre, scale) = if probability {
-            (T::from_f64(0.5), T::from_f64(2.0))
-        } else {
-            (T::ZERO, T::ZERO)
-        };
-        let d = p - centre;
-        let signal = if d > T::ZERO {
-            Signal::Long
-        } else if d < T::ZERO {
-            Signal::Short
-        } else {
-            Signal::Neutral
-        };
-        let confidence = if scale > T::ZERO {
-            (d.abs() * scale).min(T::ONE)
-        } else if signal == Signal::Neutral {
-            T::ZERO
-        } else {
-            T::ONE
-        };
-        (signal, confidence)
-    }
-
     /// Runs one bar: features, regime, every model, the arbitrator. A model's prediction
     /// is absent (NaN, a Neutral signal of confidence 0) until every feature it reads is
     /// present. A bar the feature engine refuses (a timestamp that does not increase) is
@@ -263,7 +233,7 @@ impl<'a, T: Float> Pipeline<'a, T> {
                 _ => T::NAN,
             };
             let _ = predictions.push(p);
-            let (signal, confidence) = Self::signal_of(m.probability, p);
+            let (signal, confidence) = Signal::from_prediction(m.probability, p);
             let _ = signals.push(StrategySignal {
                 strategy_id: m.id,
                 timestamp: bar.timestamp(),
