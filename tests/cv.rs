@@ -5,7 +5,10 @@ mod common;
 
 use common::repo_path;
 use proptest::prelude::*;
-use tickml_train::cv::{CombinatorialPurgedCV, Labels, PurgedKFold, Split, WalkForwardCV};
+use tickml_train::cv::{
+    embargo_bars, CombinatorialPurgedCV, Labels, PurgedKFold, Split, WalkForwardCV,
+};
+use tickml_train::pipeline::CvConfig;
 
 fn ints(v: &serde_json::Value) -> Vec<usize> {
     v.as_array()
@@ -49,6 +52,89 @@ fn cpcv_index_mode_equals_skfolio() {
     }
 }
 
+/// skfolio's `WalkForward(test_size, train_size, purged_size, expand_train)` moves by
+/// `test_size`; ours with `step_size = test_size` gives the same splits: `train_size`
+/// training samples, then the purge gap, then the test window.
+#[test]
+fn walk_forward_equals_skfolio() {
+    let text =
+        std::fs::read_to_string(repo_path("tests/fixtures/walk_forward_skfolio.json")).unwrap();
+    let configs: serde_json::Value = serde_json::from_str(&text).unwrap();
+    for c in configs.as_array().unwrap() {
+        let n = c["n_samples"].as_u64().unwrap() as usize;
+        let test_size = c["test_size"].as_u64().unwrap() as usize;
+        let cv = WalkForwardCV {
+            train_size: c["train_size"].as_u64().unwrap() as usize,
+            test_size,
+            step_size: test_size,
+            purge_gap: c["purged_size"].as_u64().unwrap() as usize,
+            expand_train: c["expand_train"].as_bool().unwrap(),
+        };
+        let ours = cv.split(&Labels::with_horizon(n, 0)).unwrap();
+        let theirs = c["splits"].as_array().unwrap();
+        assert_eq!(ours.len(), theirs.len(), "{cv:?}");
+        for (i, (o, t)) in ours.iter().zip(theirs).enumerate() {
+            assert_eq!(o.train, ints(&t["train"]), "{cv:?} split {i} train");
+            assert_eq!(o.test, ints(&t["test"]), "{cv:?} split {i} test");
+        }
+    }
+    // train 40 / purge 3: 40 training samples, not 37
+    let cv = WalkForwardCV {
+        train_size: 40,
+        test_size: 10,
+        step_size: 10,
+        purge_gap: 3,
+        expand_train: false,
+    };
+    let first = &cv.split(&Labels::with_horizon(100, 0)).unwrap()[0];
+    assert_eq!((first.train.len(), first.test[0]), (40, 43));
+}
+
+/// The embargo is a number of bars of the series, not of samples. Samples on every
+/// other bar (a gap after each): 50 samples spanning bars 0..=99 (horizon 1), so a 10%
+/// embargo is 10 bars, which holds 5 samples; counted in samples it would be 5 bars.
+#[test]
+fn the_embargo_counts_bars_when_samples_have_gaps() {
+    let labels = Labels {
+        t0: (0..50).map(|i| 2 * i).collect(),
+        t1: (0..50).map(|i| 2 * i + 1).collect(),
+    };
+    assert_eq!(embargo_bars(&labels, 0.1), 10);
+    let cv = PurgedKFold {
+        n_splits: 5,
+        purge_gap: 0,
+        embargo_pct: 0.1,
+    };
+    let splits = cv.split(&labels).unwrap();
+    // fold 0 = samples 0..10 (bars 0..=19); the embargo covers bars 20..=29 = samples 10..15
+    assert_eq!(splits[0].test, (0..10).collect::<Vec<_>>());
+    assert_eq!(splits[0].train.first(), Some(&15));
+    // fold 2 = samples 20..30 (bars 40..=59): train resumes at bar 70 = sample 35
+    assert!(splits[2].train.contains(&19) && !splits[2].train.contains(&34));
+    assert!(splits[2].train.contains(&35));
+}
+
+/// The design's defaults: `cv_purge_gap = 5`, `cv_embargo_pct = 0.02`.
+#[test]
+fn default_cv_is_the_designs() {
+    assert_eq!(
+        CvConfig::default(),
+        CvConfig::Purged {
+            n_splits: 5,
+            purge_gap: 5,
+            embargo_pct: 0.02
+        }
+    );
+    assert_eq!(
+        PurgedKFold::default(),
+        PurgedKFold {
+            n_splits: 5,
+            purge_gap: 5,
+            embargo_pct: 0.02
+        }
+    );
+}
+
 /// Random label intervals: starts increasing, each label 0 to 15 bars long.
 fn arb_labels() -> impl Strategy<Value = Labels> {
     prop::collection::vec(0usize..16, 40..200).prop_map(|lens| Labels {
@@ -73,7 +159,9 @@ proptest! {
     fn purged_kfold_invariants(labels in arb_labels(), k in 2usize..8, embargo_pct in 0.0f64..0.1) {
         let cv = PurgedKFold { n_splits: k, purge_gap: 0, embargo_pct };
         let splits = cv.split(&labels).unwrap();
-        let embargo = (labels.len() as f64 * embargo_pct).floor() as usize;
+        // the embargo in bars: the span from the first label start to the last label end
+        let span = labels.t1.iter().max().unwrap() - labels.t0[0] + 1;
+        let embargo = (span as f64 * embargo_pct).floor() as usize;
         let mut tested = vec![0usize; labels.len()];
         for s in &splits {
             prop_assert!(no_leak(&labels, s));
@@ -89,12 +177,16 @@ proptest! {
     #[test]
     fn walk_forward_invariants(labels in arb_labels(), train in 10usize..40, test in 5usize..20, step in 1usize..10) {
         prop_assume!(train + test <= labels.len());
-        let cv = WalkForwardCV { train_size: train, test_size: test, step_size: step, purge_gap: 2, embargo_pct: 0.0 };
+        prop_assume!(train + 2 + test <= labels.len());
+        let cv = WalkForwardCV { train_size: train, test_size: test, step_size: step, purge_gap: 2, expand_train: false };
         for s in cv.split(&labels).unwrap() {
             prop_assert!(no_leak(&labels, &s));
-            prop_assert!(s.train.iter().all(|&i| i < s.test[0]), "trains only on the past");
-            let start = labels.t0[s.test[0]];
-            prop_assert!(s.train.iter().all(|&i| labels.t1[i] + 2 < start), "purge gap");
+            prop_assert_eq!(s.test.len(), test);
+            let window = s.test[0] - 2 - train..s.test[0] - 2;
+            prop_assert!(s.train.iter().all(|i| window.contains(i)), "the training window, then the gap");
+            // only label overlap removes samples from the window
+            let kept = window.filter(|&j| labels.t1[j] < labels.t0[s.test[0]]).count();
+            prop_assert_eq!(s.train.len(), kept);
         }
     }
 

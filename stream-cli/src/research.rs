@@ -4,7 +4,9 @@ use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-use tickml_train::cv::{CombinatorialPurgedCV, Labels, PurgedKFold, Split, WalkForwardCV};
+use tickml_train::cv::{
+    embargo_bars, CombinatorialPurgedCV, Labels, PurgedKFold, Split, WalkForwardCV,
+};
 use tickml_train::stats::fdr::{correct, Method};
 
 use crate::io;
@@ -73,16 +75,17 @@ struct CvOutput<'a> {
 pub fn cv_splits(args: &CvArgs) -> anyhow::Result<()> {
     let n = args.n_samples;
     let labels = Labels::with_horizon(n, args.horizon.unwrap_or(0));
-    let embargo_bars = match (args.embargo, args.embargo_pct) {
+    let embargo = match (args.embargo, args.embargo_pct) {
         (Some(b), _) => b,
-        (None, Some(p)) => (n as f64 * p).floor() as usize,
+        (None, Some(p)) => embargo_bars(&labels, p),
         (None, None) => 0,
     };
-    // bars to a fraction that floors back to exactly those bars
-    let pct = args.embargo_pct.unwrap_or(if embargo_bars == 0 {
+    // bars to a fraction of the span that floors back to exactly those bars
+    let span = n + args.horizon.unwrap_or(0);
+    let pct = args.embargo_pct.unwrap_or(if embargo == 0 {
         0.0
     } else {
-        (embargo_bars as f64 + 0.5) / n as f64
+        (embargo as f64 + 0.5) / span.max(1) as f64
     });
     let (splits, paths) = match args.scheme {
         Scheme::Purged => (
@@ -100,7 +103,7 @@ pub fn cv_splits(args: &CvArgs) -> anyhow::Result<()> {
                 test_size: args.test_size,
                 step_size: args.step_size,
                 purge_gap: args.purge,
-                embargo_pct: pct,
+                expand_train: false,
             };
             (cv.split(&labels)?, None)
         }
@@ -109,7 +112,7 @@ pub fn cv_splits(args: &CvArgs) -> anyhow::Result<()> {
                 n_splits: args.n_splits,
                 n_test_splits: args.n_test_splits,
                 purge: args.purge,
-                embargo: embargo_bars,
+                embargo,
             };
             let out = if args.horizon.is_some() {
                 cv.split_labels(&labels)?

@@ -6,6 +6,8 @@
 //! `[first test t0, max test t1]` (closed comparisons, López de Prado, AFML snippet 7.1;
 //! the window ends at the *latest* test label end, not the first one's). The embargo
 //! then drops training samples that start within `embargo` bars after a test window.
+//! Purge gaps and embargoes of K-fold and CPCV are counted in bars of the series (label
+//! positions), never in samples; walk-forward's gap is in samples, as skfolio's.
 
 /// One train/test split, indices sorted.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -88,15 +90,36 @@ fn purge(
 
 /// Purged K-fold: `n_splits` contiguous test folds (sizes as numpy's `array_split`);
 /// training samples are purged against the fold's window (extended `purge_gap` bars
-/// earlier) and embargoed for `floor(n * embargo_pct)` bars after it.
+/// earlier) and embargoed for `embargo_bars(labels, embargo_pct)` bars after it.
+/// Defaults (the design's): 5 folds, `purge_gap` 5, `embargo_pct` 0.02.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PurgedKFold {
     /// Number of folds.
     pub n_splits: usize,
     /// Extra bars purged before each test window.
     pub purge_gap: usize,
-    /// Embargo after each test window, as a fraction of the sample count.
+    /// Embargo after each test window, as a fraction of the bars the samples span.
     pub embargo_pct: f64,
+}
+
+impl Default for PurgedKFold {
+    fn default() -> Self {
+        PurgedKFold {
+            n_splits: 5,
+            purge_gap: 5,
+            embargo_pct: 0.02,
+        }
+    }
+}
+
+/// The embargo in bars of the series: `floor(pct x span)`, where `span` is the number
+/// of bars from the first sample's bar to the last label's end (`max t1 - min t0 + 1`).
+/// Counting bars rather than samples keeps the embargo a stretch of time when rows were
+/// dropped (warm-up, gaps), since purging and embargo compare bar positions.
+pub fn embargo_bars(labels: &Labels, pct: f64) -> usize {
+    let first = labels.t0.iter().copied().min().unwrap_or(0);
+    let last = labels.t1.iter().copied().max().unwrap_or(first);
+    ((last + 1 - first.min(last + 1)) as f64 * pct).floor() as usize
 }
 
 fn fold_bounds(n: usize, k: usize) -> Vec<std::ops::Range<usize>> {
@@ -124,7 +147,7 @@ impl PurgedKFold {
         if !(0.0..1.0).contains(&self.embargo_pct) {
             return invalid("embargo_pct must be in [0, 1)");
         }
-        let embargo = (n as f64 * self.embargo_pct).floor() as usize;
+        let embargo = embargo_bars(labels, self.embargo_pct);
         Ok(fold_bounds(n, self.n_splits)
             .into_iter()
             .map(|fold| {
@@ -144,9 +167,13 @@ impl PurgedKFold {
     }
 }
 
-/// Walk-forward: train on `train_size` samples, test on the next `test_size`, move by
-/// `step_size`; training samples whose labels reach into the test window (or within
-/// `purge_gap` bars of it) are purged. Defaults 504 / 63 / 21 / 5.
+/// Walk-forward, as skfolio's `WalkForward(test_size, train_size, purged_size,
+/// expand_train)` when `step_size == test_size`: the training window is `train_size`
+/// samples (every sample from 0 with `expand_train`), then `purge_gap` samples are left
+/// out, then `test_size` test samples; the windows move by `step_size`. A training
+/// sample whose label still reaches into the test window (a gap shorter than the label
+/// horizon) is purged as well. Nothing trains after its test window, so there is no
+/// embargo. Defaults 504 / 63 / 21 / 5.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct WalkForwardCV {
     /// Training samples per split.
@@ -155,10 +182,10 @@ pub struct WalkForwardCV {
     pub test_size: usize,
     /// Samples the window moves each split.
     pub step_size: usize,
-    /// Extra bars purged before the test window.
+    /// Samples left out between the training and the test window.
     pub purge_gap: usize,
-    /// Embargo fraction (no effect here: nothing trains after its test window).
-    pub embargo_pct: f64,
+    /// Train on every sample before the gap instead of the last `train_size`.
+    pub expand_train: bool,
 }
 
 impl Default for WalkForwardCV {
@@ -168,7 +195,7 @@ impl Default for WalkForwardCV {
             test_size: 63,
             step_size: 21,
             purge_gap: 5,
-            embargo_pct: 0.0,
+            expand_train: false,
         }
     }
 }
@@ -180,22 +207,19 @@ impl WalkForwardCV {
         if self.train_size == 0 || self.test_size == 0 || self.step_size == 0 {
             return invalid("walk-forward sizes must be positive");
         }
-        if self.train_size + self.test_size > n {
+        if self.train_size + self.purge_gap + self.test_size > n {
             return invalid(format!(
-                "walk-forward needs train_size + test_size <= samples ({n})"
+                "walk-forward needs train_size + purge_gap + test_size <= samples ({n})"
             ));
         }
         let mut splits = Vec::new();
         let mut start = 0;
-        while start + self.train_size + self.test_size <= n {
-            let test = start + self.train_size..start + self.train_size + self.test_size;
-            let train = purge(
-                labels,
-                start..start + self.train_size,
-                std::slice::from_ref(&test),
-                self.purge_gap,
-                0,
-            );
+        while start + self.train_size + self.purge_gap + self.test_size <= n {
+            let train_end = start + self.train_size;
+            let test_start = train_end + self.purge_gap;
+            let test = test_start..test_start + self.test_size;
+            let first = if self.expand_train { 0 } else { start };
+            let train = purge(labels, first..train_end, std::slice::from_ref(&test), 0, 0);
             splits.push(Split {
                 train,
                 test: test.collect(),

@@ -62,7 +62,8 @@ impl MLPipeline {
     }
 
     /// Chooses the CV scheme by name: `walk_forward` (504/63/21/5), `purged` (5 folds,
-    /// 1% embargo) or `combinatorial` (6 folds, 2 test folds, purge 5, embargo 5).
+    /// purge gap 5, 2% embargo) or `combinatorial` (6 folds, 2 test folds, purge 5,
+    /// embargo 5).
     pub fn create_cv_splitter(&mut self, name: &str) -> Result<CvConfig, PipelineError> {
         self.cv = match name {
             "walk_forward" => CvConfig::WalkForward {
@@ -70,6 +71,7 @@ impl MLPipeline {
                 test_size: 63,
                 step_size: 21,
                 purge_gap: 5,
+                expand_train: false,
             },
             "purged" => CvConfig::default(),
             "combinatorial" => CvConfig::Combinatorial {
@@ -246,7 +248,8 @@ mod tests {
                 train_size: 504,
                 test_size: 63,
                 step_size: 21,
-                purge_gap: 5
+                purge_gap: 5,
+                expand_train: false
             }
         ));
         assert!(matches!(

@@ -30,8 +30,11 @@ pub enum CvConfig {
         test_size: usize,
         /// Step.
         step_size: usize,
-        /// Extra purge (bars).
+        /// Samples left out between training and test.
         purge_gap: usize,
+        /// Train on every earlier sample instead of the last `train_size`.
+        #[serde(default)]
+        expand_train: bool,
     },
     /// Combinatorial purged CV in label mode.
     Combinatorial {
@@ -47,11 +50,13 @@ pub enum CvConfig {
 }
 
 impl Default for CvConfig {
+    /// The design's purged K-fold: 5 folds, `cv_purge_gap = 5`, `cv_embargo_pct = 0.02`.
     fn default() -> Self {
+        let d = PurgedKFold::default();
         CvConfig::Purged {
-            n_splits: 5,
-            purge_gap: 0,
-            embargo_pct: 0.01,
+            n_splits: d.n_splits,
+            purge_gap: d.purge_gap,
+            embargo_pct: d.embargo_pct,
         }
     }
 }
@@ -75,12 +80,13 @@ impl CvConfig {
                 test_size,
                 step_size,
                 purge_gap,
+                expand_train,
             } => WalkForwardCV {
                 train_size,
                 test_size,
                 step_size,
                 purge_gap,
-                embargo_pct: 0.0,
+                expand_train,
             }
             .split(&data.labels),
             CvConfig::Combinatorial {
