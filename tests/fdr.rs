@@ -50,6 +50,7 @@ fn nan_is_not_a_test_and_bad_values_are_errors() {
     let got = correct(&[0.01, f64::NAN, 0.04], 0.05, Method::BenjaminiHochberg).unwrap();
     // m = 2: adjusted 0.02 and 0.04
     assert!(got.adjusted[1].is_nan() && !got.rejected[1]);
+    assert_eq!(got.untested, 1, "the NaN is counted, not silently dropped");
     assert!((got.adjusted[0] - 0.02).abs() < 1e-15 && (got.adjusted[2] - 0.04).abs() < 1e-15);
     assert_eq!(
         correct(&[0.5, 1.5], 0.05, Method::Holm).unwrap_err(),

@@ -150,7 +150,9 @@ fn boosting_handles_missing_values_like_its_blob() {
 fn permutation_importance_finds_the_informative_feature() {
     use tickml_train::cv::{Labels, PurgedKFold};
     use tickml_train::dataset::Dataset;
-    use tickml_train::stats::importance::{importance_mask, permutation_importance};
+    use tickml_train::stats::importance::{
+        cross_validate_with_importance_mask, importance_mask, permutation_importance, NestedMask,
+    };
     // y depends on feature 0 only; features 1 and 2 are noise
     let n = 900;
     let mut rng = tickml_train::rng::XorShift64::new(0xDEAD_BEEF);
@@ -188,10 +190,54 @@ fn permutation_importance_finds_the_informative_feature() {
         Task::Classification,
     )
     .unwrap();
-    let imp = permutation_importance(&est, &data, &splits, 1, 7).unwrap();
+    let imp = permutation_importance(&est, &data, &splits, 1, 7, 10).unwrap();
+    // the informative feature's drop is many standard errors above 0; the noise
+    // features' are within a few
     assert!(
-        imp[0] > 0.2 && imp[1].abs() < 0.05 && imp[2].abs() < 0.05,
+        imp[0].mean > 0.2 && imp[0].mean > 10.0 * imp[0].std_error,
         "{imp:?}"
     );
+    for noise in &imp[1..] {
+        assert!(
+            noise.mean.abs() < 0.05 && noise.mean.abs() <= 4.0 * noise.std_error + 1e-3,
+            "{imp:?}"
+        );
+        assert!(noise.std_error > 0.0, "repeats give a spread");
+    }
     assert_eq!(importance_mask(&imp, 0.05), [true, false, false]);
+    // nested: each fold's mask comes from inner folds of its training rows only, so
+    // scrambling the labels of the scoring rows changes no mask
+    let nested = NestedMask {
+        inner: PurgedKFold {
+            n_splits: 3,
+            purge_gap: 1,
+            embargo_pct: 0.0,
+        },
+        threshold: 0.05,
+        repeats: 3,
+        seed: 11,
+    };
+    let (masks, cv) =
+        cross_validate_with_importance_mask(&est, &data, &splits, 1, &nested).unwrap();
+    assert!(
+        masks.iter().all(|m| m == &[true, false, false]),
+        "{masks:?}"
+    );
+    assert!(cv.oof.iter().all(|p| p.is_finite()));
+    for (k, split) in splits.iter().enumerate() {
+        let mut scrambled = data.clone();
+        for &i in &split.test {
+            scrambled.y[i] = 1.0 - scrambled.y[i];
+            scrambled.x[i * 3] = -scrambled.x[i * 3];
+        }
+        let (again, _) = cross_validate_with_importance_mask(
+            &est,
+            &scrambled,
+            std::slice::from_ref(split),
+            1,
+            &nested,
+        )
+        .unwrap();
+        assert_eq!(again[0], masks[k], "fold {k}'s mask saw its scoring rows");
+    }
 }

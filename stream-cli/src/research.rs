@@ -206,8 +206,9 @@ pub struct FdrArgs {
     alpha: f64,
 }
 
-/// Reads one p-value per line from standard input and prints `p,adjusted,rejected`
-/// per line in input order.
+/// Reads one p-value per line from standard input (`nan` for a test that has none) and
+/// prints `p,adjusted,rejected` per line in input order; NaN p-values are not tests
+/// (left out of m, adjusted NaN, not rejected) and stderr says how many there were.
 pub fn fdr(args: &FdrArgs) -> anyhow::Result<()> {
     let mut p = Vec::new();
     for (i, line) in std::io::stdin().lock().lines().enumerate() {
@@ -230,5 +231,15 @@ pub fn fdr(args: &FdrArgs) -> anyhow::Result<()> {
         writeln!(out, "{p},{a},{r}")?;
     }
     out.flush()?;
+    eprintln!(
+        "tickml fdr: {} p-values, m = {} tests{}",
+        p.len(),
+        p.len() - c.untested,
+        if c.untested > 0 {
+            format!(" ({} NaN p-values left out of m)", c.untested)
+        } else {
+            String::new()
+        }
+    );
     Ok(())
 }

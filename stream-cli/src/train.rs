@@ -142,6 +142,13 @@ pub fn run_ablation(args: &AblateArgs) -> anyhow::Result<()> {
     let bars: Vec<_> = load_bars(&args.input)?.into_iter().map(|r| r.bar).collect();
     let rows = ablate(&bars, &config)?;
     let mut out = io::stdout();
+    if let Some(first) = rows.first() {
+        writeln!(
+            out,
+            "p-values: one-sided Nadeau-Bengio corrected resampled t-test over {} splits with disjoint test sets (NaN: undefined); p_bh: Benjamini-Hochberg across groups",
+            first.splits
+        )?;
+    }
     writeln!(
         out,
         "{:<16}{:>9}{:>10}{:>10}{:>12}{:>9}{:>10}{:>10}",

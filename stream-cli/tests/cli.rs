@@ -285,6 +285,18 @@ fn fdr_adjusts_in_input_order_and_names_bad_lines() {
         text(&out.stdout),
         "p,adjusted,rejected\n0.04,0.06,false\n0.001,0.003,true\n0.03,0.06,false\n"
     );
+    // a NaN p-value is not a test: left out of m, and said so
+    let out = tickml(&["fdr", "--method", "bh"], Some("0.01\nnan\n0.04\n"));
+    assert!(out.status.success());
+    assert_eq!(
+        text(&out.stdout),
+        "p,adjusted,rejected\n0.01,0.02,true\nNaN,NaN,false\n0.04,0.04,true\n"
+    );
+    assert!(
+        text(&out.stderr).contains("3 p-values, m = 2 tests (1 NaN p-values left out of m)"),
+        "{}",
+        text(&out.stderr)
+    );
     let out = tickml(&["fdr"], Some("0.1\nzero\n"));
     assert!(!out.status.success());
     assert!(

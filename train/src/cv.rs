@@ -88,6 +88,24 @@ fn purge(
         .collect()
 }
 
+/// The splits whose test sets are pairwise disjoint, chosen greedily in order: all of
+/// K-fold's; under walk-forward with `step_size < test_size`, every split whose test
+/// window does not overlap an earlier chosen one; under CPCV, splits that share no test
+/// fold. Tests over splits assume each test sample is scored once.
+pub fn disjoint_tests(splits: &[Split]) -> Vec<&Split> {
+    let mut seen = std::collections::HashSet::new();
+    splits
+        .iter()
+        .filter(|s| {
+            if s.test.iter().any(|i| seen.contains(i)) {
+                return false;
+            }
+            seen.extend(s.test.iter().copied());
+            true
+        })
+        .collect()
+}
+
 /// Purged K-fold: `n_splits` contiguous test folds (sizes as numpy's `array_split`);
 /// training samples are purged against the fold's window (extended `purge_gap` bars
 /// earlier) and embargoed for `embargo_bars(labels, embargo_pct)` bars after it.

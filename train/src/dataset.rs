@@ -111,6 +111,27 @@ impl Dataset {
         &self.x[i * self.width()..(i + 1) * self.width()]
     }
 
+    /// The samples `indices` as a dataset of their own (label intervals keep their bar
+    /// positions, so purging inside it still compares bars).
+    pub fn subset(&self, indices: &[usize]) -> Dataset {
+        let pick = |v: &[f64]| indices.iter().map(|&i| v[i]).collect();
+        Dataset {
+            names: self.names.clone(),
+            schema_hash: self.schema_hash,
+            x: self.rows(indices),
+            y: pick(&self.y),
+            forward_return: pick(&self.forward_return),
+            labels: Labels {
+                t0: indices.iter().map(|&i| self.labels.t0[i]).collect(),
+                t1: indices.iter().map(|&i| self.labels.t1[i]).collect(),
+            },
+            timestamps: indices.iter().map(|&i| self.timestamps[i]).collect(),
+            dropped_warmup: 0,
+            dropped_horizon: 0,
+            dropped_columns: Vec::new(),
+        }
+    }
+
     /// The rows `indices`, row-major.
     pub fn rows(&self, indices: &[usize]) -> Vec<f64> {
         indices

@@ -1,11 +1,13 @@
 //! Ablation by feature group: retrain without a group under purged CV and measure what
-//! is lost, with a p-value from the fold-paired differences and BH across groups.
+//! is lost, with a p-value from the split-paired differences (the Nadeau-Bengio
+//! corrected resampled t-test, on splits whose test sets do not overlap) and BH across
+//! groups.
 
-use statrs::distribution::{ContinuousCDF, StudentsT};
 use tickml_core::features::Family;
 
 use super::fdr::benjamini_hochberg;
-use crate::cv::Split;
+use super::ttest::corrected_resampled_ttest;
+use crate::cv::{disjoint_tests, Split};
 use crate::dataset::Dataset;
 use crate::evaluate::{cross_validate, headline};
 use crate::models::{Estimator, TrainError};
@@ -25,9 +27,13 @@ pub struct AblationRow {
     pub importance: f64,
     /// The importance as a share of the sum of positive importances, in percent.
     pub importance_pct: f64,
-    /// One-sided paired t-test p-value of "the group helps" over the folds.
+    /// Splits the comparison ran on (those with pairwise disjoint test sets).
+    pub splits: usize,
+    /// The corrected resampled t statistic of "the group helps".
+    pub t: f64,
+    /// Its one-sided p-value; NaN when undefined (zero variance, fewer than 2 splits).
     pub p_value: f64,
-    /// Benjamini-Hochberg adjusted across groups.
+    /// Benjamini-Hochberg adjusted across groups (NaN p-values are not tests).
     pub p_adjusted: f64,
 }
 
@@ -69,13 +75,18 @@ pub fn family_groups(names: &[String]) -> Vec<(String, Vec<usize>)> {
 }
 
 impl AblationTester<'_> {
-    /// Runs the baseline and one ablation per group.
+    /// Runs the baseline and one ablation per group, on the splits whose test sets are
+    /// disjoint ([`disjoint_tests`]).
     pub fn run(&self, groups: &[(String, Vec<usize>)]) -> Result<Vec<AblationRow>, TrainError> {
+        let splits: Vec<Split> = disjoint_tests(self.splits).into_iter().cloned().collect();
+        let k = splits.len().max(1) as f64;
+        let n_train = splits.iter().map(|s| s.train.len()).sum::<usize>() as f64 / k;
+        let n_test = splits.iter().map(|s| s.test.len()).sum::<usize>() as f64 / k;
         let all: Vec<usize> = (0..self.data.width()).collect();
         let task = self.estimator.task;
         let per_fold = |cols: &[usize]| -> Result<Vec<f64>, TrainError> {
             Ok(
-                cross_validate(&self.estimator, self.data, self.splits, cols, self.horizon)?
+                cross_validate(&self.estimator, self.data, &splits, cols, self.horizon)?
                     .folds
                     .iter()
                     .map(|s| headline(task, s))
@@ -89,25 +100,17 @@ impl AblationTester<'_> {
             let kept: Vec<usize> = all.iter().copied().filter(|c| !cols.contains(c)).collect();
             let ablated = per_fold(&kept)?;
             let d: Vec<f64> = base.iter().zip(&ablated).map(|(b, a)| b - a).collect();
-            let k = d.len() as f64;
-            let md = mean(&d);
-            let sd = (d.iter().map(|v| (v - md).powi(2)).sum::<f64>() / (k - 1.0).max(1.0)).sqrt();
-            let p_value = if sd > 0.0 && k > 1.0 {
-                StudentsT::new(0.0, 1.0, k - 1.0)
-                    .map_or(f64::NAN, |t| 1.0 - t.cdf(md / (sd / k.sqrt())))
-            } else if md > 0.0 {
-                0.0
-            } else {
-                1.0
-            };
+            let test = corrected_resampled_ttest(&d, n_train, n_test);
             rows.push(AblationRow {
                 group: group.clone(),
                 features: cols.len(),
                 baseline: mean(&base),
                 ablated: mean(&ablated),
-                importance: md,
+                importance: mean(&d),
                 importance_pct: 0.0,
-                p_value,
+                splits: splits.len(),
+                t: test.t,
+                p_value: test.p_value,
                 p_adjusted: f64::NAN,
             });
         }

@@ -2,7 +2,8 @@
 //! (`fdr_bh`, `fdr_by`, `holm`): adjusted p-values and rejections.
 //!
 //! NaN policy: a NaN p-value is not a test. It is left out of the family (the count m
-//! is the number of finite p-values), its adjusted value is NaN and it is not rejected.
+//! is the number of finite p-values), its adjusted value is NaN and it is not rejected;
+//! [`Correction::untested`] counts them, so a report can say how many were left out.
 //! A p-value outside [0, 1] is an error.
 
 /// The correction.
@@ -23,6 +24,8 @@ pub struct Correction {
     pub rejected: Vec<bool>,
     /// Adjusted p-values (NaN for NaN inputs).
     pub adjusted: Vec<f64>,
+    /// NaN p-values, left out of the family size m.
+    pub untested: usize,
 }
 
 /// What is wrong with the p-values.
@@ -126,5 +129,9 @@ pub fn correct(p: &[f64], alpha: f64, method: Method) -> Result<Correction, FdrE
         adjusted[i] = adjusted_sorted[k];
         rejected[i] = rejected_sorted[k];
     }
-    Ok(Correction { rejected, adjusted })
+    Ok(Correction {
+        rejected,
+        adjusted,
+        untested: p.len() - m,
+    })
 }

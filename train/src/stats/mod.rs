@@ -4,3 +4,4 @@
 pub mod ablation;
 pub mod fdr;
 pub mod importance;
+pub mod ttest;
