@@ -4,12 +4,19 @@
 mod common;
 
 use tickml_core::FeatureConfig;
-use tickml_train::dataset::{prepare_data, TargetType};
+use tickml_train::dataset::{prepare_data, InputConfig, TargetType};
 use tickml_train::models::{Matrix, ModelConfig, ModelFactory, ModelType, Task, TrainError};
 
 fn spx(target: TargetType, rows: usize) -> (Vec<f64>, Vec<f64>, Vec<String>) {
     let bars = common::load("spx_daily.csv");
-    let d = prepare_data(&bars, &FeatureConfig::default(), target, 5).unwrap();
+    let d = prepare_data(
+        &bars,
+        &FeatureConfig::default(),
+        &InputConfig::default(),
+        target,
+        5,
+    )
+    .unwrap();
     assert_eq!(d.dropped_columns, ["xs_rank", "xs_pct"]);
     assert_eq!(d.dropped_horizon, 5);
     assert!(d.dropped_warmup >= 199, "sma_200 warms up for 199 bars");
@@ -45,19 +52,19 @@ fn exported_blobs_reproduce_the_trained_models() {
             .unwrap();
         let own = trained.predict(&m);
         let blob = trained.predict_with_blob(&m).unwrap();
+        // the forest's own prediction is its trees' vote share (each tree predicted by
+        // smartcore), which the blob's mean of 0/1 leaves must equal
         for (i, (o, b)) in own.iter().zip(&blob).enumerate() {
-            match model_type {
-                // smartcore's forest predicts the majority class; the blob the vote share
-                ModelType::RandomForest => assert_eq!(
-                    *o,
-                    f64::from(u8::from(*b > 0.5)),
-                    "{model_type:?} row {i}: {o} vs {b}"
-                ),
-                _ => assert!(
-                    (o - b).abs() <= 1e-12 * o.abs().max(1e-12),
-                    "{model_type:?} row {i}: {o} vs {b}"
-                ),
-            }
+            assert!(
+                (o - b).abs() <= 1e-12 * o.abs().max(1e-12),
+                "{model_type:?} row {i}: {o} vs {b}"
+            );
+        }
+        if model_type == ModelType::RandomForest {
+            assert!(
+                own.iter().any(|p| *p > 0.0 && *p < 1.0),
+                "vote shares, not hard classes"
+            );
         }
         if model_type != ModelType::LogisticRegression {
             let imp = trained.impurity_importance().unwrap();
@@ -102,6 +109,17 @@ fn the_factory_refuses_mismatched_tasks() {
     .unwrap_err();
     assert!(matches!(err, TrainError::UnsupportedTask { .. }));
     assert_eq!(err.to_string(), "ridge does not do Classification");
+    // the design's factory names LightGBM and XGBoost: they are imported, not trained
+    for (name, command) in [
+        ("lightgbm", "tickml import lightgbm"),
+        ("xgboost", "tickml import xgboost"),
+    ] {
+        let model = ModelType::from_name(name).unwrap();
+        let err =
+            ModelFactory::create(model, &ModelConfig::default(), Task::Classification).unwrap_err();
+        assert!(matches!(err, TrainError::ImportOnly { .. }));
+        assert!(err.to_string().contains(command), "{err}");
+    }
 }
 
 #[test]
@@ -149,7 +167,7 @@ fn boosting_handles_missing_values_like_its_blob() {
 #[test]
 fn permutation_importance_finds_the_informative_feature() {
     use tickml_train::cv::{Labels, PurgedKFold};
-    use tickml_train::dataset::Dataset;
+    use tickml_train::dataset::{Dataset, InputColumn};
     use tickml_train::stats::importance::{
         cross_validate_with_importance_mask, importance_mask, permutation_importance, NestedMask,
     };
@@ -161,12 +179,24 @@ fn permutation_importance_finds_the_informative_feature() {
     let y: Vec<f64> = (0..n)
         .map(|i| f64::from(u8::from(x[i * 3] + 0.1 * (u() - 0.5) > 0.0)))
         .collect();
+    let names: Vec<String> = vec!["signal".into(), "noise_a".into(), "noise_b".into()];
     let data = Dataset {
-        names: vec!["signal".into(), "noise_a".into(), "noise_b".into()],
+        inputs: names
+            .iter()
+            .map(|n| InputColumn {
+                name: n.clone(),
+                feature: n.clone(),
+                transform: None,
+            })
+            .collect(),
+        names,
         schema_hash: 0,
         x,
         forward_return: y.iter().map(|v| v - 0.5).collect(),
         y,
+        target: TargetType::Direction,
+        pca_neutralize: 0,
+        dropped_level_features: vec![],
         labels: Labels::with_horizon(n, 1),
         timestamps: (0..n as i64).collect(),
         dropped_warmup: 0,

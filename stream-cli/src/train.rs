@@ -83,8 +83,15 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     let mut out = io::stdout();
     writeln!(
         out,
-        "{} samples x {} features ({} warm-up rows and {} unlabelled rows dropped), {} CV splits, target {} over {} bars",
-        report.samples, report.features, report.dropped_warmup, report.dropped_horizon, report.splits, config.target, config.horizon
+        "{} samples x {} inputs ({} warm-up rows and {} unlabelled rows dropped; {} level features left out), {} CV splits, target {} over {} bars",
+        report.samples,
+        report.features,
+        report.dropped_warmup,
+        report.dropped_horizon,
+        report.dropped_level_features.len(),
+        report.splits,
+        config.target,
+        config.horizon
     )?;
     writeln!(
         out,

@@ -5,12 +5,16 @@
 use tickml_core::{Bar, DefaultFeatureSet, Error, FeatureConfig};
 
 use crate::cv::Labels;
+use crate::models::{Task, TrainError};
+use crate::transforms::{NonStationarity, PcaNeutralizer};
 
 /// A row-major matrix of features, one row per bar, NaN where a feature is absent.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FeatureMatrix {
     /// Feature names in column order.
     pub names: Vec<String>,
+    /// Whether each column is scale-free (`FeatureKind::scale_free`).
+    pub scale_free: Vec<bool>,
     /// The schema hash of the configuration.
     pub schema_hash: u64,
     /// `rows x names.len()` values, row-major.
@@ -36,6 +40,12 @@ impl FeatureMatrix {
 pub fn compute_features(config: &FeatureConfig, bars: &[Bar<f64>]) -> Result<FeatureMatrix, Error> {
     let mut set = DefaultFeatureSet::<f64>::new(config.clone())?;
     let names: Vec<String> = set.schema().ids().iter().map(|id| id.to_string()).collect();
+    let scale_free = set
+        .schema()
+        .ids()
+        .iter()
+        .map(|id| id.kind.scale_free())
+        .collect();
     let schema_hash = set.schema().hash();
     let mut values = Vec::with_capacity(bars.len() * names.len());
     for bar in bars {
@@ -43,6 +53,7 @@ pub fn compute_features(config: &FeatureConfig, bars: &[Bar<f64>]) -> Result<Fea
     }
     Ok(FeatureMatrix {
         names,
+        scale_free,
         schema_hash,
         values,
         rows: bars.len(),
@@ -57,25 +68,121 @@ pub enum TargetType {
     Direction,
     /// `r` itself.
     Return,
-    /// The quantile class of `r` (0 to `bins - 1`), edges from the whole sample's
-    /// forward returns (labels only; features never see them).
+    /// The quantile class of `r` (0 to `bins - 1`). Under cross-validation the class
+    /// edges are fitted on each training fold's forward returns and applied to its test
+    /// rows ([`Dataset::fold_targets`]); [`Dataset::y`] holds the classes from every
+    /// sample's returns, for a final fit on all of them.
     Quantile {
         /// Number of classes.
         bins: usize,
     },
 }
 
+impl TargetType {
+    /// The learning task. Quantile classes are a multiclass task, which the factory does
+    /// not train (its learners are binary or regression): an error that says so.
+    pub fn task(self) -> Result<Task, TrainError> {
+        match self {
+            TargetType::Direction => Ok(Task::Classification),
+            TargetType::Return => Ok(Task::Regression),
+            TargetType::Quantile { bins } => Err(TrainError::Data(format!(
+                "a quantile target has {bins} classes, and the model factory trains binary \
+                 classifiers and regressors only; use target direction or return, or train a \
+                 multiclass model in LightGBM or XGBoost on these features and convert it \
+                 with `tickml import` (the core runs multiclass blobs)"
+            ))),
+        }
+    }
+}
+
+/// The class edges of `bins` quantiles of `r`: the values at ranks `k n / bins`.
+fn quantile_edges(r: &[f64], bins: usize) -> Vec<f64> {
+    let mut sorted = r.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    (1..bins)
+        .map(|k| sorted[(k * sorted.len() / bins).min(sorted.len().saturating_sub(1))])
+        .collect()
+}
+
+/// The class of `v`: the number of edges `<= v`.
+fn quantile_class(v: f64, edges: &[f64]) -> f64 {
+    edges.iter().filter(|&&e| v >= e).count() as f64
+}
+
+/// What the level features (not scale-free: prices, volumes, their averages) become.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LevelFeatures {
+    /// Left out (default): the models see ratios, returns, oscillators and z-scores only.
+    #[default]
+    Drop,
+    /// Passed through untransformed. Under K-fold a tree can then recognise the period
+    /// from the price level; for comparison only.
+    Keep,
+    /// Passed through [`InputConfig::transform`].
+    Transform,
+}
+
+/// Which engine outputs become model inputs, and how (`[inputs]` in `train.toml`).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize, serde::Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct InputConfig {
+    /// The level features: `drop`, `keep` or `transform`.
+    pub level_features: LevelFeatures,
+    /// The transform of `level_features = "transform"` (default: rolling z-score over
+    /// 252 bars).
+    pub transform: NonStationarity,
+    /// Principal components removed from the inputs, fitted on each training fold
+    /// (0: off).
+    pub pca_neutralize: usize,
+}
+
+impl Default for InputConfig {
+    fn default() -> Self {
+        InputConfig {
+            level_features: LevelFeatures::Drop,
+            transform: NonStationarity::Normalize { window: 252 },
+            pca_neutralize: 0,
+        }
+    }
+}
+
+impl InputConfig {
+    /// True when every input is an engine feature as the core computes it live, so a
+    /// model trained on them can run in a bundle.
+    pub fn is_live(&self) -> bool {
+        self.level_features != LevelFeatures::Transform && self.pca_neutralize == 0
+    }
+}
+
+/// One model input column.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct InputColumn {
+    /// The column's name as the models see it (`<transform>(<feature>)` when transformed).
+    pub name: String,
+    /// The engine feature it comes from.
+    pub feature: String,
+    /// The transform applied, if any (e.g. `normalize_252`).
+    pub transform: Option<String>,
+}
+
 /// Features and labels ready for cross-validation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dataset {
-    /// Feature names (columns), without the never-present ones.
+    /// Input names (columns), without the never-present ones.
     pub names: Vec<String>,
+    /// Each column's origin and transform.
+    pub inputs: Vec<InputColumn>,
     /// The schema hash of the feature configuration.
     pub schema_hash: u64,
-    /// Row-major features of the kept samples.
+    /// Row-major inputs of the kept samples.
     pub x: Vec<f64>,
     /// Labels.
     pub y: Vec<f64>,
+    /// What the labels are.
+    pub target: TargetType,
+    /// Principal components removed per training fold ([`Dataset::fold_matrices`]).
+    pub pca_neutralize: usize,
     /// Forward returns behind the labels.
     pub forward_return: Vec<f64>,
     /// Label intervals in bar indices: sample i is bar `t0[i]`, its label ends at `t1[i]`.
@@ -88,6 +195,8 @@ pub struct Dataset {
     pub dropped_horizon: usize,
     /// Columns dropped because they are absent on every bar (e.g. `xs_rank` for one symbol).
     pub dropped_columns: Vec<String>,
+    /// Level features left out ([`LevelFeatures::Drop`]).
+    pub dropped_level_features: Vec<String>,
 }
 
 impl Dataset {
@@ -117,9 +226,12 @@ impl Dataset {
         let pick = |v: &[f64]| indices.iter().map(|&i| v[i]).collect();
         Dataset {
             names: self.names.clone(),
+            inputs: self.inputs.clone(),
             schema_hash: self.schema_hash,
             x: self.rows(indices),
             y: pick(&self.y),
+            target: self.target,
+            pca_neutralize: self.pca_neutralize,
             forward_return: pick(&self.forward_return),
             labels: Labels {
                 t0: indices.iter().map(|&i| self.labels.t0[i]).collect(),
@@ -129,6 +241,7 @@ impl Dataset {
             dropped_warmup: 0,
             dropped_horizon: 0,
             dropped_columns: Vec::new(),
+            dropped_level_features: Vec::new(),
         }
     }
 
@@ -139,26 +252,98 @@ impl Dataset {
             .flat_map(|&i| self.row(i).iter().copied())
             .collect()
     }
+
+    /// The labels of a fold's training and test rows. Quantile classes use edges fitted
+    /// on the training rows' forward returns only; other targets are `y`.
+    pub fn fold_targets(&self, train: &[usize], test: &[usize]) -> (Vec<f64>, Vec<f64>) {
+        match self.target {
+            TargetType::Quantile { bins } => {
+                let r: Vec<f64> = train.iter().map(|&i| self.forward_return[i]).collect();
+                let edges = quantile_edges(&r, bins);
+                let class = |rows: &[usize]| {
+                    rows.iter()
+                        .map(|&i| quantile_class(self.forward_return[i], &edges))
+                        .collect()
+                };
+                (class(train), class(test))
+            }
+            TargetType::Direction | TargetType::Return => {
+                let pick = |rows: &[usize]| rows.iter().map(|&i| self.y[i]).collect();
+                (pick(train), pick(test))
+            }
+        }
+    }
+
+    /// The `columns` of a fold's training and test rows, row-major; with
+    /// `pca_neutralize = k > 0`, neutralised by a [`PcaNeutralizer`] fitted on the
+    /// training rows only.
+    pub fn fold_matrices(
+        &self,
+        train: &[usize],
+        test: &[usize],
+        columns: &[usize],
+    ) -> (Vec<f64>, Vec<f64>) {
+        let pick = |rows: &[usize]| -> Vec<f64> {
+            rows.iter()
+                .flat_map(|&r| columns.iter().map(move |&c| self.row(r)[c]))
+                .collect()
+        };
+        let (xtr, xte) = (pick(train), pick(test));
+        if self.pca_neutralize == 0 {
+            return (xtr, xte);
+        }
+        let pca = PcaNeutralizer::fit(&xtr, columns.len(), self.pca_neutralize);
+        (pca.apply(&xtr), pca.apply(&xte))
+    }
 }
 
-/// Computes features through the core and builds `target` over `horizon` bars. Rows whose
-/// features are warming up or whose label runs past the data are dropped and counted.
+/// Computes features through the core, selects and transforms the inputs as `inputs`
+/// says, and builds `target` over `horizon` bars. Rows whose inputs are warming up or
+/// whose label runs past the data are dropped and counted.
 pub fn prepare_data(
     bars: &[Bar<f64>],
     config: &FeatureConfig,
+    inputs: &InputConfig,
     target: TargetType,
     horizon: usize,
 ) -> Result<Dataset, Error> {
     let m = compute_features(config, bars)?;
     let width = m.names.len();
-    let present: Vec<bool> = (0..width)
-        .map(|c| (0..m.rows).any(|r| !m.values[r * width + c].is_nan()))
-        .collect();
-    let keep_cols: Vec<usize> = (0..width).filter(|&c| present[c]).collect();
-    let dropped_columns = (0..width)
-        .filter(|&c| !present[c])
-        .map(|c| m.names[c].clone())
-        .collect();
+    let column = |c: usize| -> Vec<f64> { (0..m.rows).map(|r| m.values[r * width + c]).collect() };
+    let mut columns: Vec<(InputColumn, Vec<f64>)> = Vec::new();
+    let (mut dropped_columns, mut dropped_level_features) = (Vec::new(), Vec::new());
+    for c in 0..width {
+        let name = &m.names[c];
+        let values = column(c);
+        if values.iter().all(|v| v.is_nan()) {
+            dropped_columns.push(name.clone());
+            continue;
+        }
+        let plain = InputColumn {
+            name: name.clone(),
+            feature: name.clone(),
+            transform: None,
+        };
+        if m.scale_free[c] {
+            columns.push((plain, values));
+            continue;
+        }
+        match inputs.level_features {
+            LevelFeatures::Drop => dropped_level_features.push(name.clone()),
+            LevelFeatures::Keep => columns.push((plain, values)),
+            LevelFeatures::Transform => {
+                let label = inputs.transform.label();
+                columns.push((
+                    InputColumn {
+                        name: format!("{label}({name})"),
+                        feature: name.clone(),
+                        transform: Some(label),
+                    },
+                    inputs.transform.apply(&values),
+                ));
+            }
+        }
+    }
     let mut x = Vec::new();
     let (mut t0, mut t1, mut r, mut timestamps) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let (mut dropped_warmup, mut dropped_horizon) = (0, 0);
@@ -167,12 +352,11 @@ pub fn prepare_data(
             dropped_horizon += 1;
             continue;
         }
-        let row = m.row(t);
-        if keep_cols.iter().any(|&c| row[c].is_nan()) {
+        if columns.iter().any(|(_, v)| v[t].is_nan()) {
             dropped_warmup += 1;
             continue;
         }
-        x.extend(keep_cols.iter().map(|&c| row[c]));
+        x.extend(columns.iter().map(|(_, v)| v[t]));
         t0.push(t);
         t1.push(t + horizon);
         r.push(bars[t + horizon].close() / bars[t].close() - 1.0);
@@ -182,26 +366,25 @@ pub fn prepare_data(
         TargetType::Direction => r.iter().map(|&v| f64::from(u8::from(v > 0.0))).collect(),
         TargetType::Return => r.clone(),
         TargetType::Quantile { bins } => {
-            let mut sorted = r.clone();
-            sorted.sort_by(f64::total_cmp);
-            let edges: Vec<f64> = (1..bins)
-                .map(|k| sorted[(k * sorted.len() / bins).min(sorted.len().saturating_sub(1))])
-                .collect();
-            r.iter()
-                .map(|v| edges.iter().filter(|&&e| *v >= e).count() as f64)
-                .collect()
+            let edges = quantile_edges(&r, bins);
+            r.iter().map(|&v| quantile_class(v, &edges)).collect()
         }
     };
+    let (inputs_used, _): (Vec<InputColumn>, Vec<Vec<f64>>) = columns.into_iter().unzip();
     Ok(Dataset {
-        names: keep_cols.iter().map(|&c| m.names[c].clone()).collect(),
+        names: inputs_used.iter().map(|c| c.name.clone()).collect(),
+        inputs: inputs_used,
         schema_hash: m.schema_hash,
         x,
         y,
+        target,
+        pca_neutralize: inputs.pca_neutralize,
         forward_return: r,
         labels: Labels { t0, t1 },
         timestamps,
         dropped_warmup,
         dropped_horizon,
         dropped_columns,
+        dropped_level_features,
     })
 }

@@ -2,7 +2,7 @@
 
 use crate::cv::Split;
 use crate::dataset::Dataset;
-use crate::models::{Estimator, Matrix, Task, TrainError};
+use crate::models::{Estimator, Matrix, Task, TrainError, TrainedModel};
 
 /// Scores of one fold (or of all out-of-fold predictions).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
@@ -101,12 +101,15 @@ pub fn score(task: Task, y: &[f64], p: &[f64], forward_return: &[f64], horizon: 
 }
 
 /// Out-of-fold results of one estimator.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct CvResult {
     /// Scores per fold.
     pub folds: Vec<Scores>,
-    /// Out-of-fold prediction per sample (NaN where a sample was never tested).
+    /// Out-of-fold prediction per sample (NaN where a sample was never tested; where
+    /// test windows overlap, the last split that tested it).
     pub oof: Vec<f64>,
+    /// The model fitted on each split's training rows, in split order.
+    pub models: Vec<TrainedModel>,
 }
 
 /// The metric a fold is judged by for importance and ablation: ROC AUC for
@@ -118,7 +121,10 @@ pub fn headline(task: Task, s: &Scores) -> f64 {
     }
 }
 
-/// Fits and scores `estimator` on every split, using only the columns `columns`.
+/// Fits and scores `estimator` on every split, using only the columns `columns`. Each
+/// fold's labels and inputs come from [`Dataset::fold_targets`] and
+/// [`Dataset::fold_matrices`] (anything fitted, quantile edges or PCA, sees the training
+/// rows only); predictions go through the exported blob, as the core computes them.
 pub fn cross_validate(
     estimator: &Estimator,
     data: &Dataset,
@@ -127,16 +133,14 @@ pub fn cross_validate(
     horizon: usize,
 ) -> Result<CvResult, TrainError> {
     let names: Vec<String> = columns.iter().map(|&c| data.names[c].clone()).collect();
-    let pick = |rows: &[usize]| -> Vec<f64> {
-        rows.iter()
-            .flat_map(|&r| columns.iter().map(move |&c| data.row(r)[c]))
-            .collect()
+    let mut result = CvResult {
+        folds: Vec::with_capacity(splits.len()),
+        oof: vec![f64::NAN; data.len()],
+        models: Vec::with_capacity(splits.len()),
     };
-    let mut oof = vec![f64::NAN; data.len()];
-    let mut folds = Vec::with_capacity(splits.len());
     for split in splits {
-        let (xtr, xte) = (pick(&split.train), pick(&split.test));
-        let ytr: Vec<f64> = split.train.iter().map(|&i| data.y[i]).collect();
+        let (xtr, xte) = data.fold_matrices(&split.train, &split.test, columns);
+        let (ytr, yte) = data.fold_targets(&split.train, &split.test);
         let model = estimator.fit(
             &Matrix {
                 values: &xtr,
@@ -149,14 +153,16 @@ pub fn cross_validate(
             values: &xte,
             cols: columns.len(),
         })?;
-        let yte: Vec<f64> = split.test.iter().map(|&i| data.y[i]).collect();
         let rte: Vec<f64> = split.test.iter().map(|&i| data.forward_return[i]).collect();
-        folds.push(score(estimator.task, &yte, &p, &rte, horizon));
+        result
+            .folds
+            .push(score(estimator.task, &yte, &p, &rte, horizon));
         for (&i, &v) in split.test.iter().zip(&p) {
-            oof[i] = v;
+            result.oof[i] = v;
         }
+        result.models.push(model);
     }
-    Ok(CvResult { folds, oof })
+    Ok(result)
 }
 
 #[cfg(test)]

@@ -1,16 +1,18 @@
-//! The library face, in the shape of the seed's usage example: `MLPipeline` prepares
-//! data, picks a CV splitter, trains models, builds an ensemble arbitrated by regime
-//! and runs ablations. The CLI's commands are shells over the same functions.
+//! The library face, in the shape of the design's usage example: `MLPipeline` prepares
+//! data, picks a CV splitter, trains every model per fold (`{model}_fold_{k}`), builds an
+//! ensemble arbitrated by regime on out-of-fold predictions only, and runs ablations.
+//! The CLI's commands are shells over the same functions.
 
 use tickml_core::arbitrator::{
     ArbitrationResult, ArbitratorConfig, MarketContext, Signal, StrategyArbitrator, StrategyFamily,
     StrategyInfo, StrategySignal, Weighting,
 };
-use tickml_core::regime::{RegimeType, REGIMES};
-use tickml_core::{Bar, FeatureConfig};
+use tickml_core::regime::{RegimeDetector, RegimeType, RuleConfig, RuleDetector, REGIMES};
+use tickml_core::{Bar, DefaultFeatureSet, FeatureConfig};
 
-use crate::dataset::{prepare_data, Dataset, TargetType};
-use crate::models::{Matrix, ModelConfig, ModelFactory, ModelType, Task, TrainedModel};
+use crate::dataset::{prepare_data, Dataset, InputConfig, TargetType};
+use crate::evaluate::{cross_validate, score, Scores};
+use crate::models::{ModelConfig, ModelFactory, ModelType, Task, TrainedModel};
 use crate::pipeline::{CvConfig, PipelineError};
 use crate::stats::ablation::{AblationRow, AblationTester};
 
@@ -22,21 +24,45 @@ pub const MAX_STRATEGIES: usize = 8;
 pub struct MLPipeline {
     /// The feature set.
     pub feature_config: FeatureConfig,
+    /// Which features become model inputs (level features dropped by default).
+    pub inputs: InputConfig,
     /// Model hyper-parameters.
     pub model_config: ModelConfig,
     /// The CV scheme (purged K-fold by default).
     pub cv: CvConfig,
     horizon: usize,
+    /// The bars of the last `prepare_data`, which the ensemble replays for regimes and
+    /// market returns.
+    bars: Vec<Bar<f64>>,
 }
 
-/// Trained models arbitrated as strategies.
+/// One model under cross-validation.
+pub struct CvModel {
+    /// Which model.
+    pub model_type: ModelType,
+    /// The design's `{model}_fold_{k}`: the model fitted on split k's training rows.
+    pub folds: Vec<(String, TrainedModel)>,
+    /// Scores of each split's test rows.
+    pub scores: Vec<Scores>,
+    /// Out-of-fold prediction per sample (NaN where never tested).
+    pub oof: Vec<f64>,
+    /// Scores of all out-of-fold predictions together.
+    pub out_of_fold: Scores,
+}
+
+/// Cross-validated models arbitrated as strategies.
 pub struct Ensemble {
     /// The models, strategy `i + 1` is `models[i]`.
-    pub models: Vec<(ModelType, TrainedModel)>,
+    pub models: Vec<CvModel>,
     /// Each strategy's family.
     pub families: Vec<StrategyFamily>,
-    /// The arbitrator.
+    /// The arbitrator, scored on out-of-fold predictions only.
     pub arbitrator: StrategyArbitrator<f64, MAX_STRATEGIES, 128>,
+    /// The arbitrator's decision at each sample every model predicted out of fold, in
+    /// time order: (sample index, decision). Every figure here is out of sample.
+    pub decisions: Vec<(usize, ArbitrationResult<f64, MAX_STRATEGIES>)>,
+    /// The models predict P(up) (else a return).
+    probability: bool,
 }
 
 impl MLPipeline {
@@ -44,9 +70,11 @@ impl MLPipeline {
     pub fn new(feature_config: FeatureConfig, model_config: ModelConfig) -> Self {
         MLPipeline {
             feature_config,
+            inputs: InputConfig::default(),
             model_config,
             cv: CvConfig::default(),
             horizon: 5,
+            bars: Vec::new(),
         }
     }
 
@@ -58,7 +86,14 @@ impl MLPipeline {
         horizon: usize,
     ) -> Result<Dataset, PipelineError> {
         self.horizon = horizon;
-        Ok(prepare_data(bars, &self.feature_config, target, horizon)?)
+        self.bars = bars.to_vec();
+        Ok(prepare_data(
+            bars,
+            &self.feature_config,
+            &self.inputs,
+            target,
+            horizon,
+        )?)
     }
 
     /// Chooses the CV scheme by name: `walk_forward` (504/63/21/5), `purged` (5 folds,
@@ -89,60 +124,108 @@ impl MLPipeline {
         Ok(self.cv)
     }
 
-    fn task(data: &Dataset) -> Task {
-        if data.y.iter().all(|&v| v == 0.0 || v == 1.0) {
-            Task::Classification
-        } else {
-            Task::Regression
-        }
-    }
-
-    /// Fits each model type on all of `data`.
+    /// Fits each model type on every split of the CV scheme (`{model}_fold_{k}`) and
+    /// keeps its out-of-fold predictions and scores.
     pub fn train_models(
         &self,
         data: &Dataset,
         model_types: &[ModelType],
-    ) -> Result<Vec<(ModelType, TrainedModel)>, PipelineError> {
-        let task = Self::task(data);
+    ) -> Result<Vec<CvModel>, PipelineError> {
+        let task = data.target.task()?;
+        let splits = self.cv.splits(data)?;
+        let all: Vec<usize> = (0..data.width()).collect();
         model_types
             .iter()
             .map(|&m| {
                 let est = ModelFactory::create(m, &self.model_config, task)?;
-                Ok((
-                    m,
-                    est.fit(
-                        &Matrix {
-                            values: &data.x,
-                            cols: data.width(),
-                        },
-                        &data.y,
-                        &data.names,
-                    )?,
-                ))
+                let cv = cross_validate(&est, data, &splits, &all, self.horizon)?;
+                let tested: Vec<usize> = (0..data.len()).filter(|&i| !cv.oof[i].is_nan()).collect();
+                let pick = |v: &[f64]| -> Vec<f64> { tested.iter().map(|&i| v[i]).collect() };
+                let (y, _) = data.fold_targets(&tested, &[]);
+                let out_of_fold = score(
+                    task,
+                    &y,
+                    &pick(&cv.oof),
+                    &pick(&data.forward_return),
+                    self.horizon,
+                );
+                Ok(CvModel {
+                    model_type: m,
+                    folds: cv
+                        .models
+                        .into_iter()
+                        .enumerate()
+                        .map(|(k, model)| (format!("{}_fold_{k}", m.name()), model))
+                        .collect(),
+                    scores: cv.folds,
+                    oof: cv.oof,
+                    out_of_fold,
+                })
             })
             .collect()
     }
 
-    /// Trains each model and registers it as a strategy of the given family (ids 1, 2, ...).
+    /// Trains each model per fold, registers it as a strategy of the given family (ids
+    /// 1, 2, ...), and replays the history through the arbitrator with the out-of-fold
+    /// predictions only, bar by bar with the rule regime detector, so its scores,
+    /// weights and decisions are out of sample.
     pub fn create_ensemble(
         &self,
         data: &Dataset,
         strategies: &[(ModelType, StrategyFamily)],
     ) -> Result<Ensemble, PipelineError> {
+        if self.bars.is_empty() {
+            return Err(PipelineError::Config(
+                "create_ensemble replays the bars of prepare_data: call it first".into(),
+            ));
+        }
         let types: Vec<ModelType> = strategies.iter().map(|s| s.0).collect();
         let models = self.train_models(data, &types)?;
-        let mut arbitrator = StrategyArbitrator::new(ArbitratorConfig::default())
-            .map_err(|e| PipelineError::Config(e.to_string()))?;
+        let config_error =
+            |e: tickml_core::arbitrator::ArbitratorError| PipelineError::Config(e.to_string());
+        let mut arbitrator =
+            StrategyArbitrator::new(ArbitratorConfig::default()).map_err(config_error)?;
         for (i, (_, family)) in strategies.iter().enumerate() {
             arbitrator
                 .register_strategy(i as u32 + 1, StrategyInfo { family: *family })
-                .map_err(|e| PipelineError::Config(e.to_string()))?;
+                .map_err(config_error)?;
         }
-        Ok(Ensemble {
+        let mut ensemble = Ensemble {
             models,
             families: strategies.iter().map(|s| s.1).collect(),
             arbitrator,
-        })
+            decisions: Vec::new(),
+            probability: data.target.task()? == Task::Classification,
+        };
+        let mut features = DefaultFeatureSet::<f64>::new(self.feature_config.clone())?;
+        let mut detector = RuleDetector::<f64>::new(RuleConfig::default(), features.schema())
+            .map_err(|e| PipelineError::Config(format!("regime detector: {e}")))?;
+        let column = |name: &str| features.schema().index_of(name);
+        let (vol, trend) = (column("vol_regime"), column("trend_strength_20"));
+        let mut previous: Option<usize> = None;
+        for k in 0..data.len() {
+            let t = data.labels.t0[k];
+            while (features.bars_seen() as usize) <= t {
+                let bar = &self.bars[features.bars_seen() as usize];
+                detector.update(features.update(bar)?.values());
+            }
+            let Some(predictions) = ensemble.oof_predictions(k) else {
+                continue;
+            };
+            let f = features.features().values();
+            let at = |c: Option<usize>| c.and_then(|c| f.get(c).copied()).unwrap_or(f64::NAN);
+            let market = MarketContext {
+                vol_regime: at(vol),
+                trend_strength: at(trend),
+                regime: detector.state(),
+            };
+            let r = previous.map_or(0.0, |p| self.bars[t].close() / self.bars[p].close() - 1.0);
+            let decision =
+                ensemble.process_predictions(data.timestamps[k], &predictions, &market, r)?;
+            ensemble.decisions.push((k, decision));
+            previous = Some(t);
+        }
+        Ok(ensemble)
     }
 
     /// Ablation of `feature_groups` (name, columns) for `model_type` under the CV scheme.
@@ -153,7 +236,7 @@ impl MLPipeline {
         feature_groups: &[(String, Vec<usize>)],
     ) -> Result<Vec<AblationRow>, PipelineError> {
         let splits = self.cv.splits(data)?;
-        let estimator = ModelFactory::create(model_type, &self.model_config, Self::task(data))?;
+        let estimator = ModelFactory::create(model_type, &self.model_config, data.target.task()?)?;
         Ok(AblationTester {
             estimator,
             data,
@@ -165,36 +248,35 @@ impl MLPipeline {
 }
 
 impl Ensemble {
-    /// Every model predicts `row`; each prediction becomes a strategy signal (Long above
-    /// 0.5, Short below, confidence `|2p - 1|`) for the arbitrator.
-    pub fn process_signals(
+    /// Every strategy's out-of-fold prediction for sample `k`, or None where one never
+    /// tested it.
+    pub fn oof_predictions(&self, k: usize) -> Option<Vec<f64>> {
+        self.models
+            .iter()
+            .map(|m| m.oof.get(k).copied().filter(|p| !p.is_nan()))
+            .collect()
+    }
+
+    /// One bar's predictions (strategy order) through the arbitrator: each becomes a
+    /// signal by [`Signal::from_prediction`], the mapping the live pipeline uses (a
+    /// probability: Long above 0.5, confidence `|2p - 1|`; a return: its sign).
+    pub fn process_predictions(
         &mut self,
         timestamp: i64,
-        row: &[f64],
+        predictions: &[f64],
         market: &MarketContext<f64>,
         market_return: f64,
     ) -> Result<ArbitrationResult<f64, MAX_STRATEGIES>, PipelineError> {
-        let signals: Vec<StrategySignal<f64>> = self
-            .models
+        let signals: Vec<StrategySignal<f64>> = predictions
             .iter()
             .enumerate()
-            .map(|(i, (_, m))| {
-                let p = m.predict(&Matrix {
-                    values: row,
-                    cols: row.len(),
-                })[0];
-                let signal = if p > 0.5 {
-                    Signal::Long
-                } else if p < 0.5 {
-                    Signal::Short
-                } else {
-                    Signal::Neutral
-                };
+            .map(|(i, &p)| {
+                let (signal, confidence) = Signal::from_prediction(self.probability, p);
                 StrategySignal {
                     strategy_id: i as u32 + 1,
                     timestamp,
                     signal,
-                    confidence: (2.0 * p - 1.0).abs().min(1.0),
+                    confidence,
                     expected_return: 0.0,
                     volatility: 0.0,
                     regime: Some(market.regime.regime),

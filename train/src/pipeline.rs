@@ -1,10 +1,11 @@
 //! The training run behind `tickml train` and `tickml ablate`: features through the
 //! core, targets, purged CV, the configured models, scores, final fits and blobs.
 
+use tickml_core::arbitrator::Signal;
 use tickml_core::{Bar, FeatureConfig};
 
 use crate::cv::{CombinatorialPurgedCV, CvError, PurgedKFold, Split, WalkForwardCV};
-use crate::dataset::{prepare_data, Dataset, TargetType};
+use crate::dataset::{prepare_data, Dataset, InputColumn, InputConfig, TargetType};
 use crate::evaluate::{cross_validate, score, Scores};
 use crate::models::{Matrix, ModelConfig, ModelFactory, ModelType, Task, TrainError};
 use crate::stats::ablation::{family_groups, AblationRow, AblationTester};
@@ -112,7 +113,10 @@ impl CvConfig {
 pub struct TrainConfig {
     /// The feature set.
     pub features: FeatureConfig,
-    /// `direction` (classification) or `return` (regression).
+    /// Which features become model inputs, and how (level features dropped by default).
+    pub inputs: InputConfig,
+    /// `direction` (classification), `return` (regression) or `quantile:N` (N classes;
+    /// refused with a message until the factory trains multiclass models).
     pub target: String,
     /// Label horizon in bars.
     pub horizon: usize,
@@ -128,6 +132,7 @@ impl Default for TrainConfig {
     fn default() -> Self {
         TrainConfig {
             features: FeatureConfig::default(),
+            inputs: InputConfig::default(),
             target: "direction".into(),
             horizon: 5,
             cv: CvConfig::default(),
@@ -162,13 +167,19 @@ pub enum PipelineError {
 impl TrainConfig {
     /// The task and target of `target`.
     pub fn task(&self) -> Result<(Task, TargetType), PipelineError> {
-        match self.target.as_str() {
-            "direction" => Ok((Task::Classification, TargetType::Direction)),
-            "return" => Ok((Task::Regression, TargetType::Return)),
-            other => Err(PipelineError::Config(format!(
-                "target `{other}`: use direction or return"
-            ))),
-        }
+        let target = match self.target.as_str() {
+            "direction" => TargetType::Direction,
+            "return" => TargetType::Return,
+            other => match other.strip_prefix("quantile:").map(str::parse::<usize>) {
+                Some(Ok(bins)) if bins >= 2 => TargetType::Quantile { bins },
+                _ => {
+                    return Err(PipelineError::Config(format!(
+                        "target `{other}`: use direction, return or quantile:N (N >= 2)"
+                    )))
+                }
+            },
+        };
+        Ok((target.task()?, target))
     }
 
     /// The models, parsed.
@@ -196,6 +207,11 @@ pub struct ModelReport {
     pub out_of_fold: Scores,
     /// Impurity importance of the final fit by feature (where the model has it).
     pub importance: Option<Vec<(String, f64)>>,
+    /// Exactly what the model was fed: each input column, its engine feature and
+    /// transform.
+    pub inputs: Vec<InputColumn>,
+    /// Principal components removed from the inputs, fitted per training fold (0: none).
+    pub pca_neutralize: usize,
     /// Out-of-fold predictions (NaN where never tested).
     #[serde(skip)]
     pub oof: Vec<f64>,
@@ -217,6 +233,8 @@ pub struct TrainReport {
     pub dropped_horizon: usize,
     /// Columns never present.
     pub dropped_columns: Vec<String>,
+    /// Level features (prices, volumes) left out of the inputs.
+    pub dropped_level_features: Vec<String>,
     /// Number of CV splits.
     pub splits: usize,
     /// The schema hash the blobs carry.
@@ -242,7 +260,13 @@ pub fn prepare(
     config: &TrainConfig,
 ) -> Result<(Dataset, Vec<Split>, Task), PipelineError> {
     let (task, target) = config.task()?;
-    let data = prepare_data(bars, &config.features, target, config.horizon)?;
+    let data = prepare_data(
+        bars,
+        &config.features,
+        &config.inputs,
+        target,
+        config.horizon,
+    )?;
     let splits = config.cv.splits(&data)?;
     Ok((data, splits, task))
 }
@@ -289,12 +313,15 @@ pub fn train(
                     .collect::<Result<Vec<_>, _>>()
             },
             || {
+                let rows: Vec<usize> = (0..data.len()).collect();
+                let (x, _) = data.fold_matrices(&rows, &[], &all);
+                let (y, _) = data.fold_targets(&rows, &[]);
                 let m = estimator.fit(
                     &Matrix {
-                        values: &data.x,
+                        values: &x,
                         cols: data.width(),
                     },
-                    &data.y,
+                    &y,
                     &data.names,
                 );
                 tick();
@@ -331,6 +358,8 @@ pub fn train(
             folds,
             out_of_fold,
             importance,
+            inputs: data.inputs.clone(),
+            pca_neutralize: data.pca_neutralize,
             oof,
             blob,
         });
@@ -341,6 +370,7 @@ pub fn train(
         dropped_warmup: data.dropped_warmup,
         dropped_horizon: data.dropped_horizon,
         dropped_columns: data.dropped_columns.clone(),
+        dropped_level_features: data.dropped_level_features.clone(),
         splits: splits.len(),
         schema_hash: format!("{:#018x}", data.schema_hash),
         models,
@@ -366,8 +396,8 @@ pub fn ablate(bars: &[Bar<f64>], config: &TrainConfig) -> Result<Vec<AblationRow
 }
 
 /// The meta-learner's inputs for one sample: `vol_regime`, `trend_strength_20`, each
-/// model's signal (+1, -1, 0 from its probability, as the live pipeline maps it), each
-/// signal times each of the two.
+/// model's signal (+1, -1, 0 by [`Signal::from_prediction`], the mapping the live
+/// pipeline uses), each signal times each of the two.
 fn meta_row(vol: f64, trend: f64, signals: &[f64]) -> Vec<f64> {
     let mut row = vec![vol, trend];
     row.extend_from_slice(signals);
@@ -376,12 +406,26 @@ fn meta_row(vol: f64, trend: f64, signals: &[f64]) -> Vec<f64> {
     row
 }
 
+/// The meta-learner's signal inputs of sample `i`: each model's out-of-fold prediction
+/// mapped by [`Signal::from_prediction`] (`probability`: the models predict P(up), else
+/// a return whose sign is the direction). None where a model never tested the sample.
+pub fn meta_signals(reports: &[ModelReport], i: usize, probability: bool) -> Option<Vec<f64>> {
+    reports
+        .iter()
+        .map(|m| {
+            let p = m.oof[i];
+            (!p.is_nan()).then(|| Signal::from_prediction(probability, p).0.value())
+        })
+        .collect()
+}
+
 /// Trains the stacking meta-learner (ridge, the seed's `train_meta_learner`) on the
 /// out-of-fold predictions only: samples every model predicted out of fold, target the
 /// direction of the forward return as +1 / -1. Strategy ids are 1, 2, ... in model order.
 pub fn train_meta_learner(
     data: &Dataset,
     reports: &[ModelReport],
+    probability: bool,
     alpha: f64,
 ) -> Result<Vec<u8>, PipelineError> {
     let column = |name: &str| {
@@ -390,24 +434,13 @@ pub fn train_meta_learner(
         })
     };
     let (vol, trend) = (column("vol_regime")?, column("trend_strength_20")?);
-    let rows: Vec<usize> = (0..data.len())
-        .filter(|&i| reports.iter().all(|m| !m.oof[i].is_nan()))
+    let signals: Vec<(usize, Vec<f64>)> = (0..data.len())
+        .filter_map(|i| meta_signals(reports, i, probability).map(|s| (i, s)))
         .collect();
-    let signal = |p: f64| {
-        if p > 0.5 {
-            1.0
-        } else if p < 0.5 {
-            -1.0
-        } else {
-            0.0
-        }
-    };
-    let x: Vec<f64> = rows
+    let rows: Vec<usize> = signals.iter().map(|(i, _)| *i).collect();
+    let x: Vec<f64> = signals
         .iter()
-        .flat_map(|&i| {
-            let s: Vec<f64> = reports.iter().map(|m| signal(m.oof[i])).collect();
-            meta_row(data.row(i)[vol], data.row(i)[trend], &s)
-        })
+        .flat_map(|(i, s)| meta_row(data.row(*i)[vol], data.row(*i)[trend], s))
         .collect();
     let y: Vec<f64> = rows
         .iter()
@@ -448,8 +481,17 @@ pub fn build_bundle(
     report: &TrainReport,
 ) -> Result<Vec<u8>, PipelineError> {
     use tickml_core::arbitrator::{ArbitratorConfig, StrategyFamily};
-    let meta = train_meta_learner(data, &report.models, 1.0)?;
+    if !config.inputs.is_live() {
+        return Err(PipelineError::Config(
+            "a bundle runs the core's features as they are live; transformed level features \
+             and PCA neutralisation are research options the core does not apply, so a model \
+             trained on them cannot be bundled (set inputs.level_features to drop or keep and \
+             inputs.pca_neutralize to 0)"
+                .into(),
+        ));
+    }
     let probability = config.task()?.0 == Task::Classification;
+    let meta = train_meta_learner(data, &report.models, probability, 1.0)?;
     let spec = crate::export::BundleSpec {
         features: config.features.clone(),
         models: report

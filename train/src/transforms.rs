@@ -1,5 +1,6 @@
-//! Causal transforms for non-stationary series: each output at t uses inputs at
-//! `<= t` only (NaN until enough history).
+//! Transforms for non-stationary inputs. The column transforms are causal: each output
+//! at t uses inputs at `<= t` only (NaN until enough history). PCA neutralisation is
+//! fitted on a training fold and then applied to its test rows.
 
 /// `x[t] - x[t - lag]`.
 pub fn difference(x: &[f64], lag: usize) -> Vec<f64> {
@@ -69,6 +70,134 @@ pub fn frac_diff(x: &[f64], d: f64, window: usize) -> Vec<f64> {
             }
         })
         .collect()
+}
+
+/// The design's `handle_non_stationarity` dispatcher for one column. Each method is
+/// causal (the value at t uses inputs at `<= t` only). The design's fourth method,
+/// `pca`, is fitted on training rows and lives in [`PcaNeutralizer`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(tag = "method", rename_all = "snake_case", deny_unknown_fields)]
+pub enum NonStationarity {
+    /// `x[t] - x[t - lag]` ([`difference`]).
+    Diff {
+        /// Lag in bars.
+        lag: usize,
+    },
+    /// Rolling z-score over `window` bars ([`rolling_zscore`]).
+    Normalize {
+        /// Window in bars.
+        window: usize,
+    },
+    /// Rolling quantile rank over `window` bars ([`rolling_rank`]).
+    Quantile {
+        /// Window in bars.
+        window: usize,
+    },
+}
+
+impl NonStationarity {
+    /// The transformed series.
+    pub fn apply(self, x: &[f64]) -> Vec<f64> {
+        match self {
+            NonStationarity::Diff { lag } => difference(x, lag),
+            NonStationarity::Normalize { window } => rolling_zscore(x, window),
+            NonStationarity::Quantile { window } => rolling_rank(x, window),
+        }
+    }
+
+    /// A short label, e.g. `normalize_252`: the transformed column is named
+    /// `<label>(<feature>)`.
+    pub fn label(self) -> String {
+        match self {
+            NonStationarity::Diff { lag } => format!("diff_{lag}"),
+            NonStationarity::Normalize { window } => format!("normalize_{window}"),
+            NonStationarity::Quantile { window } => format!("quantile_{window}"),
+        }
+    }
+}
+
+/// PCA neutralisation fitted on training rows: standardise each column (training mean
+/// and population sd), then remove the projection onto the `k` leading principal
+/// components of the training rows, `z - (z V) V^T` (V: the top-k eigenvectors of the
+/// training covariance). Rows it is applied to later (a test fold) never enter the fit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PcaNeutralizer {
+    mean: Vec<f64>,
+    sd: Vec<f64>,
+    /// `k` unit eigenvectors, each of length `cols`, largest eigenvalue first.
+    components: Vec<Vec<f64>>,
+}
+
+impl PcaNeutralizer {
+    /// Fits on `rows x cols` row-major values (no NaN).
+    pub fn fit(x: &[f64], cols: usize, k: usize) -> Self {
+        let rows = x.len() / cols.max(1);
+        let n = rows.max(1) as f64;
+        let mean: Vec<f64> = (0..cols)
+            .map(|c| (0..rows).map(|r| x[r * cols + c]).sum::<f64>() / n)
+            .collect();
+        let sd: Vec<f64> = (0..cols)
+            .map(|c| {
+                let v = (0..rows)
+                    .map(|r| (x[r * cols + c] - mean[c]).powi(2))
+                    .sum::<f64>()
+                    / n;
+                if v > 0.0 {
+                    v.sqrt()
+                } else {
+                    1.0
+                }
+            })
+            .collect();
+        let mut cov = nalgebra::DMatrix::<f64>::zeros(cols, cols);
+        for r in 0..rows {
+            let z: Vec<f64> = (0..cols)
+                .map(|c| (x[r * cols + c] - mean[c]) / sd[c])
+                .collect();
+            for a in 0..cols {
+                for b in a..cols {
+                    cov[(a, b)] += z[a] * z[b] / n;
+                }
+            }
+        }
+        for a in 0..cols {
+            for b in 0..a {
+                cov[(a, b)] = cov[(b, a)];
+            }
+        }
+        let eigen = nalgebra::SymmetricEigen::new(cov);
+        let mut order: Vec<usize> = (0..cols).collect();
+        order.sort_by(|&a, &b| eigen.eigenvalues[b].total_cmp(&eigen.eigenvalues[a]));
+        let components = order
+            .iter()
+            .take(k.min(cols))
+            .map(|&i| eigen.eigenvectors.column(i).iter().copied().collect())
+            .collect();
+        PcaNeutralizer {
+            mean,
+            sd,
+            components,
+        }
+    }
+
+    /// The neutralised, standardised rows of `x` (row-major, same shape).
+    pub fn apply(&self, x: &[f64]) -> Vec<f64> {
+        let cols = self.mean.len();
+        let mut out = Vec::with_capacity(x.len());
+        for row in x.chunks_exact(cols.max(1)) {
+            let mut z: Vec<f64> = row
+                .iter()
+                .zip(self.mean.iter().zip(&self.sd))
+                .map(|(v, (m, s))| (v - m) / s)
+                .collect();
+            for v in &self.components {
+                let proj: f64 = z.iter().zip(v).map(|(a, b)| a * b).sum();
+                z.iter_mut().zip(v).for_each(|(a, b)| *a -= proj * b);
+            }
+            out.extend(z);
+        }
+        out
+    }
 }
 
 #[cfg(test)]

@@ -244,6 +244,30 @@ impl FeatureKind {
         }
     }
 
+    /// True when the value is unchanged by rescaling the series: multiplying every
+    /// price (or every volume) by a constant leaves it as it was (ratios, returns,
+    /// oscillators, z-scores, calendar). False for the level features, in price units
+    /// (`sma`, `ema`, `macd*`, `atr`, `trange`, `bb_upper/middle/lower`, `vwap`) or volume
+    /// units (`volume_sma`, `obv`): a model can recognise the period from their level.
+    pub fn scale_free(self) -> bool {
+        use FeatureKind::*;
+        !matches!(
+            self,
+            Sma | Ema
+                | Macd
+                | MacdSignal
+                | MacdHist
+                | Atr
+                | TrueRange
+                | BollingerUpper
+                | BollingerMiddle
+                | BollingerLower
+                | VolumeSma
+                | Vwap
+                | Obv
+        )
+    }
+
     /// The family the feature belongs to.
     pub fn family(self) -> Family {
         use FeatureKind::*;

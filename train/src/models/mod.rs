@@ -40,6 +40,11 @@ pub enum ModelType {
     ElasticNet,
     /// smartcore lasso (regression).
     Lasso,
+    /// LightGBM, named by the design's `ModelFactory`: trained in LightGBM itself and
+    /// converted with `tickml import lightgbm`; the factory refuses to train it.
+    LightGbm,
+    /// XGBoost, likewise: trained in XGBoost, converted with `tickml import xgboost`.
+    XgBoost,
 }
 
 impl ModelType {
@@ -53,6 +58,8 @@ impl ModelType {
             ModelType::Ridge => "ridge",
             ModelType::ElasticNet => "elastic_net",
             ModelType::Lasso => "lasso",
+            ModelType::LightGbm => "lightgbm",
+            ModelType::XgBoost => "xgboost",
         }
     }
 
@@ -66,6 +73,8 @@ impl ModelType {
             ModelType::Ridge,
             ModelType::ElasticNet,
             ModelType::Lasso,
+            ModelType::LightGbm,
+            ModelType::XgBoost,
         ]
         .into_iter()
         .find(|m| m.name() == name)
@@ -124,6 +133,16 @@ pub enum TrainError {
     /// The data cannot be fitted (shape, labels, NaN).
     #[error("{0}")]
     Data(String),
+    /// A model the design names but that is trained in its own library and imported.
+    #[error(
+        "{model} is not trained by tickml: train it in {model} on the features from \
+         `tickml features`, save its model file and convert it with `tickml import {model} \
+         MODEL --out MODEL.tml` (the core predicts it exactly as {model} does)"
+    )]
+    ImportOnly {
+        /// The model.
+        model: &'static str,
+    },
     /// smartcore failed.
     #[error("smartcore: {0}")]
     Smartcore(String),
@@ -172,7 +191,9 @@ pub struct Estimator {
 pub struct ModelFactory;
 
 impl ModelFactory {
-    /// An estimator of `model_type` for `task`; a model that does not do the task is an error.
+    /// An estimator of `model_type` for `task`; a model that does not do the task is an
+    /// error, and so are LightGBM and XGBoost, which are imported rather than trained
+    /// here ([`TrainError::ImportOnly`] says how).
     pub fn create(
         model_type: ModelType,
         config: &ModelConfig,
@@ -183,6 +204,11 @@ impl ModelFactory {
             RandomForest | DecisionTree | LogisticRegression => task == Task::Classification,
             Ridge | ElasticNet | Lasso => task == Task::Regression,
             GradientBoosting => true,
+            LightGbm | XgBoost => {
+                return Err(TrainError::ImportOnly {
+                    model: model_type.name(),
+                })
+            }
         };
         if !ok {
             return Err(TrainError::UnsupportedTask {
@@ -232,8 +258,8 @@ impl std::fmt::Debug for TrainedModel {
 
 impl TrainedModel {
     /// The model's own predictions (through the library that fitted it): P(1) for
-    /// classification (smartcore's hard classes for its trees and forest are 0/1 votes
-    /// averaged), values for regression.
+    /// classification (for the forest, the share of its trees voting 1, each tree
+    /// predicted by smartcore; a single tree's vote is 0 or 1), values for regression.
     pub fn predict(&self, x: &Matrix) -> Vec<f64> {
         (self.native)(x)
     }
@@ -291,6 +317,9 @@ impl Estimator {
         match self.model_type {
             LogisticRegression | Ridge | ElasticNet | Lasso => linear::fit(self, x, y, names),
             RandomForest | DecisionTree => trees::fit(self, x, y, names),
+            LightGbm | XgBoost => Err(TrainError::ImportOnly {
+                model: self.model_type.name(),
+            }),
             GradientBoosting => {
                 let model = boosting::GradientBoosting::fit(x, y, self.task, &self.config)?;
                 let export = Export::Trees(model.to_spec(names));

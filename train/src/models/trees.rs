@@ -138,9 +138,14 @@ pub(super) fn fit(
                 .and_then(Value::as_array)
                 .cloned()
                 .ok_or_else(|| TrainError::Smartcore("forest without trees".into()))?;
-            let own =
-                move |x: &Matrix| predict_classes(x, |xm| m.predict(xm).map_err(smartcore_err));
-            (trees, Box::new(own))
+            // smartcore's forest predicts the majority class only; its own trees give the
+            // vote share, the probability the blob (a mean of 0/1 leaves) computes
+            let members: Vec<SmartTree> = trees
+                .iter()
+                .map(|t| serde_json::from_value(t.clone()).map_err(smartcore_err))
+                .collect::<Result<_, _>>()?;
+            let own = move |x: &Matrix| vote_share(x, &members);
+            (trees, Box::new(own) as NativePredictor)
         }
         other => {
             return Err(TrainError::Data(format!(
@@ -176,6 +181,29 @@ pub(super) fn fit(
         export: Export::Trees(spec),
         importance: Some(importance),
     })
+}
+
+/// One smartcore classification tree, as the forest holds them.
+type SmartTree = DecisionTreeClassifier<f64, u32, DenseMatrix<f64>, Vec<u32>>;
+
+/// The share of `trees` predicting class 1 per row; NaN rows where smartcore fails.
+fn vote_share(x: &Matrix, trees: &[SmartTree]) -> Vec<f64> {
+    let rows: Vec<Vec<f64>> = (0..x.rows()).map(|r| x.row(r).to_vec()).collect();
+    let Ok(m) = DenseMatrix::from_2d_vec(&rows) else {
+        return vec![f64::NAN; x.rows()];
+    };
+    let mut votes = vec![0.0; x.rows()];
+    for tree in trees {
+        match tree.predict(&m) {
+            Ok(classes) => votes
+                .iter_mut()
+                .zip(classes)
+                .for_each(|(v, c)| *v += f64::from(c)),
+            Err(_) => return vec![f64::NAN; x.rows()],
+        }
+    }
+    let n = trees.len().max(1) as f64;
+    votes.into_iter().map(|v| v / n).collect()
 }
 
 /// smartcore's predicted classes (0/1) as f64; NaN rows where smartcore fails.

@@ -45,9 +45,10 @@ pub fn permutation_importance(
     // drops[c][split][repeat]
     let mut drops = vec![Vec::with_capacity(splits.len()); w];
     let mut rng = crate::rng::XorShift64::new(seed);
+    let all: Vec<usize> = (0..w).collect();
     for split in splits {
-        let xtr = data.rows(&split.train);
-        let ytr: Vec<f64> = split.train.iter().map(|&i| data.y[i]).collect();
+        let (xtr, mut xte) = data.fold_matrices(&split.train, &split.test, &all);
+        let (ytr, yte) = data.fold_targets(&split.train, &split.test);
         let model = estimator.fit(
             &Matrix {
                 values: &xtr,
@@ -56,8 +57,6 @@ pub fn permutation_importance(
             &ytr,
             &data.names,
         )?;
-        let mut xte = data.rows(&split.test);
-        let yte: Vec<f64> = split.test.iter().map(|&i| data.y[i]).collect();
         let rte: Vec<f64> = split.test.iter().map(|&i| data.forward_return[i]).collect();
         let metric = |x: &[f64]| -> Result<f64, TrainError> {
             let p = model.predict_with_blob(&Matrix { values: x, cols: w })?;
@@ -136,6 +135,7 @@ pub fn cross_validate_with_importance_mask(
     let mut result = CvResult {
         folds: Vec::with_capacity(splits.len()),
         oof: vec![f64::NAN; data.len()],
+        models: Vec::with_capacity(splits.len()),
     };
     for split in splits {
         let train = data.subset(&split.train);
@@ -164,6 +164,7 @@ pub fn cross_validate_with_importance_mask(
             horizon,
         )?;
         result.folds.extend(fold.folds);
+        result.models.extend(fold.models);
         for &i in &split.test {
             result.oof[i] = fold.oof[i];
         }
