@@ -98,17 +98,23 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         "{:<22}{:>10}{:>10}{:>10}{:>10}",
         "model (mean of folds)", "accuracy", "roc_auc", "log_loss", "sharpe"
     )?;
-    for m in &report.models {
-        let s = &m.mean;
+    let rows = report
+        .models
+        .iter()
+        .map(|m| (m.model.as_str(), &m.mean))
+        .chain(std::iter::once(("prior (baseline)", &report.baseline)));
+    for (name, s) in rows {
         writeln!(
             out,
             "{:<22}{:>10}{:>10}{:>10}{:>10}",
-            m.model,
+            name,
             cell(s.accuracy),
             cell(s.roc_auc),
             cell(s.log_loss),
             cell(s.sharpe)
         )?;
+    }
+    for m in &report.models {
         let path = args.out.join(format!("{}.tml", m.model));
         std::fs::write(&path, &m.blob)
             .with_context(|| format!("cannot write {}", path.display()))?;

@@ -237,6 +237,10 @@ pub struct TrainReport {
     pub dropped_level_features: Vec<String>,
     /// Number of CV splits.
     pub splits: usize,
+    /// The baseline on the same test rows, mean of folds: a constant prediction equal to
+    /// the training rows' mean label (for direction: the majority class, i.e. always
+    /// long when most training labels are up, with the prior as its probability).
+    pub baseline: Scores,
     /// The schema hash the blobs carry.
     pub schema_hash: String,
     /// Per model.
@@ -283,6 +287,15 @@ pub fn train(
     use std::sync::atomic::{AtomicUsize, Ordering};
     let (data, splits, task) = prepare(bars, config)?;
     let all: Vec<usize> = (0..data.width()).collect();
+    let baseline: Vec<Scores> = splits
+        .iter()
+        .map(|s| {
+            let (ytr, yte) = data.fold_targets(&s.train, &s.test);
+            let prior = ytr.iter().sum::<f64>() / ytr.len().max(1) as f64;
+            let rte: Vec<f64> = s.test.iter().map(|&i| data.forward_return[i]).collect();
+            score(task, &yte, &vec![prior; yte.len()], &rte, config.horizon)
+        })
+        .collect();
     let mut models = Vec::new();
     for model_type in config.model_types()? {
         let estimator = ModelFactory::create(model_type, &config.model, task)?;
@@ -372,6 +385,7 @@ pub fn train(
         dropped_columns: data.dropped_columns.clone(),
         dropped_level_features: data.dropped_level_features.clone(),
         splits: splits.len(),
+        baseline: mean_scores(&baseline),
         schema_hash: format!("{:#018x}", data.schema_hash),
         models,
     };
