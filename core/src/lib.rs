@@ -5,7 +5,7 @@
 //! ring buffers, so the same code serves offline research and a live feed.
 //!
 //! Layers, each importing only those above it in this list:
-//! [`num`], [`error`], [`bar`], [`calendar`] → [`window`] → [`indicators`] → [`features`]
+//! [`num`], [`error`], [`bar`], [`calendar`], `fixed` → [`window`] → [`indicators`] → [`features`]
 //! → [`model`], [`regime`] → [`arbitrator`] → [`pipeline`].
 //!
 //! ```
@@ -38,6 +38,7 @@ pub mod bar;
 pub mod calendar;
 pub mod error;
 pub mod features;
+mod fixed;
 pub mod indicators;
 pub mod model;
 pub mod num;

@@ -64,11 +64,11 @@ impl MetaLearner {
             }
         }
         let p = model.payload();
-        let coefficients = p
-            .coefficients
-            .chunks_exact(8)
-            .map(|c| c.try_into().map_or(0.0, f64::from_le_bytes))
-            .collect();
+        let coefficients = crate::fixed::fill(
+            p.coefficients
+                .chunks_exact(8)
+                .map(|c| c.try_into().map_or(0.0, f64::from_le_bytes)),
+        );
         Ok(MetaLearner {
             intercept: p.intercept,
             coefficients,

@@ -276,7 +276,7 @@ impl<T: Float, const S: usize, const L: usize> StrategyArbitrator<T, S, L> {
     /// Sets the stacking meta-learner (a linear blob over the meta-features, see
     /// [`MetaLearner`]); it then produces `weighted_signal`.
     pub fn set_meta_learner(&mut self, blob: &[u8]) -> Result<(), ArbitratorError> {
-        let ids: Vec<u32, S> = self.strategies.iter().map(|s| s.id).collect();
+        let ids: Vec<u32, S> = crate::fixed::fill(self.strategies.iter().map(|s| s.id));
         self.meta = Some(MetaLearner::from_blob(blob, &ids)?);
         Ok(())
     }
@@ -300,7 +300,8 @@ impl<T: Float, const S: usize, const L: usize> StrategyArbitrator<T, S, L> {
                 what: "regime confidence",
             });
         }
-        let mut slots: Vec<Option<u16>, S> = self.strategies.iter().map(|_| None).collect();
+        let mut slots: Vec<Option<u16>, S> =
+            crate::fixed::fill(self.strategies.iter().map(|_| None));
         for (k, s) in signals.iter().enumerate() {
             let i = self
                 .strategies
@@ -469,17 +470,13 @@ impl<T: Float, const S: usize, const L: usize> StrategyArbitrator<T, S, L> {
             confidence_sum += b.confidence;
         }
         let meta_signal = self.meta.as_ref().map(|meta| {
-            let values: Vec<T, S> = self
-                .strategies
-                .iter()
-                .map(|s| {
-                    if s.silenced {
-                        T::ZERO
-                    } else {
-                        T::from_f64(s.last_signal.value())
-                    }
-                })
-                .collect();
+            let values: Vec<T, S> = crate::fixed::fill(self.strategies.iter().map(|s| {
+                if s.silenced {
+                    T::ZERO
+                } else {
+                    T::from_f64(s.last_signal.value())
+                }
+            }));
             meta.predict(market.vol_regime, market.trend_strength, &values)
         });
         let one = T::ONE;

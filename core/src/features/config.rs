@@ -48,7 +48,7 @@ pub struct FeatureConfig {
 }
 
 fn windows(values: &[u16]) -> Windows {
-    values.iter().copied().take(MAX_WINDOWS).collect()
+    crate::fixed::fill(values.iter().copied())
 }
 
 impl Default for FeatureConfig {

@@ -18,11 +18,12 @@ pub(crate) struct CrossSectional<T, const W: usize> {
 impl<T: Float, const W: usize> CrossSectional<T, W> {
     pub fn new(config: &FeatureConfig) -> Self {
         CrossSectional {
-            ranks: config
-                .rank_windows
-                .iter()
-                .map(|&n| (n, SortedWindow::new(n)))
-                .collect(),
+            ranks: crate::fixed::fill(
+                config
+                    .rank_windows
+                    .iter()
+                    .map(|&n| (n, SortedWindow::new(n))),
+            ),
         }
     }
 

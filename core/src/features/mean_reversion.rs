@@ -25,15 +25,13 @@ pub(crate) struct MeanReversion<T, const W: usize> {
 impl<T: Float, const W: usize> MeanReversion<T, W> {
     pub fn new(config: &FeatureConfig) -> Self {
         MeanReversion {
-            windows: config
-                .mean_reversion_windows
-                .iter()
-                .map(|&n| ReversionWindow {
+            windows: crate::fixed::fill(config.mean_reversion_windows.iter().map(|&n| {
+                ReversionWindow {
                     moments: Rolling::new(n),
                     max: MonotonicDeque::new(n, Extreme::Max),
                     min: MonotonicDeque::new(n, Extreme::Min),
-                })
-                .collect(),
+                }
+            })),
         }
     }
 

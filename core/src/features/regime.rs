@@ -24,11 +24,12 @@ impl<T: Float, const W: usize> Regime<T, W> {
             returns: Rolling::new(config.vol_regime_window),
             vol_history: RingBuffer::new(),
             vol_rank: SortedWindow::new(config.vol_regime_lookback),
-            moves: config
-                .trend_strength_windows
-                .iter()
-                .map(|&n| Rolling::new(n))
-                .collect(),
+            moves: crate::fixed::fill(
+                config
+                    .trend_strength_windows
+                    .iter()
+                    .map(|&n| Rolling::new(n)),
+            ),
         }
     }
 

@@ -31,15 +31,11 @@ impl<T: Float> Trend<T> {
     pub fn new(config: &FeatureConfig) -> Self {
         let (fast, slow, signal) = config.macd;
         Trend {
-            windows: config
-                .trend_windows
-                .iter()
-                .map(|&n| TrendWindow {
-                    sma: Rolling::new(n),
-                    ema: Ema::new(n),
-                    slope: Rolling::new(n),
-                })
-                .collect(),
+            windows: crate::fixed::fill(config.trend_windows.iter().map(|&n| TrendWindow {
+                sma: Rolling::new(n),
+                ema: Ema::new(n),
+                slope: Rolling::new(n),
+            })),
             macd: Macd::new(fast, slow, signal),
             dmi: Dmi::new(config.adx_period),
             adx_period: config.adx_period,

@@ -100,11 +100,8 @@ impl<T: Float, const N: usize, const W: usize, const F: usize> Universe<T, N, W,
             }
         }
         for &(i, _) in &returns {
-            let peers: Vec<T, N> = returns
-                .iter()
-                .filter(|(j, _)| *j != i)
-                .map(|(_, r)| *r)
-                .collect();
+            let peers: Vec<T, N> =
+                crate::fixed::fill(returns.iter().filter(|(j, _)| *j != i).map(|(_, r)| *r));
             if let Some((_, set)) = self.symbols.get_mut(i) {
                 set.rank_against(&peers);
             }

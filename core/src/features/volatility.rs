@@ -32,15 +32,11 @@ pub(crate) struct Volatility<T> {
 impl<T: Float> Volatility<T> {
     pub fn new(config: &FeatureConfig) -> Self {
         Volatility {
-            windows: config
-                .volatility_windows
-                .iter()
-                .map(|&n| VolWindow {
-                    returns: Rolling::new(n),
-                    range_sq: Rolling::new(n),
-                    garman_klass: Rolling::new(n),
-                })
-                .collect(),
+            windows: crate::fixed::fill(config.volatility_windows.iter().map(|&n| VolWindow {
+                returns: Rolling::new(n),
+                range_sq: Rolling::new(n),
+                garman_klass: Rolling::new(n),
+            })),
             atr: Atr::new(config.atr_period),
             atr_period: config.atr_period,
             bollinger: Bollinger::new(config.bollinger_window, T::from_f64(config.bollinger_k)),

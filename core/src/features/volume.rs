@@ -39,15 +39,11 @@ pub(crate) struct Volume<T> {
 impl<T: Float> Volume<T> {
     pub fn new(config: &FeatureConfig) -> Self {
         Volume {
-            windows: config
-                .volume_windows
-                .iter()
-                .map(|&n| VolumeWindow {
-                    volume: Rolling::new(n),
-                    price_volume: Rolling::new(n),
-                    traded: 0,
-                })
-                .collect(),
+            windows: crate::fixed::fill(config.volume_windows.iter().map(|&n| VolumeWindow {
+                volume: Rolling::new(n),
+                price_volume: Rolling::new(n),
+                traded: 0,
+            })),
             obv: Obv::new(),
         }
     }

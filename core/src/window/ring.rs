@@ -1,53 +1,80 @@
-use heapless::HistoryBuf;
+use heapless::Vec;
 
-/// The last `N` values of a series, newest at lag 0: heapless's [`HistoryBuf`] with
-/// lag-based access, shared by every window feature of that series.
+/// The last `N` values of a series, newest at lag 0, shared by every window feature of
+/// that series. A fixed-capacity vector filled once, then overwritten in a circle from
+/// the write position; every access is checked (`get`, `push` returning a `Result`), so
+/// no path of it can panic. It serialises as heapless's `HistoryBuf` does: the held
+/// values, oldest first.
 #[derive(Debug, Clone)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct RingBuffer<T, const N: usize> {
-    buf: HistoryBuf<T, N>,
+    values: Vec<T, N>,
+    /// Where the next value goes once full (then also the oldest value).
+    next: usize,
 }
 
-impl<T: Copy, const N: usize> Default for RingBuffer<T, N> {
+impl<T, const N: usize> Default for RingBuffer<T, N> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<T: Copy, const N: usize> RingBuffer<T, N> {
+impl<T, const N: usize> RingBuffer<T, N> {
     /// An empty buffer.
     pub const fn new() -> Self {
         RingBuffer {
-            buf: HistoryBuf::new(),
+            values: Vec::new(),
+            next: 0,
         }
     }
 
-    /// Appends `x`, overwriting the oldest value when full.
+    /// Appends `x`, overwriting the oldest value when full (nothing is held when
+    /// `N = 0`).
     #[inline]
     pub fn push(&mut self, x: T) {
-        self.buf.write(x);
+        if self.values.len() < N {
+            let _ = self.values.push(x);
+        } else if let Some(slot) = self.values.get_mut(self.next) {
+            *slot = x;
+            self.next = if self.next + 1 >= N { 0 } else { self.next + 1 };
+        }
     }
 
     /// Number of values held (at most `N`).
     #[inline]
     pub fn len(&self) -> usize {
-        self.buf.len()
+        self.values.len()
     }
 
     /// True when nothing was pushed yet.
     #[inline]
     pub fn is_empty(&self) -> bool {
-        self.buf.is_empty()
+        self.values.is_empty()
     }
 
+    /// A reference to the value `k` pushes ago, if still held.
+    #[inline]
+    fn at(&self, k: usize) -> Option<&T> {
+        let len = self.values.len();
+        if k >= len {
+            return None;
+        }
+        // before the first wrap `next` is 0 and the newest sits at len - 1; after it the
+        // newest sits just before `next`; k < len <= N keeps the sum non-negative
+        let newest = if len < N { len } else { self.next + N };
+        self.values.get((newest - 1 - k).checked_rem(N)?)
+    }
+
+    /// The held values, oldest first.
+    pub fn oldest_first(&self) -> impl Iterator<Item = &T> + '_ {
+        (0..self.values.len()).rev().filter_map(|k| self.at(k))
+    }
+}
+
+impl<T: Copy, const N: usize> RingBuffer<T, N> {
     /// The value `k` pushes ago (`k = 0` is the newest), if still held.
     #[inline]
     pub fn lag(&self, k: usize) -> Option<T> {
-        if k >= self.buf.len() {
-            return None;
-        }
-        let recent = self.buf.recent_index()?;
-        self.buf.as_slice().get((recent + N - k) % N).copied()
+        self.at(k).copied()
     }
 
     /// The newest value.
@@ -60,7 +87,46 @@ impl<T: Copy, const N: usize> RingBuffer<T, N> {
 /// Equal when the same values are held in the same order (wherever they sit).
 impl<T: PartialEq, const N: usize> PartialEq for RingBuffer<T, N> {
     fn eq(&self, other: &Self) -> bool {
-        self.buf.oldest_ordered().eq(other.buf.oldest_ordered())
+        self.oldest_first().eq(other.oldest_first())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<T: serde::Serialize, const N: usize> serde::Serialize for RingBuffer<T, N> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = serializer.serialize_seq(Some(self.values.len()))?;
+        for x in self.oldest_first() {
+            seq.serialize_element(x)?;
+        }
+        seq.end()
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de, T: serde::Deserialize<'de>, const N: usize> serde::Deserialize<'de> for RingBuffer<T, N> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Values<T, const N: usize>(core::marker::PhantomData<T>);
+        impl<'de, T: serde::Deserialize<'de>, const N: usize> serde::de::Visitor<'de> for Values<T, N> {
+            type Value = RingBuffer<T, N>;
+            fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                write!(f, "at most {N} values")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                // oldest first: filling the vector in order leaves `next` at 0, the oldest
+                let mut ring = RingBuffer::new();
+                while let Some(x) = seq.next_element()? {
+                    if ring.values.push(x).is_err() {
+                        return Err(serde::de::Error::invalid_length(N + 1, &self));
+                    }
+                }
+                Ok(ring)
+            }
+        }
+        deserializer.deserialize_seq(Values(core::marker::PhantomData))
     }
 }
 
@@ -83,5 +149,24 @@ mod tests {
                 assert_eq!(r.lag(k), expected, "after {x}, lag {k}");
             }
         }
+        assert_eq!(
+            r.oldest_first().copied().collect::<std::vec::Vec<_>>(),
+            [6, 7, 8, 9]
+        );
+        let mut empty: RingBuffer<i32, 0> = RingBuffer::new();
+        empty.push(1);
+        assert_eq!((empty.len(), empty.lag(0)), (0, None));
+    }
+
+    #[test]
+    fn serialises_oldest_first_and_refuses_too_many() {
+        let mut r: RingBuffer<i32, 3> = RingBuffer::new();
+        (1..=5).for_each(|x| r.push(x));
+        let mut buf = [0u8; 32];
+        let bytes = postcard::to_slice(&r, &mut buf).unwrap();
+        assert_eq!(&bytes[..], &[3, 6, 8, 10]); // zigzag varints of 3, 4, 5
+        let back: RingBuffer<i32, 3> = postcard::from_bytes(bytes).unwrap();
+        assert_eq!(back, r);
+        assert!(postcard::from_bytes::<RingBuffer<i32, 2>>(bytes).is_err());
     }
 }

@@ -1,0 +1,100 @@
+//! A `no_std` binary for `thumbv7em-none-eabihf` whose panic handler calls a function
+//! that does not exist: it links only if no panic path survives optimisation in what it
+//! calls, the live path of the core: `Pipeline::from_bundle` on the default bundle,
+//! `on_bar` and `on_bar_in_universe` on a few hundred bars, `snapshot` and `restore`,
+//! `Model::from_blob` and `predict`, and `FeatureSet::update`.
+//!
+//! `cargo build --release --target thumbv7em-none-eabihf` (from this folder; `.ci/run`
+//! does it). A link error naming `tickml_panic_path_survived` means a panic path is back.
+#![no_std]
+#![no_main]
+
+use core::hint::black_box;
+use core::panic::PanicInfo;
+
+use tickml_core::model::Model;
+use tickml_core::pipeline::Pipeline;
+use tickml_core::{Bar, DefaultFeatureSet, FeatureConfig};
+
+static BUNDLE: &[u8] = include_bytes!("../../stream-cli/assets/default_bundle.tml");
+
+/// State snapshots are written here.
+static mut SNAPSHOT: [u8; 96 * 1024] = [0; 96 * 1024];
+
+#[panic_handler]
+fn panic(_: &PanicInfo) -> ! {
+    extern "C" {
+        fn tickml_panic_path_survived() -> !;
+    }
+    // SAFETY: never defined; the link fails if this is reachable
+    unsafe { tickml_panic_path_survived() }
+}
+
+/// A deterministic random walk the optimiser cannot see through.
+fn bar(i: u32, state: &mut u64) -> Option<Bar<f64>> {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    let step = (*state >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
+    let close = black_box(100.0 + step);
+    let t = 1_700_000_000_000_000_000i64 + i64::from(i) * 60_000_000_000;
+    Bar::new(t, close, close + 0.5, close - 0.5, close, 1000.0).ok()
+}
+
+#[no_mangle]
+pub extern "C" fn _start() -> ! {
+    let mut state = black_box(0x9E37_79B9_7F4A_7C15u64);
+    let mut checksum = 0.0f64;
+    if let Ok(mut pipeline) = Pipeline::<f64>::from_bundle(black_box(BUNDLE)) {
+        for i in 0..black_box(300u32) {
+            if let Some(b) = bar(i, &mut state) {
+                let peers = [black_box(0.001), black_box(-0.002)];
+                let decision = if i % 2 == 0 {
+                    pipeline.on_bar(&b)
+                } else {
+                    pipeline.on_bar_in_universe(&b, &peers)
+                };
+                if let Ok(d) = decision {
+                    checksum += d.arbitration.weighted_signal;
+                }
+            }
+        }
+        // SAFETY: single-threaded, the only reference to the buffer
+        #[allow(static_mut_refs)]
+        let buf = unsafe { &mut SNAPSHOT };
+        let len = pipeline.snapshot(buf).map(|s| s.len()).unwrap_or(0);
+        if let Some(bytes) = buf.get(..len) {
+            let _ = pipeline.restore(black_box(bytes));
+        }
+    }
+    if let Ok(mut set) = DefaultFeatureSet::<f64>::new(FeatureConfig::default()) {
+        for i in 0..black_box(100u32) {
+            if let Some(b) = bar(i, &mut state) {
+                if let Ok(f) = set.update(&b) {
+                    checksum += f.values().first().copied().unwrap_or(0.0);
+                }
+            }
+        }
+        let row = set.features().values();
+        if let Ok(model) = Model::from_blob(black_box(model_blob())) {
+            let mut out = [0.0f64; 8];
+            if model.predict(row, &mut out).is_ok() {
+                checksum += out[0];
+            }
+        }
+    }
+    black_box(checksum);
+    loop {
+        core::hint::spin_loop();
+    }
+}
+
+/// The first model blob inside the bundle (found by its magic), or nothing.
+fn model_blob() -> &'static [u8] {
+    let at = BUNDLE
+        .windows(4)
+        .skip(4)
+        .position(|w| w == b"TKML")
+        .map_or(BUNDLE.len(), |p| p + 4);
+    BUNDLE.get(at..).unwrap_or(&[])
+}
