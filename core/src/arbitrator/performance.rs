@@ -61,7 +61,7 @@ impl<T: Float, const L: usize> PerformanceTracker<T, L> {
         self.moments.push(&self.returns);
         self.downside_moments.push(&self.downside);
         if r > T::ZERO {
-            self.wins += 1;
+            self.wins = self.wins.saturating_add(1);
         }
         self.seen = self.seen.saturating_add(1).min(lookback);
     }

@@ -63,7 +63,7 @@ impl<T: Float, const W: usize> History<T, W> {
         self.volume.push(bar.volume());
         let typical = (bar.high() + bar.low() + c) / T::from_usize(3);
         self.price_volume.push(typical * bar.volume());
-        self.bars += 1;
+        self.bars = self.bars.saturating_add(1);
     }
 
     /// True from the second bar on: a one-bar change exists.
@@ -107,7 +107,7 @@ impl<'a, T: Float> Writer<'a, T> {
                 _ => T::NAN,
             };
         }
-        self.pos += 1;
+        self.pos = self.pos.saturating_add(1);
     }
 
     /// Slots written: must equal the schema's length (checked in debug builds).

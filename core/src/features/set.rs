@@ -101,7 +101,7 @@ impl<T: Float, const W: usize, const F: usize> FeatureSet<T, W, F> {
         let mut ids: Vec<FeatureId, F> = Vec::new();
         let mut needed = 0usize;
         let mut collect = |id: FeatureId| {
-            needed += 1;
+            needed = needed.saturating_add(1);
             let _ = ids.push(id);
         };
         trend.ids(&mut collect);

@@ -69,11 +69,11 @@ impl<T: Float> Volume<T> {
             w.volume.push(&h.volume);
             w.price_volume.push(&h.price_volume);
             if v > T::ZERO {
-                w.traded += 1;
+                w.traded = w.traded.saturating_add(1);
             }
             let leaving = h.volume.lag(usize::from(w.volume.window()));
             if leaving.is_some_and(|l| l > T::ZERO) {
-                w.traded -= 1;
+                w.traded = w.traded.saturating_sub(1);
             }
         }
         let c = bar.close();

@@ -55,7 +55,7 @@ impl<T: Float> Atr<T> {
             }
             None => {
                 self.sum += tr;
-                self.ranges += 1;
+                self.ranges = self.ranges.saturating_add(1);
                 if self.ranges == self.period {
                     self.value = Some(self.sum / n);
                 }

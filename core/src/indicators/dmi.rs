@@ -55,7 +55,9 @@ impl<T: Float> Dmi<T> {
         let diff_plus = high - prev_high;
         let diff_minus = prev_low - low;
         let tr = true_range(high, low, prev_close);
-        self.changes += 1;
+        // saturates: past 2n - 1 changes only "smoothing" matters, and a wrapped counter
+        // (2^32 updates, ~50 days of a 1 kHz stream) would restart the seeding
+        self.changes = self.changes.saturating_add(1);
         let smoothing = self.changes >= period;
         if smoothing {
             self.minus_dm -= self.minus_dm / n;
@@ -107,5 +109,34 @@ impl<T: Float> Dmi<T> {
     /// Forgets all input.
     pub fn reset(&mut self) {
         *self = Self::new(self.period);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// After 2^32 changes the counter saturates instead of wrapping (a wrap would
+    /// restart the seeding and, in debug builds, panic): a DMI whose counter sits at
+    /// the top gives exactly what one a few thousand bars in gives.
+    #[test]
+    fn the_change_counter_saturates() {
+        let mut young = Dmi::<f64>::new(14);
+        let bars: std::vec::Vec<(f64, f64, f64)> = (0..400)
+            .map(|i| {
+                let c = 100.0 + (i as f64 * 0.37).sin() * 5.0 + i as f64 * 0.01;
+                (c + 1.0 + (i % 3) as f64 * 0.2, c - 1.0, c)
+            })
+            .collect();
+        for &(h, l, c) in &bars[..200] {
+            young.update(h, l, c);
+        }
+        let mut old = young;
+        old.changes = u32::MAX - 2;
+        for &(h, l, c) in &bars[200..] {
+            assert_eq!(young.update(h, l, c), old.update(h, l, c));
+        }
+        assert_eq!(old.changes, u32::MAX);
+        assert!(old.value().and_then(|v| v.adx).is_some());
     }
 }

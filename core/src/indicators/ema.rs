@@ -38,7 +38,7 @@ impl<T: Float> Ema<T> {
             Some(prev) => self.value = Some((x - prev) * self.k + prev),
             None => {
                 self.seed_sum += x;
-                self.seen += 1;
+                self.seen = self.seen.saturating_add(1);
                 if self.seen == self.period {
                     self.value = Some(self.seed_sum / T::from_usize(usize::from(self.period)));
                 }

@@ -51,7 +51,7 @@ impl<T: Float> Macd<T> {
     pub fn update(&mut self, x: T) -> Option<MacdOutput<T>> {
         let slow = self.slow.update(x);
         let fast = if self.seen < self.slow_period {
-            self.seen += 1;
+            self.seen = self.seen.saturating_add(1);
             if self.seen > self.slow_period - self.fast_period {
                 self.fast_seed_sum += x;
             }

@@ -42,7 +42,7 @@ impl<T: Float> Rsi<T> {
             } else {
                 self.gain += change;
             }
-            self.changes += 1;
+            self.changes = self.changes.saturating_add(1);
             if self.changes < self.period {
                 return None;
             }

@@ -39,7 +39,8 @@ impl<'a> LinearModel<'a> {
                 what: "linear payload does not decode",
             })?;
         let n = blob.header().feature_count as usize;
-        if p.coefficients.len() != n * 8 {
+        // checked: n comes from the header, and n * 8 can wrap a 32-bit usize
+        if Some(p.coefficients.len()) != n.checked_mul(8) {
             return Err(ModelError::Malformed {
                 what: "coefficient count differs from the feature count",
             });

@@ -236,7 +236,7 @@ impl<'a> TreeEnsemble<'a> {
         if FeatureNames::new(p.feature_names).count() != feature_count as usize {
             return malformed("feature names do not match the header's feature count");
         }
-        if p.base_margin.len() != usize::from(p.outputs) * 8 {
+        if Some(p.base_margin.len()) != usize::from(p.outputs).checked_mul(8) {
             return malformed("base margin length");
         }
         if p.trees.len() % TREE_SIZE != 0
@@ -291,9 +291,12 @@ impl<'a> TreeEnsemble<'a> {
                 return malformed("a tree adds to an output the model does not have");
             }
             if output == 0 {
-                per_output[0] += 1;
+                per_output[0] = per_output[0].saturating_add(1);
             }
-            let end = first as usize + count as usize;
+            // checked: on a 32-bit target `first + count` of two u32 can wrap a usize
+            let Some(end) = (first as usize).checked_add(count as usize) else {
+                return malformed("a tree's nodes run past the node array");
+            };
             if end > n_nodes {
                 return malformed("a tree's nodes run past the node array");
             }
