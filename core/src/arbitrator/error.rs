@@ -31,8 +31,8 @@ pub enum ArbitratorError {
         /// The strategy.
         id: u32,
     },
-    /// A timestamp before the last processed one.
-    TimestampBackwards {
+    /// A timestamp not after the last processed one (a repeat would count one bar twice).
+    TimestampNotIncreasing {
         /// Last processed (unix ns).
         previous: i64,
         /// Refused (unix ns).
@@ -66,8 +66,8 @@ impl fmt::Display for ArbitratorError {
             UnknownStrategy { id } => write!(f, "unknown strategy {id}"),
             DuplicateSignal { id } => write!(f, "two signals from strategy {id} in one call"),
             ConfidenceOutOfRange { id } => write!(f, "strategy {id}: confidence must be in [0, 1]"),
-            TimestampBackwards { previous, got } => {
-                write!(f, "timestamp {got} is before {previous}")
+            TimestampNotIncreasing { previous, got } => {
+                write!(f, "timestamp {got} is not after {previous}")
             }
             MixedTimestamps { first } => {
                 write!(f, "signals of one call must share a timestamp ({first})")

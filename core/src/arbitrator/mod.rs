@@ -55,7 +55,9 @@ pub enum Weighting {
     },
     /// Exponentially weighted forecaster (Hedge) with Fixed-Share mixing
     /// (Herbster & Warmuth 1998): each bar `w_i *= exp(eta r_i)` with `r_i` the realised
-    /// return, then `w <- (1 - share) w + share / N`. Silenced strategies sleep: their
+    /// return, then `w <- (1 - share) w + share / N`. Kept as log-weights normalised by
+    /// log-sum-exp, so a bar with `|eta r|` past `exp`'s range (709 in f64, 88 in f32; a
+    /// bad tick) moves the weights as far as they can go instead of turning them NaN. Silenced strategies sleep: their
     /// weight moves with the awake mixture's return, so waking does not reset them.
     /// Active weights are `w_i x multiplier[family_i][regime]`, normalised.
     FixedShareHedge {
@@ -159,7 +161,9 @@ struct Strategy<T, const L: usize> {
     last_signal: Signal,
     silenced: bool,
     bad_bars: u16,
-    hedge_weight: T,
+    /// ln of the Hedge weight (the weights sum to 1); kept in log space so that one bar
+    /// with `|eta r|` past the exponent range (a bad tick) cannot overflow them.
+    log_weight: T,
 }
 
 /// The arbitrator for up to `S` strategies with `L` bars of history capacity.
@@ -246,18 +250,18 @@ impl<T: Float, const S: usize, const L: usize> StrategyArbitrator<T, S, L> {
             last_signal: Signal::Neutral,
             silenced: false,
             bad_bars: 0,
-            hedge_weight: T::ONE / n,
+            log_weight: -n.ln(),
         };
         self.strategies
             .push(strategy)
             .map_err(|_| ArbitratorError::RegistryFull { capacity: S })?;
-        // hedge weights stay a distribution over the registered strategies
-        let share = T::ONE / n;
-        let keep = T::ONE - share;
-        let last = self.strategies.len() - 1;
+        // hedge weights stay a distribution over the registered strategies: the others
+        // keep (n - 1) / n of theirs
+        let keep = (n - T::ONE).ln() - n.ln();
+        let last = self.strategies.len().saturating_sub(1);
         for (i, s) in self.strategies.iter_mut().enumerate() {
             if i != last {
-                s.hedge_weight *= keep;
+                s.log_weight += keep;
             }
         }
         Ok(())
@@ -319,8 +323,9 @@ impl<T: Float, const S: usize, const L: usize> StrategyArbitrator<T, S, L> {
                 return Err(ArbitratorError::ConfidenceOutOfRange { id: s.strategy_id });
             }
             if let Some(previous) = self.last_timestamp {
-                if s.timestamp < previous {
-                    return Err(ArbitratorError::TimestampBackwards {
+                // a repeated timestamp would count one bar's return twice
+                if s.timestamp <= previous {
+                    return Err(ArbitratorError::TimestampNotIncreasing {
                         previous,
                         got: s.timestamp,
                     });
@@ -379,8 +384,9 @@ impl<T: Float, const S: usize, const L: usize> StrategyArbitrator<T, S, L> {
                 }
             }
             if !s.silenced {
-                mixture_return += s.hedge_weight * r;
-                awake_weight += s.hedge_weight;
+                let w = s.log_weight.exp();
+                mixture_return += w * r;
+                awake_weight += w;
             }
         }
         if let Weighting::FixedShareHedge { eta, share } = c.weighting {
@@ -390,16 +396,30 @@ impl<T: Float, const S: usize, const L: usize> StrategyArbitrator<T, S, L> {
             } else {
                 T::ZERO
             };
-            let mut total = T::ZERO;
+            // w_i *= exp(eta gain_i) in log space, bounded so an infinite product of
+            // two finite values cannot enter
+            let bound = T::from_f64(1e6);
             for (s, &r) in self.strategies.iter_mut().zip(realised.iter()) {
                 let gain = if s.silenced { mixture } else { r };
-                s.hedge_weight *= (eta * gain).exp();
-                total += s.hedge_weight;
+                s.log_weight += (eta * gain).max(-bound).min(bound);
             }
+            // normalise by log-sum-exp, then mix: w <- (1 - share) w + share / n
+            let max = self
+                .strategies
+                .iter()
+                .map(|s| s.log_weight)
+                .fold(T::NAN, T::max);
+            let sum: T = self
+                .strategies
+                .iter()
+                .map(|s| (s.log_weight - max).exp())
+                .fold(T::ZERO, |a, b| a + b);
+            let log_total = max + sum.ln();
             let n = T::from_usize(self.strategies.len().max(1));
             let share = T::from_f64(share);
             for s in self.strategies.iter_mut() {
-                s.hedge_weight = (T::ONE - share) * s.hedge_weight / total + share / n;
+                let w = (s.log_weight - log_total).exp();
+                s.log_weight = ((T::ONE - share) * w + share / n).ln();
             }
         }
         // this bar's signals
@@ -425,7 +445,7 @@ impl<T: Float, const S: usize, const L: usize> StrategyArbitrator<T, S, L> {
                 Weighting::RegimeSoftmax { temperature } => {
                     score.unwrap_or(T::ZERO) * T::from_f64(multiplier / temperature)
                 }
-                Weighting::FixedShareHedge { .. } => s.hedge_weight * T::from_f64(multiplier),
+                Weighting::FixedShareHedge { .. } => s.log_weight.exp() * T::from_f64(multiplier),
             };
             let _ = raw.push(value);
             let _ = breakdown.push(StrategyBreakdown {
