@@ -71,3 +71,47 @@ fn damaged_or_foreign_bundles_are_refused() {
         ))
     ));
 }
+
+/// A snapshot is bound to its bundle: restoring one from a pipeline of another bundle
+/// (same features, other models) is refused and changes nothing, instead of silently
+/// replacing this pipeline's strategies and arbitrator.
+#[test]
+fn a_snapshot_of_another_bundle_is_refused() {
+    use tickml_core::arbitrator::{ArbitratorConfig, StrategyFamily};
+    use tickml_core::model::Link;
+    use tickml_train::export::{BundleSpec, LinearSpec};
+    let model = LinearSpec {
+        feature_names: vec!["rsi_14".into()],
+        link: Link::Sigmoid,
+        intercept: 0.0,
+        coefficients: vec![0.01],
+    }
+    .to_blob(0)
+    .unwrap();
+    let other = BundleSpec {
+        features: tickml_core::FeatureConfig::default(),
+        models: vec![(1, StrategyFamily::Momentum, "rsi".into(), true, model)],
+        regime: Ok(tickml_core::regime::RuleConfig::default()),
+        arbitrator: ArbitratorConfig::default(),
+        meta_learner: None,
+    }
+    .to_blob()
+    .unwrap();
+    let bars = common::load("spx_daily.csv");
+    let mut foreign = Pipeline::<f64>::from_bundle(&other).unwrap();
+    let default = bundle();
+    let mut ours = Pipeline::<f64>::from_bundle(&default).unwrap();
+    for b in &bars[..260] {
+        foreign.on_bar(b).unwrap();
+        ours.on_bar(b).unwrap();
+    }
+    let mut buf = vec![0u8; 1 << 20];
+    let snapshot = foreign.snapshot(&mut buf).unwrap().to_vec();
+    let mut mine = vec![0u8; 1 << 20];
+    let before = ours.snapshot(&mut mine).unwrap().to_vec();
+    assert!(matches!(
+        ours.restore(&snapshot),
+        Err(PipelineError::ForeignSnapshot { .. })
+    ));
+    assert_eq!(ours.snapshot(&mut mine).unwrap().to_vec(), before);
+}

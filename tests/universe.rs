@@ -104,7 +104,7 @@ fn refused_cross_sections_change_nothing() {
     universe.update(&[(1, spx[0]), (2, spx[0])]).unwrap();
     let before = format!("{:?}", universe.features(1));
     assert_eq!(
-        universe.update(&[(1, spx[1]), (1, spx[2])]).unwrap_err(),
+        universe.update(&[(1, spx[1]), (1, spx[1])]).unwrap_err(),
         Error::DuplicateSymbol
     );
     assert_eq!(
@@ -112,9 +112,18 @@ fn refused_cross_sections_change_nothing() {
         Error::UniverseFull { capacity: 2 }
     );
     assert!(matches!(
-        universe.update(&[(1, spx[1]), (2, spx[0])]).unwrap_err(),
+        universe.update(&[(1, spx[0]), (2, spx[0])]).unwrap_err(),
         Error::TimestampNotIncreasing { .. }
     ));
+    // a batch must be one cross-section: mixed timestamps would rank a later return
+    // against earlier ones
+    assert_eq!(
+        universe.update(&[(1, spx[1]), (2, spx[2])]).unwrap_err(),
+        Error::MixedTimestamps {
+            first: spx[1].timestamp(),
+            other: spx[2].timestamp()
+        }
+    );
     assert_eq!(format!("{:?}", universe.features(1)), before);
     assert_eq!(universe.get(1).unwrap().bars_seen(), 1);
 }

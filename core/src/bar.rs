@@ -5,8 +5,16 @@ use crate::num::Float;
 
 /// One OHLCV bar. The fields are private: a `Bar` only comes from [`Bar::new`], which
 /// validates it, so everything downstream may assume finite, positive, consistent prices.
+/// Deserialising goes through [`Bar::new`] too: an invalid bar is a decoding error.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(
+        try_from = "RawBar<T>",
+        bound(deserialize = "T: Float + serde::Deserialize<'de>")
+    )
+)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Bar<T> {
     timestamp: i64,
@@ -15,6 +23,27 @@ pub struct Bar<T> {
     low: T,
     close: T,
     volume: T,
+}
+
+/// A bar's fields as they arrive, before [`Bar::new`] checks them.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct RawBar<T> {
+    timestamp: i64,
+    open: T,
+    high: T,
+    low: T,
+    close: T,
+    volume: T,
+}
+
+#[cfg(feature = "serde")]
+impl<T: Float> TryFrom<RawBar<T>> for Bar<T> {
+    type Error = Error;
+
+    fn try_from(r: RawBar<T>) -> Result<Self, Error> {
+        Bar::new(r.timestamp, r.open, r.high, r.low, r.close, r.volume)
+    }
 }
 
 impl<T: Float> Bar<T> {
@@ -125,5 +154,23 @@ mod tests {
             Bar::new(0, 10.0, 11.0, 9.0, 10.0, f64::INFINITY),
             Err(Error::NonFinite { field: "volume" })
         );
+    }
+
+    /// Deserialising cannot build a bar `Bar::new` would refuse: postcard bytes of a bar
+    /// with `high < low` (written field by field as a tuple) do not decode.
+    #[cfg(feature = "serde")]
+    #[test]
+    fn deserialising_validates() {
+        let good = Bar::new(7, 10.0, 11.0, 9.0, 10.5, 100.0).unwrap();
+        let mut buf = [0u8; 64];
+        let bytes = postcard::to_slice(&good, &mut buf).unwrap();
+        assert_eq!(postcard::from_bytes::<Bar<f64>>(bytes), Ok(good));
+        let bad = (7i64, 10.0f64, 9.0f64, 11.0f64, 10.0f64, 1.0f64);
+        let mut buf = [0u8; 64];
+        let bytes = postcard::to_slice(&bad, &mut buf).unwrap();
+        assert!(postcard::from_bytes::<Bar<f64>>(bytes).is_err());
+        let negative = (7i64, 10.0f64, 11.0f64, 9.0f64, 10.0f64, -5.0f64);
+        let bytes = postcard::to_slice(&negative, &mut buf).unwrap();
+        assert!(postcard::from_bytes::<Bar<f64>>(bytes).is_err());
     }
 }

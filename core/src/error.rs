@@ -75,6 +75,13 @@ pub enum Error {
     },
     /// A symbol appears twice in one cross-sectional update.
     DuplicateSymbol,
+    /// The bars of one cross-sectional update do not share one timestamp.
+    MixedTimestamps {
+        /// The first bar's timestamp (unix nanoseconds).
+        first: i64,
+        /// A different one in the same batch.
+        other: i64,
+    },
 }
 
 impl fmt::Display for Error {
@@ -107,6 +114,10 @@ impl fmt::Display for Error {
                 write!(f, "the universe is full ({capacity} symbols)")
             }
             Error::DuplicateSymbol => write!(f, "a symbol appears twice at one timestamp"),
+            Error::MixedTimestamps { first, other } => write!(
+                f,
+                "one cross-section mixes timestamps {first} and {other}: rank bars of one timestamp"
+            ),
         }
     }
 }

@@ -58,8 +58,20 @@ impl<T: Float, const N: usize, const W: usize, const F: usize> Universe<T, N, W,
     }
 
     /// Takes the bars of one timestamp, at most one per symbol. Everything is checked
-    /// first (duplicates, order per symbol, capacity): on an error nothing changed.
+    /// first (one timestamp, duplicates, order per symbol, capacity): on an error nothing
+    /// changed. A batch mixing timestamps would rank a later return against earlier ones.
     pub fn update(&mut self, bars: &[(u32, Bar<T>)]) -> Result<(), Error> {
+        if let Some((_, first)) = bars.first() {
+            if let Some((_, other)) = bars
+                .iter()
+                .find(|(_, b)| b.timestamp() != first.timestamp())
+            {
+                return Err(Error::MixedTimestamps {
+                    first: first.timestamp(),
+                    other: other.timestamp(),
+                });
+            }
+        }
         let mut new_symbols = 0usize;
         for (i, (symbol, bar)) in bars.iter().enumerate() {
             if bars.iter().take(i).any(|(s, _)| s == symbol) {
@@ -67,10 +79,10 @@ impl<T: Float, const N: usize, const W: usize, const F: usize> Universe<T, N, W,
             }
             match self.get(*symbol) {
                 Some(set) => set.check(bar)?,
-                None => new_symbols += 1,
+                None => new_symbols = new_symbols.saturating_add(1),
             }
         }
-        if self.symbols.len() + new_symbols > N {
+        if self.symbols.len().saturating_add(new_symbols) > N {
             return Err(Error::UniverseFull { capacity: N });
         }
         for (symbol, bar) in bars {

@@ -33,6 +33,14 @@ pub enum PipelineError {
     Model(ModelError),
     /// The arbitrator refused its configuration or inputs.
     Arbitrator(ArbitratorError),
+    /// A state snapshot was written by a pipeline of another bundle (its strategies,
+    /// detector and meta-learner would silently replace these).
+    ForeignSnapshot {
+        /// This pipeline's bundle hash (FNV-1a of the bundle bytes).
+        expected: u64,
+        /// The snapshot's.
+        found: u64,
+    },
 }
 
 impl fmt::Display for PipelineError {
@@ -41,6 +49,10 @@ impl fmt::Display for PipelineError {
             PipelineError::Features(e) => write!(f, "{e}"),
             PipelineError::Model(e) => write!(f, "{e}"),
             PipelineError::Arbitrator(e) => write!(f, "{e}"),
+            PipelineError::ForeignSnapshot { expected, found } => write!(
+                f,
+                "the snapshot belongs to bundle {found:#018x}, not this one ({expected:#018x})"
+            ),
         }
     }
 }
@@ -87,6 +99,8 @@ struct BoundModel<'a> {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct PipelineState<T> {
+    /// FNV-1a of the bundle the state belongs to.
+    bundle: u64,
     features: DefaultFeatureSet<T>,
     detector: Detector<T>,
     arbitrator: StrategyArbitrator<T, MAX_MODELS, 128>,
@@ -161,6 +175,7 @@ impl<'a, T: Float> Pipeline<'a, T> {
         let (vol_regime, trend_strength) = (index("vol_regime")?, index("trend_strength_20")?);
         Ok(Pipeline {
             state: PipelineState {
+                bundle: crate::features::fnv1a(bytes),
                 features,
                 detector,
                 arbitrator,
@@ -273,10 +288,17 @@ where
         postcard::to_slice(&self.state, buf).map_err(|_| Error::BufferTooSmall.into())
     }
 
-    /// Restores a state written by [`Pipeline::snapshot`] of a pipeline from the same bundle.
+    /// Restores a state written by [`Pipeline::snapshot`] of a pipeline from the same
+    /// bundle; a snapshot of another bundle is refused, and nothing changes on an error.
     pub fn restore(&mut self, bytes: &[u8]) -> Result<(), PipelineError> {
         let state: PipelineState<T> =
             postcard::from_bytes(bytes).map_err(|_| PipelineError::Features(Error::BadSnapshot))?;
+        if state.bundle != self.state.bundle {
+            return Err(PipelineError::ForeignSnapshot {
+                expected: self.state.bundle,
+                found: state.bundle,
+            });
+        }
         if state.features.schema() != self.state.features.schema() {
             return Err(PipelineError::Features(Error::BadSnapshot));
         }
