@@ -115,3 +115,32 @@ fn a_snapshot_of_another_bundle_is_refused() {
     ));
     assert_eq!(ours.snapshot(&mut mine).unwrap().to_vec(), before);
 }
+
+/// A multiclass model cannot be a strategy: its first class probability is not P(up).
+#[test]
+fn a_multiclass_strategy_is_refused() {
+    use tickml_core::arbitrator::{ArbitratorConfig, StrategyFamily};
+    use tickml_train::export::BundleSpec;
+    let text =
+        std::fs::read_to_string(repo_path("tests/fixtures/models/lgb_multiclass.txt")).unwrap();
+    let model = tickml_train::import::lightgbm::parse(&text)
+        .unwrap()
+        .to_blob(0)
+        .unwrap();
+    let bundle = BundleSpec {
+        features: tickml_core::FeatureConfig::default(),
+        models: vec![(3, StrategyFamily::MlModel, "classes".into(), true, model)],
+        regime: Ok(tickml_core::regime::RuleConfig::default()),
+        arbitrator: ArbitratorConfig::default(),
+        meta_learner: None,
+    }
+    .to_blob()
+    .unwrap();
+    assert!(matches!(
+        Pipeline::<f64>::from_bundle(&bundle),
+        Err(PipelineError::MultiOutputStrategy {
+            strategy_id: 3,
+            outputs: 3
+        })
+    ));
+}

@@ -192,7 +192,33 @@ fn rule_detector_holds_a_regime_for_the_dwell_time() {
     let mut crisis = bull.clone();
     crisis[idx("dist_max_100")] = -0.3;
     crisis[idx("close_to_sma_200")] = -0.2;
-    // starting from Ranging, the bull candidate is reported on its third bar
+    // while the inputs warm up there is no regime, with confidence 0 (not Ranging at
+    // confidence 1, which handed mean reverters their ranging multiplier)
+    let warming = vec![f64::NAN; schema.len()];
+    for _ in 0..5 {
+        let state = detector.update(&warming);
+        assert_eq!((state.regime, state.confidence), (RegimeType::Unknown, 0.0));
+        assert!(state.probabilities.iter().all(|p| *p == 0.0));
+    }
+    // the first known candidate is reported at once
+    let first = detector.update(&bull);
+    assert_eq!(
+        (first.regime, first.confidence),
+        (RegimeType::BullTrend, 1.0)
+    );
+    let mut ranging = bull.clone();
+    ranging[idx("close_to_sma_200")] = 0.0;
+    ranging[idx("trend_strength_20")] = 0.1;
+    // from then on a new candidate must hold for the dwell time: Ranging on its third bar
+    let next: Vec<RegimeType> = (0..3).map(|_| detector.update(&ranging).regime).collect();
+    assert_eq!(
+        next,
+        [
+            RegimeType::BullTrend,
+            RegimeType::BullTrend,
+            RegimeType::Ranging
+        ]
+    );
     let first: Vec<RegimeType> = (0..7).map(|_| detector.update(&bull).regime).collect();
     assert_eq!(
         first[..3],
@@ -211,6 +237,45 @@ fn rule_detector_holds_a_regime_for_the_dwell_time() {
     // 7 bull and 3 crisis candidates in the 10-bar vote window
     assert!((state.confidence - 0.3).abs() < 1e-12);
     assert!((state.probabilities[RegimeType::BullTrend.index()] - 0.7).abs() < 1e-12);
+}
+
+/// Impossible thresholds and windows are typed errors, and the documented maximum vote
+/// window (32) is accepted.
+#[test]
+fn rule_detector_refuses_impossible_configurations() {
+    let set = DefaultFeatureSet::<f64>::new(FeatureConfig::default()).unwrap();
+    let ok = |c: RuleConfig| RuleDetector::<f64>::new(c, set.schema()).is_ok();
+    let d = RuleConfig::default();
+    assert!(ok(RuleConfig {
+        vote_window: 32,
+        ..d
+    }));
+    for bad in [
+        RuleConfig {
+            vote_window: 33,
+            ..d
+        },
+        RuleConfig {
+            vote_window: 0,
+            ..d
+        },
+        RuleConfig { dwell: 0, ..d },
+        RuleConfig {
+            high_vol: f64::NAN,
+            ..d
+        },
+        RuleConfig {
+            low_vol: 0.8,
+            high_vol: 0.8,
+            ..d
+        },
+        RuleConfig {
+            crisis_drawdown: f64::NEG_INFINITY,
+            ..d
+        },
+    ] {
+        assert!(!ok(bad), "{bad:?}");
+    }
 }
 
 /// Baum-Welch recovers a known two-state HMM from data it generated, its likelihood

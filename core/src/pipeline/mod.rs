@@ -33,6 +33,15 @@ pub enum PipelineError {
     Model(ModelError),
     /// The arbitrator refused its configuration or inputs.
     Arbitrator(ArbitratorError),
+    /// A strategy's model has more than one output (a multiclass model): a strategy
+    /// reads one number, a probability of an up move or a return, and a class
+    /// probability is neither until its classes are mapped.
+    MultiOutputStrategy {
+        /// The strategy.
+        strategy_id: u32,
+        /// The model's outputs.
+        outputs: usize,
+    },
     /// A state snapshot was written by a pipeline of another bundle (its strategies,
     /// detector and meta-learner would silently replace these).
     ForeignSnapshot {
@@ -49,6 +58,14 @@ impl fmt::Display for PipelineError {
             PipelineError::Features(e) => write!(f, "{e}"),
             PipelineError::Model(e) => write!(f, "{e}"),
             PipelineError::Arbitrator(e) => write!(f, "{e}"),
+            PipelineError::MultiOutputStrategy {
+                strategy_id,
+                outputs,
+            } => write!(
+                f,
+                "strategy {strategy_id}: its model has {outputs} outputs; a strategy needs one \
+                 (P(up) or a return)"
+            ),
             PipelineError::ForeignSnapshot { expected, found } => write!(
                 f,
                 "the snapshot belongs to bundle {found:#018x}, not this one ({expected:#018x})"
@@ -144,6 +161,12 @@ impl<'a, T: Float> Pipeline<'a, T> {
         let mut names = Vec::new();
         for m in p.models.iter() {
             let model = Model::from_blob(m.blob)?;
+            if model.outputs() != 1 {
+                return Err(PipelineError::MultiOutputStrategy {
+                    strategy_id: m.strategy_id,
+                    outputs: model.outputs(),
+                });
+            }
             if model.schema_hash() != 0 && model.schema_hash() != hash {
                 return Err(ModelError::SchemaMismatch {
                     expected: hash,

@@ -33,10 +33,15 @@ pub enum RegimeType {
     LowVolatility = 5,
     /// A deep drawdown below the long-term trend.
     Crisis = 6,
+    /// No regime yet: the detector's inputs are still warming up. Reported with
+    /// confidence 0 and no probabilities; not in [`RegimeType::ALL`], and per-regime
+    /// tables (multipliers) have no column for it, so it weighs every family 1.
+    Unknown = 7,
 }
 
 impl RegimeType {
-    /// All regimes, in index order.
+    /// All regimes a detector can find, in index order ([`RegimeType::Unknown`] is not
+    /// one).
     pub const ALL: [RegimeType; REGIMES] = [
         RegimeType::BullTrend,
         RegimeType::BearTrend,
@@ -67,6 +72,7 @@ impl RegimeType {
             RegimeType::HighVolatility => "high_volatility",
             RegimeType::LowVolatility => "low_volatility",
             RegimeType::Crisis => "crisis",
+            RegimeType::Unknown => "unknown",
         }
     }
 }
@@ -79,11 +85,21 @@ pub struct RegimeState<T> {
     pub regime: RegimeType,
     /// Confidence in `regime`, in [0, 1].
     pub confidence: T,
-    /// Probability of each regime (index by [`RegimeType::index`]); sums to 1.
+    /// Probability of each regime (index by [`RegimeType::index`]); sums to 1 once the
+    /// detector has seen its inputs (all 0 while the regime is unknown).
     pub probabilities: [T; REGIMES],
 }
 
 impl<T: Float> RegimeState<T> {
+    /// No regime yet: [`RegimeType::Unknown`], confidence 0, every probability 0.
+    pub fn unknown() -> Self {
+        RegimeState {
+            regime: RegimeType::Unknown,
+            confidence: T::ZERO,
+            probabilities: [T::ZERO; REGIMES],
+        }
+    }
+
     /// Certainty of `regime`.
     pub fn certain(regime: RegimeType) -> Self {
         let mut probabilities = [T::ZERO; REGIMES];

@@ -12,11 +12,14 @@ use crate::num::Float;
 /// 4. `BearTrend`: `close_to_sma_200 < 0` and `slope_50 < 0`;
 /// 5. `LowVolatility`: `vol_regime <= low_vol`;
 /// 6. `Trending`: `trend_strength_20 >= trending`;
-/// 7. `Ranging` otherwise (also while any input is still warming up).
+/// 7. `Ranging` otherwise.
 ///
-/// The reported regime changes only after a new candidate has held for `dwell`
-/// consecutive bars (hysteresis against flicker). Probabilities are the shares of the
-/// candidates over the last `vote_window` bars; confidence is the reported regime's share.
+/// While any input is still warming up the candidate is [`RegimeType::Unknown`]: no
+/// regime yet, confidence 0 (about 200 bars on the default features). The first known
+/// candidate is reported at once; after that the reported regime changes only after a
+/// new candidate has held for `dwell` consecutive bars (hysteresis against flicker).
+/// Probabilities are the shares of the known candidates over the last `vote_window`
+/// bars; confidence is the reported regime's share.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RuleConfig {
     /// Drawdown from the 100-bar high that marks a crisis (default -0.15).
@@ -29,7 +32,7 @@ pub struct RuleConfig {
     pub trending: f64,
     /// Bars a new candidate must hold before it is reported (default 3).
     pub dwell: u16,
-    /// Bars of candidates the probabilities are taken over (default 10, at most 32).
+    /// Bars of candidates the probabilities are taken over (default 10, 1 to 32).
     pub vote_window: u16,
 }
 
@@ -76,11 +79,22 @@ impl<T: Float> RuleDetector<T> {
     /// error naming it.
     pub fn new<const F: usize>(config: RuleConfig, schema: &Schema<F>) -> Result<Self, ModelError> {
         if config.vote_window == 0
-            || usize::from(config.vote_window) >= MAX_VOTES
+            || usize::from(config.vote_window) > MAX_VOTES
             || config.dwell == 0
         {
             return Err(ModelError::Malformed {
-                what: "rule detector: vote_window must be 1 to 31 and dwell at least 1",
+                what: "rule detector: vote_window must be 1 to 32 and dwell at least 1",
+            });
+        }
+        let thresholds = [
+            config.crisis_drawdown,
+            config.high_vol,
+            config.low_vol,
+            config.trending,
+        ];
+        if thresholds.iter().any(|v| !v.is_finite()) || config.low_vol >= config.high_vol {
+            return Err(ModelError::Malformed {
+                what: "rule detector: thresholds must be finite with low_vol < high_vol",
             });
         }
         let binding: FeatureBinding<5> = FeatureBinding::bind(RULE_FEATURES, schema)?;
@@ -91,12 +105,12 @@ impl<T: Float> RuleDetector<T> {
         Ok(RuleDetector {
             config,
             index,
-            reported: RegimeType::Ranging,
-            pending: RegimeType::Ranging,
+            reported: RegimeType::Unknown,
+            pending: RegimeType::Unknown,
             pending_for: 0,
             votes: crate::window::RingBuffer::new(),
             counts: [0; REGIMES],
-            state: RegimeState::certain(RegimeType::Ranging),
+            state: RegimeState::unknown(),
         })
     }
 
@@ -114,7 +128,7 @@ impl<T: Float> RuleDetector<T> {
             .iter()
             .any(|v| v.is_nan())
         {
-            return RegimeType::Ranging;
+            return RegimeType::Unknown;
         }
         let c = &self.config;
         let bull = above_trend > 0.0 && slope > 0.0;
@@ -140,11 +154,16 @@ impl<T: Float> RuleDetector<T> {
 impl<T: Float> RegimeDetector<T> for RuleDetector<T> {
     fn update(&mut self, features: &[T]) -> RegimeState<T> {
         let candidate = self.candidate(features);
-        // hysteresis: a new candidate must hold `dwell` bars
-        if candidate == self.reported {
+        // hysteresis: a new candidate must hold `dwell` bars (none from Unknown: the
+        // first known regime is reported at once)
+        if self.reported == RegimeType::Unknown {
+            self.reported = candidate;
+            self.pending = candidate;
+            self.pending_for = 0;
+        } else if candidate == self.reported {
             self.pending_for = 0;
         } else if candidate == self.pending {
-            self.pending_for += 1;
+            self.pending_for = self.pending_for.saturating_add(1);
         } else {
             self.pending = candidate;
             self.pending_for = 1;
@@ -164,9 +183,9 @@ impl<T: Float> RegimeDetector<T> for RuleDetector<T> {
         }
         self.votes.push(candidate as u8);
         if let Some(c) = self.counts.get_mut(candidate.index()) {
-            *c += 1;
+            *c = c.saturating_add(1);
         }
-        let total: u16 = self.counts.iter().sum();
+        let total: u16 = self.counts.iter().fold(0, |a, &c| a.saturating_add(c));
         let mut probabilities = [T::ZERO; REGIMES];
         for (p, &c) in probabilities.iter_mut().zip(self.counts.iter()) {
             *p = T::from_usize(usize::from(c)) / T::from_usize(usize::from(total.max(1)));
