@@ -16,3 +16,16 @@ pub(crate) fn fill<T, const N: usize>(items: impl IntoIterator<Item = T>) -> Vec
     }
     out
 }
+
+/// [`fill`] for fallible items: the first error, or every item up to the capacity.
+pub(crate) fn try_fill<T, E, const N: usize>(
+    items: impl IntoIterator<Item = Result<T, E>>,
+) -> Result<Vec<T, N>, E> {
+    let mut out = Vec::new();
+    for x in items {
+        if out.push(x?).is_err() {
+            break;
+        }
+    }
+    Ok(out)
+}

@@ -186,6 +186,10 @@ impl<T: Float, const S: usize, const L: usize> StrategyArbitrator<T, S, L> {
         if config.min_history > config.lookback {
             return bad("min_history exceeds lookback");
         }
+        if config.silence_after == 0 {
+            // 0 bad bars would silence every strategy on its first scored bar
+            return bad("silence_after must be at least 1");
+        }
         let finite = [
             config.silence_below,
             config.revive_above,
@@ -246,7 +250,11 @@ impl<T: Float, const S: usize, const L: usize> StrategyArbitrator<T, S, L> {
         let strategy = Strategy {
             id,
             info,
-            performance: PerformanceTracker::new(self.config.lookback),
+            performance: PerformanceTracker::new(self.config.lookback).map_err(|_| {
+                ArbitratorError::BadConfig {
+                    what: "lookback must be at least 2 and below the history capacity L",
+                }
+            })?,
             last_signal: Signal::Neutral,
             silenced: false,
             bad_bars: 0,

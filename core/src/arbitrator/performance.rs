@@ -1,5 +1,6 @@
 //! Rolling performance of one strategy in O(1) per bar.
 
+use crate::error::Error;
 use crate::num::Float;
 use crate::window::{Moments, RingBuffer, Rolling};
 
@@ -32,16 +33,17 @@ pub struct PerformanceTracker<T, const L: usize> {
 }
 
 impl<T: Float, const L: usize> PerformanceTracker<T, L> {
-    /// Tracks the last `lookback` returns (`1 <= lookback < L`, checked by the caller).
-    pub fn new(lookback: u16) -> Self {
-        PerformanceTracker {
+    /// Tracks the last `1 <= lookback < L` returns.
+    pub fn new(lookback: u16) -> Result<Self, Error> {
+        crate::window::check("performance lookback", lookback, 1, L)?;
+        Ok(PerformanceTracker {
             returns: RingBuffer::new(),
             downside: RingBuffer::new(),
-            moments: Rolling::new(lookback),
-            downside_moments: Rolling::new(lookback),
+            moments: Rolling::new(lookback)?,
+            downside_moments: Rolling::new(lookback)?,
             wins: 0,
             seen: 0,
-        }
+        })
     }
 
     /// Records one realised return.

@@ -78,17 +78,7 @@ impl FeatureConfig {
     /// window of `w` bars needs `w + 1` slots: the value leaving it is read too).
     pub fn validate(&self, capacity: usize) -> Result<(), Error> {
         let check = |field: &'static str, window: u16, min: u16| {
-            if window < min {
-                Err(Error::WindowTooShort { field, window, min })
-            } else if usize::from(window) + 1 > capacity {
-                Err(Error::WindowTooLong {
-                    field,
-                    window,
-                    max: capacity.saturating_sub(1),
-                })
-            } else {
-                Ok(())
-            }
+            crate::window::check(field, window, min, capacity)
         };
         let lists: [(&'static str, &Windows, u16); 7] = [
             ("trend_windows", &self.trend_windows, 2),

@@ -1,6 +1,7 @@
 //! Cross-sectional family: the time-series percentile rank of the one-bar return and
 //! two slots (`xs_rank`, `xs_pct`) that a [`super::Universe`] fills.
 
+use crate::error::Error;
 use heapless::Vec;
 
 use super::config::{FeatureConfig, MAX_WINDOWS};
@@ -16,15 +17,15 @@ pub(crate) struct CrossSectional<T, const W: usize> {
 }
 
 impl<T: Float, const W: usize> CrossSectional<T, W> {
-    pub fn new(config: &FeatureConfig) -> Self {
-        CrossSectional {
-            ranks: crate::fixed::fill(
+    pub fn new(config: &FeatureConfig) -> Result<Self, Error> {
+        Ok(CrossSectional {
+            ranks: crate::fixed::try_fill(
                 config
                     .rank_windows
                     .iter()
-                    .map(|&n| (n, SortedWindow::new(n))),
-            ),
-        }
+                    .map(|&n| Ok((n, SortedWindow::new(n)?))),
+            )?,
+        })
     }
 
     pub fn ids(&self, out: &mut impl FnMut(FeatureId)) {

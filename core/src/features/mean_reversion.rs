@@ -1,5 +1,6 @@
 //! Mean-reversion family: z-score of the close and distance from the rolling max/min.
 
+use crate::error::Error;
 use heapless::Vec;
 
 use super::config::{FeatureConfig, MAX_WINDOWS};
@@ -23,16 +24,16 @@ pub(crate) struct MeanReversion<T, const W: usize> {
 }
 
 impl<T: Float, const W: usize> MeanReversion<T, W> {
-    pub fn new(config: &FeatureConfig) -> Self {
-        MeanReversion {
-            windows: crate::fixed::fill(config.mean_reversion_windows.iter().map(|&n| {
-                ReversionWindow {
-                    moments: Rolling::new(n),
-                    max: MonotonicDeque::new(n, Extreme::Max),
-                    min: MonotonicDeque::new(n, Extreme::Min),
-                }
-            })),
-        }
+    pub fn new(config: &FeatureConfig) -> Result<Self, Error> {
+        Ok(MeanReversion {
+            windows: crate::fixed::try_fill(config.mean_reversion_windows.iter().map(|&n| {
+                Ok(ReversionWindow {
+                    moments: Rolling::new(n)?,
+                    max: MonotonicDeque::new(n, Extreme::Max)?,
+                    min: MonotonicDeque::new(n, Extreme::Min)?,
+                })
+            }))?,
+        })
     }
 
     pub fn ids(&self, out: &mut impl FnMut(FeatureId)) {

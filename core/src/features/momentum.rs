@@ -3,6 +3,7 @@
 use super::config::{FeatureConfig, Windows};
 use super::history::{History, Writer};
 use super::schema::{FeatureId, FeatureKind as K};
+use crate::error::Error;
 use crate::indicators::Rsi;
 use crate::num::Float;
 
@@ -15,12 +16,12 @@ pub(crate) struct Momentum<T> {
 }
 
 impl<T: Float> Momentum<T> {
-    pub fn new(config: &FeatureConfig) -> Self {
-        Momentum {
+    pub fn new(config: &FeatureConfig) -> Result<Self, Error> {
+        Ok(Momentum {
             windows: config.momentum_windows.clone(),
-            rsi: Rsi::new(config.rsi_period),
+            rsi: Rsi::new(config.rsi_period)?,
             rsi_period: config.rsi_period,
-        }
+        })
     }
 
     pub fn ids(&self, out: &mut impl FnMut(FeatureId)) {

@@ -1,6 +1,7 @@
 //! Regime family: the volatility-regime percentile and trend strength (efficiency
 //! ratio), the arbitrator's meta-features.
 
+use crate::error::Error;
 use heapless::Vec;
 
 use super::config::{FeatureConfig, MAX_WINDOWS};
@@ -19,18 +20,18 @@ pub(crate) struct Regime<T, const W: usize> {
 }
 
 impl<T: Float, const W: usize> Regime<T, W> {
-    pub fn new(config: &FeatureConfig) -> Self {
-        Regime {
-            returns: Rolling::new(config.vol_regime_window),
+    pub fn new(config: &FeatureConfig) -> Result<Self, Error> {
+        Ok(Regime {
+            returns: Rolling::new(config.vol_regime_window)?,
             vol_history: RingBuffer::new(),
-            vol_rank: SortedWindow::new(config.vol_regime_lookback),
-            moves: crate::fixed::fill(
+            vol_rank: SortedWindow::new(config.vol_regime_lookback)?,
+            moves: crate::fixed::try_fill(
                 config
                     .trend_strength_windows
                     .iter()
                     .map(|&n| Rolling::new(n)),
-            ),
-        }
+            )?,
+        })
     }
 
     pub fn ids(&self, out: &mut impl FnMut(FeatureId)) {

@@ -1,5 +1,6 @@
 //! Trend family: SMA, EMA, close/SMA, log-price slope, MACD, ADX and the DIs.
 
+use crate::error::Error;
 use heapless::Vec;
 
 use super::config::{FeatureConfig, MAX_WINDOWS};
@@ -28,18 +29,20 @@ pub(crate) struct Trend<T> {
 }
 
 impl<T: Float> Trend<T> {
-    pub fn new(config: &FeatureConfig) -> Self {
+    pub fn new(config: &FeatureConfig) -> Result<Self, Error> {
         let (fast, slow, signal) = config.macd;
-        Trend {
-            windows: crate::fixed::fill(config.trend_windows.iter().map(|&n| TrendWindow {
-                sma: Rolling::new(n),
-                ema: Ema::new(n),
-                slope: Rolling::new(n),
-            })),
-            macd: Macd::new(fast, slow, signal),
-            dmi: Dmi::new(config.adx_period),
+        Ok(Trend {
+            windows: crate::fixed::try_fill(config.trend_windows.iter().map(|&n| {
+                Ok(TrendWindow {
+                    sma: Rolling::new(n)?,
+                    ema: Ema::new(n)?,
+                    slope: Rolling::new(n)?,
+                })
+            }))?,
+            macd: Macd::new(fast, slow, signal)?,
+            dmi: Dmi::new(config.adx_period)?,
             adx_period: config.adx_period,
-        }
+        })
     }
 
     pub fn ids(&self, out: &mut impl FnMut(FeatureId)) {

@@ -1,6 +1,7 @@
 //! Volatility family: realized, Parkinson and Garman-Klass volatility, ATR, NATR,
 //! true range and Bollinger bands.
 
+use crate::error::Error;
 use heapless::Vec;
 
 use super::config::{FeatureConfig, MAX_WINDOWS};
@@ -30,18 +31,20 @@ pub(crate) struct Volatility<T> {
 }
 
 impl<T: Float> Volatility<T> {
-    pub fn new(config: &FeatureConfig) -> Self {
-        Volatility {
-            windows: crate::fixed::fill(config.volatility_windows.iter().map(|&n| VolWindow {
-                returns: Rolling::new(n),
-                range_sq: Rolling::new(n),
-                garman_klass: Rolling::new(n),
-            })),
-            atr: Atr::new(config.atr_period),
+    pub fn new(config: &FeatureConfig) -> Result<Self, Error> {
+        Ok(Volatility {
+            windows: crate::fixed::try_fill(config.volatility_windows.iter().map(|&n| {
+                Ok(VolWindow {
+                    returns: Rolling::new(n)?,
+                    range_sq: Rolling::new(n)?,
+                    garman_klass: Rolling::new(n)?,
+                })
+            }))?,
+            atr: Atr::new(config.atr_period)?,
             atr_period: config.atr_period,
-            bollinger: Bollinger::new(config.bollinger_window, T::from_f64(config.bollinger_k)),
+            bollinger: Bollinger::new(config.bollinger_window, T::from_f64(config.bollinger_k))?,
             bollinger_window: config.bollinger_window,
-        }
+        })
     }
 
     pub fn ids(&self, out: &mut impl FnMut(FeatureId)) {

@@ -1,6 +1,7 @@
 //! Volume family: volume SMA, ratio and z-score, rolling VWAP and the distance from
 //! it, on-balance volume.
 
+use crate::error::Error;
 use heapless::Vec;
 
 use super::config::{FeatureConfig, MAX_WINDOWS};
@@ -37,15 +38,17 @@ pub(crate) struct Volume<T> {
 }
 
 impl<T: Float> Volume<T> {
-    pub fn new(config: &FeatureConfig) -> Self {
-        Volume {
-            windows: crate::fixed::fill(config.volume_windows.iter().map(|&n| VolumeWindow {
-                volume: Rolling::new(n),
-                price_volume: Rolling::new(n),
-                traded: 0,
-            })),
+    pub fn new(config: &FeatureConfig) -> Result<Self, Error> {
+        Ok(Volume {
+            windows: crate::fixed::try_fill(config.volume_windows.iter().map(|&n| {
+                Ok(VolumeWindow {
+                    volume: Rolling::new(n)?,
+                    price_volume: Rolling::new(n)?,
+                    traded: 0,
+                })
+            }))?,
             obv: Obv::new(),
-        }
+        })
     }
 
     pub fn ids(&self, out: &mut impl FnMut(FeatureId)) {

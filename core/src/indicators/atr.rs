@@ -1,3 +1,4 @@
+use crate::error::Error;
 use crate::num::Float;
 
 /// True range: `max(high - low, |high - prev_close|, |low - prev_close|)` (TA-Lib's
@@ -31,14 +32,15 @@ pub struct Atr<T> {
 
 impl<T: Float> Atr<T> {
     /// An ATR over `period >= 1` true ranges.
-    pub fn new(period: u16) -> Self {
-        Atr {
+    pub fn new(period: u16) -> Result<Self, Error> {
+        crate::window::check("atr period", period, 1, usize::MAX)?;
+        Ok(Atr {
             period,
             ranges: 0,
             prev_close: None,
             sum: T::ZERO,
             value: None,
-        }
+        })
     }
 
     /// Takes one bar's high, low and close.
@@ -71,6 +73,9 @@ impl<T: Float> Atr<T> {
 
     /// Forgets all input.
     pub fn reset(&mut self) {
-        *self = Self::new(self.period);
+        // the parameters were accepted when it was built
+        if let Ok(fresh) = Self::new(self.period) {
+            *self = fresh;
+        }
     }
 }

@@ -1,3 +1,4 @@
+use crate::error::Error;
 use crate::num::Float;
 use crate::window::{Moments, RingBuffer, Rolling};
 
@@ -23,12 +24,17 @@ pub struct Bollinger<T> {
 }
 
 impl<T: Float> Bollinger<T> {
-    /// Bands over `window` values at `k` deviations (validated by the caller).
-    pub fn new(window: u16, k: T) -> Self {
-        Bollinger {
-            moments: Rolling::new(window),
-            k,
+    /// Bands over `window >= 1` values at `k >= 0` (finite) deviations.
+    pub fn new(window: u16, k: T) -> Result<Self, Error> {
+        if !(k.is_finite() && k >= T::ZERO) {
+            return Err(Error::InvalidParameter {
+                field: "bollinger k",
+            });
         }
+        Ok(Bollinger {
+            moments: Rolling::new(window)?,
+            k,
+        })
     }
 
     /// Takes the newest value of `ring` (push it to the ring first).
@@ -53,6 +59,9 @@ impl<T: Float> Bollinger<T> {
 
     /// Forgets all input.
     pub fn reset(&mut self) {
-        *self = Self::new(self.moments.window(), self.k);
+        // the parameters were accepted when it was built
+        if let Ok(fresh) = Self::new(self.moments.window(), self.k) {
+            *self = fresh;
+        }
     }
 }

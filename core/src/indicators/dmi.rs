@@ -1,3 +1,4 @@
+use crate::error::Error;
 use crate::num::Float;
 
 use super::{ta_is_zero, true_range};
@@ -33,8 +34,9 @@ pub struct Dmi<T> {
 
 impl<T: Float> Dmi<T> {
     /// A directional movement system over `period >= 2`.
-    pub fn new(period: u16) -> Self {
-        Dmi {
+    pub fn new(period: u16) -> Result<Self, Error> {
+        crate::window::check("dmi period", period, 2, usize::MAX)?;
+        Ok(Dmi {
             period,
             changes: 0,
             prev: None,
@@ -43,7 +45,7 @@ impl<T: Float> Dmi<T> {
             tr: T::ZERO,
             dx_sum: T::ZERO,
             value: None,
-        }
+        })
     }
 
     /// Takes one bar's high, low and close.
@@ -108,7 +110,10 @@ impl<T: Float> Dmi<T> {
 
     /// Forgets all input.
     pub fn reset(&mut self) {
-        *self = Self::new(self.period);
+        // the parameters were accepted when it was built
+        if let Ok(fresh) = Self::new(self.period) {
+            *self = fresh;
+        }
     }
 }
 
@@ -121,7 +126,7 @@ mod tests {
     /// the top gives exactly what one a few thousand bars in gives.
     #[test]
     fn the_change_counter_saturates() {
-        let mut young = Dmi::<f64>::new(14);
+        let mut young = Dmi::<f64>::new(14).unwrap();
         let bars: std::vec::Vec<(f64, f64, f64)> = (0..400)
             .map(|i| {
                 let c = 100.0 + (i as f64 * 0.37).sin() * 5.0 + i as f64 * 0.01;

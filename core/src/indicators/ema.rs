@@ -1,3 +1,4 @@
+use crate::error::Error;
 use crate::num::Float;
 
 /// Exponential moving average with `k = 2 / (n + 1)`, seeded with the SMA of the
@@ -15,14 +16,15 @@ pub struct Ema<T> {
 
 impl<T: Float> Ema<T> {
     /// An EMA over `period >= 1` values.
-    pub fn new(period: u16) -> Self {
-        Ema {
+    pub fn new(period: u16) -> Result<Self, Error> {
+        crate::window::check("ema period", period, 1, usize::MAX)?;
+        Ok(Ema {
             period,
             k: T::from_f64(2.0 / (f64::from(period) + 1.0)),
             seen: 0,
             seed_sum: T::ZERO,
             value: None,
-        }
+        })
     }
 
     /// Sets the current value directly (MACD seeds its fast EMA this way).
@@ -59,6 +61,9 @@ impl<T: Float> Ema<T> {
 
     /// Forgets all input.
     pub fn reset(&mut self) {
-        *self = Self::new(self.period);
+        // the parameters were accepted when it was built
+        if let Ok(fresh) = Self::new(self.period) {
+            *self = fresh;
+        }
     }
 }

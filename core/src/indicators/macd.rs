@@ -1,3 +1,4 @@
+use crate::error::Error;
 use crate::num::Float;
 
 use super::Ema;
@@ -32,18 +33,23 @@ pub struct Macd<T> {
 }
 
 impl<T: Float> Macd<T> {
-    /// `1 <= fast < slow`, `signal >= 1` (validated by the caller).
-    pub fn new(fast: u16, slow: u16, signal: u16) -> Self {
-        Macd {
-            fast: Ema::new(fast),
-            slow: Ema::new(slow),
-            signal: Ema::new(signal),
+    /// `1 <= fast < slow`, `signal >= 1`.
+    pub fn new(fast: u16, slow: u16, signal: u16) -> Result<Self, Error> {
+        if fast >= slow {
+            return Err(Error::InvalidParameter {
+                field: "macd: fast period must be shorter than slow",
+            });
+        }
+        Ok(Macd {
+            fast: Ema::new(fast)?,
+            slow: Ema::new(slow)?,
+            signal: Ema::new(signal)?,
             fast_period: fast,
             slow_period: slow,
             seen: 0,
             fast_seed_sum: T::ZERO,
             value: None,
-        }
+        })
     }
 
     /// Takes one close.
@@ -81,6 +87,9 @@ impl<T: Float> Macd<T> {
 
     /// Forgets all input.
     pub fn reset(&mut self) {
-        *self = Self::new(self.fast_period, self.slow_period, self.signal.period());
+        // the parameters were accepted when it was built
+        if let Ok(fresh) = Self::new(self.fast_period, self.slow_period, self.signal.period()) {
+            *self = fresh;
+        }
     }
 }

@@ -1,3 +1,4 @@
+use crate::error::Error;
 use crate::num::Float;
 
 use super::ta_is_zero;
@@ -19,15 +20,16 @@ pub struct Rsi<T> {
 
 impl<T: Float> Rsi<T> {
     /// An RSI over `period >= 2` changes.
-    pub fn new(period: u16) -> Self {
-        Rsi {
+    pub fn new(period: u16) -> Result<Self, Error> {
+        crate::window::check("rsi period", period, 2, usize::MAX)?;
+        Ok(Rsi {
             period,
             changes: 0,
             prev: None,
             gain: T::ZERO,
             loss: T::ZERO,
             value: None,
-        }
+        })
     }
 
     /// Takes one close.
@@ -76,6 +78,9 @@ impl<T: Float> Rsi<T> {
 
     /// Forgets all input.
     pub fn reset(&mut self) {
-        *self = Self::new(self.period);
+        // the parameters were accepted when it was built
+        if let Ok(fresh) = Self::new(self.period) {
+            *self = fresh;
+        }
     }
 }

@@ -1,3 +1,4 @@
+use crate::error::Error;
 use heapless::Deque;
 
 use crate::num::Float;
@@ -35,13 +36,14 @@ impl<const N: usize> PartialEq for MonotonicDeque<N> {
 }
 
 impl<const N: usize> MonotonicDeque<N> {
-    /// An empty deque over `window` values (the caller validates `1 <= window < N`).
-    pub const fn new(window: u16, extreme: Extreme) -> Self {
-        MonotonicDeque {
+    /// An empty deque over `1 <= window < N` values.
+    pub fn new(window: u16, extreme: Extreme) -> Result<Self, Error> {
+        super::check("extremum window", window, 1, N)?;
+        Ok(MonotonicDeque {
             seqs: Deque::new(),
             window,
             extreme,
-        }
+        })
     }
 
     /// Takes in the newest value of `ring`, whose sequence number is `seq`, and returns
@@ -86,8 +88,8 @@ mod tests {
     fn matches_naive_window_extremes() {
         let xs: std::vec::Vec<f64> = (0..500).map(|i| ((i * 7919) % 101) as f64 + 1.0).collect();
         let mut ring: RingBuffer<f64, 32> = RingBuffer::new();
-        let mut max = MonotonicDeque::new(20, Extreme::Max);
-        let mut min = MonotonicDeque::new(20, Extreme::Min);
+        let mut max = MonotonicDeque::new(20, Extreme::Max).unwrap();
+        let mut min = MonotonicDeque::new(20, Extreme::Min).unwrap();
         for (i, &x) in xs.iter().enumerate() {
             ring.push(x);
             let (hi, lo) = (max.push(i as u32, &ring), min.push(i as u32, &ring));

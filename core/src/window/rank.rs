@@ -1,3 +1,4 @@
+use crate::error::Error;
 use heapless::Vec;
 
 use crate::num::Float;
@@ -17,12 +18,13 @@ pub struct SortedWindow<T, const N: usize> {
 }
 
 impl<T: Float, const N: usize> SortedWindow<T, N> {
-    /// An empty window of `window` values (the caller validates `1 <= window < N`).
-    pub const fn new(window: u16) -> Self {
-        SortedWindow {
+    /// An empty window of `1 <= window < N` values.
+    pub fn new(window: u16) -> Result<Self, Error> {
+        super::check("rank window", window, 1, N)?;
+        Ok(SortedWindow {
             sorted: Vec::new(),
             window,
-        }
+        })
     }
 
     /// Takes in the newest value of `ring` (dropping the value at lag `window`) and
@@ -57,7 +59,7 @@ mod tests {
     fn matches_naive_count() {
         let xs: std::vec::Vec<f64> = (0..300).map(|i| ((i * 31) % 17) as f64).collect();
         let mut ring: RingBuffer<f64, 16> = RingBuffer::new();
-        let mut rank = SortedWindow::new(10);
+        let mut rank = SortedWindow::new(10).unwrap();
         for (i, &x) in xs.iter().enumerate() {
             ring.push(x);
             let got = rank.push(&ring);

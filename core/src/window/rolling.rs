@@ -1,3 +1,4 @@
+use crate::error::Error;
 use crate::num::Float;
 
 use super::RingBuffer;
@@ -39,13 +40,15 @@ pub struct Rolling<A> {
 }
 
 impl<A: Accumulate> Rolling<A> {
-    /// An empty window of length `window` (the caller validates `1 <= window < N`).
-    pub fn new(window: u16) -> Self {
-        Rolling {
+    /// An empty window of length `window >= 1` (it reads a ring of more than `window`
+    /// values; the ring's owner checks that).
+    pub fn new(window: u16) -> Result<Self, Error> {
+        super::check("rolling window", window, 1, usize::MAX)?;
+        Ok(Rolling {
             live: A::anchored(A::Value::ZERO),
             fresh: A::anchored(A::Value::ZERO),
             window,
-        }
+        })
     }
 
     /// The window length.
@@ -273,8 +276,8 @@ mod tests {
         const N: usize = 64;
         let window = 50u16;
         let mut ring: RingBuffer<f64, N> = RingBuffer::new();
-        let mut moments: Rolling<Moments<f64>> = Rolling::new(window);
-        let mut trend: Rolling<LinearTrend<f64>> = Rolling::new(window);
+        let mut moments: Rolling<Moments<f64>> = Rolling::new(window).unwrap();
+        let mut trend: Rolling<LinearTrend<f64>> = Rolling::new(window).unwrap();
         for (i, x) in random_walk(10_000_000).enumerate() {
             ring.push(x);
             moments.push(&ring);
@@ -305,7 +308,7 @@ mod tests {
     #[test]
     fn partial_window_is_not_full() {
         let mut ring: RingBuffer<f64, 8> = RingBuffer::new();
-        let mut m: Rolling<Moments<f64>> = Rolling::new(3);
+        let mut m: Rolling<Moments<f64>> = Rolling::new(3).unwrap();
         for x in [1.0, 2.0] {
             ring.push(x);
             m.push(&ring);
