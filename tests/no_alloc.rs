@@ -7,6 +7,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use tickml_core::pipeline::Pipeline;
 use tickml_core::{DefaultFeatureSet, FeatureConfig, Universe};
 
 struct Watch;
@@ -54,13 +55,25 @@ fn the_update_loop_never_allocates() {
     let mut set = Box::new(DefaultFeatureSet::<f64>::new(FeatureConfig::default()).unwrap());
     let mut set32 = Box::new(DefaultFeatureSet::<f32>::new(FeatureConfig::default()).unwrap());
     let mut universe = Box::new(Universe::<f64, 4>::new(FeatureConfig::default()).unwrap());
+    // the whole live path: features, rule detector, three tree and linear models, the
+    // arbitrator with its meta-learner, and a snapshot into a caller's buffer
+    let bundle = std::fs::read(common::repo_path("stream-cli/assets/default_bundle.tml")).unwrap();
+    let mut pipeline = Box::new(Pipeline::<f64>::from_bundle(&bundle).unwrap());
+    let mut buf = vec![0u8; 1 << 20];
     let (checksum, allocations) = watched(|| {
         let mut checksum = 0.0;
         for (i, bar) in bars.iter().enumerate() {
             checksum += set.update(bar).unwrap().values()[0].max(0.0);
             checksum += f64::from(set32.update(&f32_bars[i]).unwrap().values()[0].max(0.0));
             universe.update(&[(1, *bar), (2, *bar)]).unwrap();
+            let d = if i % 2 == 0 {
+                pipeline.on_bar(bar).unwrap()
+            } else {
+                pipeline.on_bar_in_universe(bar, &[0.001, -0.002]).unwrap()
+            };
+            checksum += d.arbitration.confidence;
         }
+        checksum += pipeline.snapshot(&mut buf).unwrap().len() as f64;
         checksum
     });
     assert!(checksum > 0.0);

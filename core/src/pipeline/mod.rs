@@ -23,6 +23,9 @@ use crate::regime::{Detector, HmmDetector, RegimeDetector, RuleDetector};
 /// Feature capacity of a pipeline.
 const F: usize = 128;
 
+/// The largest one-bar market return the arbitrator is given (a 10^6-fold move).
+pub const MAX_RETURN: f64 = 1e6;
+
 /// What can go wrong building or running a pipeline; a refused bar changes nothing.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -257,7 +260,12 @@ impl<'a, T: Float> Pipeline<'a, T> {
             s.features.rank_against(peers);
         }
         let features = s.features.features().values();
-        let regime = s.detector.update(features);
+        let mut regime = s.detector.update(features);
+        // a detector that lost its footing (an HMM fed extreme features) says nothing
+        // rather than failing the bar the feature engine already accepted
+        if !(regime.confidence >= T::ZERO && regime.confidence <= T::ONE) {
+            regime = crate::regime::RegimeState::unknown();
+        }
         let mut predictions: Vec<T, MAX_MODELS> = Vec::new();
         let mut signals: Vec<StrategySignal<T>, MAX_MODELS> = Vec::new();
         let mut scratch = [T::NAN; F];
@@ -288,7 +296,18 @@ impl<'a, T: Float> Pipeline<'a, T> {
             trend_strength: get(self.trend_strength),
             regime,
         };
-        let market_return = s.prev_close.map_or(T::ZERO, |p| bar.close() / p - T::ONE);
+        // a return past `exp`'s range (a bad tick, a price-scale change: 1e-300 to 1e300
+        // overflows) is scored as MAX_RETURN, so the arbitrator, which refuses
+        // non-finite returns, never refuses a bar the feature engine accepted
+        let max_return = T::from_f64(MAX_RETURN);
+        let market_return = s.prev_close.map_or(T::ZERO, |p| {
+            let r = bar.close() / p - T::ONE;
+            if r.is_finite() {
+                r.min(max_return)
+            } else {
+                max_return
+            }
+        });
         let arbitration = s
             .arbitrator
             .process_signals(&signals, &market, market_return)?;
