@@ -69,7 +69,7 @@ fn soak(n: u64) {
     let mut pipeline = Pipeline::<f64>::from_bundle(&bundle).unwrap();
     let mut rng = tickml_train::rng::XorShift64::new(0x5EED);
     let (mut t, mut close, mut refused) = (1_000_000_000_000_000_000i64, 100.0f64, 0u64);
-    let mut next_bar = |rng: &mut tickml_train::rng::XorShift64, t: &mut i64, close: &mut f64| {
+    let next_bar = |rng: &mut tickml_train::rng::XorShift64, t: &mut i64, close: &mut f64| {
         let u = rng.uniform();
         *t += if u < 1e-4 {
             86_400_000_000_000 * 30
