@@ -231,6 +231,86 @@ fn hedge_weights_survive_a_bad_tick_and_recover() {
     assert!(1.0 - expected < 0.02 && b[1].weight > 0.7, "{b:?}");
 }
 
+/// Exposure per regime scales the final decision (here 0.3 in a crisis), which no
+/// multiplier can do under the softmax: multipliers of 0 for everyone still leave the
+/// weights summing to 1. Exposure 0 makes the decision Neutral; the default (1.0) is the
+/// design's behaviour.
+#[test]
+fn exposure_cuts_everyone_and_multipliers_cannot() {
+    let run = |exposure: f64, multipliers: Option<[[f64; 7]; 6]>| {
+        let mut config = ArbitratorConfig {
+            lookback: 4,
+            min_history: 2,
+            metric: PerformanceMetric::Return,
+            weighting: Weighting::RegimeSoftmax { temperature: 0.01 },
+            ..Default::default()
+        };
+        config.exposure[RegimeType::Crisis.index()] = exposure;
+        if let Some(m) = multipliers {
+            config.multipliers = m;
+        }
+        let mut arb = Arb::new(config).unwrap();
+        for (id, family) in [
+            (1, StrategyFamily::TrendFollowing),
+            (2, StrategyFamily::MeanReversion),
+        ] {
+            arb.register_strategy(id, StrategyInfo { family }).unwrap();
+        }
+        bars_in(&mut arb, &[0.0, 0.01], RegimeType::Crisis)
+    };
+    let full = run(1.0, None);
+    let cut = run(0.3, None);
+    assert!((cut.weighted_signal - 0.3 * full.weighted_signal).abs() < 1e-15);
+    assert!((cut.signal_strength - cut.weighted_signal.abs()).abs() < 1e-15);
+    assert_eq!(
+        cut.weighted_sum, full.weighted_sum,
+        "the weights are untouched"
+    );
+    let off = run(0.0, None);
+    assert_eq!((off.signal, off.weighted_signal), (Signal::Neutral, 0.0));
+    // multipliers of 0 do not exclude anyone: both weights stay 1/2
+    let zero = run(1.0, Some([[0.0; 7]; 6]));
+    assert!(zero
+        .strategy_breakdown
+        .iter()
+        .all(|b| (b.weight - 0.5).abs() < 1e-15));
+    let bad = ArbitratorConfig {
+        exposure: [1.5; 7],
+        ..Default::default()
+    };
+    assert!(Arb::new(bad).is_err());
+}
+
+/// The design's `get_strategy_summary()`: per strategy its family, weight, score,
+/// state, bars silenced, recent Sharpe and return, and last signal and confidence. The
+/// realised returns are [0, +0.01] and [0, -0.01]: mean +-0.005, sample sd 0.00707,
+/// Sharpe +-0.7071.
+#[test]
+fn the_strategy_summary_by_hand() {
+    let mut arb = two_strategies(Weighting::RegimeSoftmax { temperature: 0.01 });
+    let r = bars(&mut arb, &[0.0, 0.01]);
+    let summary = arb.strategy_summary();
+    assert_eq!(summary.len(), 2);
+    let (a, b) = (&summary[0], &summary[1]);
+    assert_eq!(
+        (a.strategy_id, a.family, b.family),
+        (
+            1,
+            StrategyFamily::TrendFollowing,
+            StrategyFamily::MeanReversion
+        )
+    );
+    assert_eq!(a.weight, r.strategy_breakdown[0].weight);
+    assert_eq!((a.signal, a.confidence), (Signal::Long, 0.8));
+    assert_eq!((b.signal, b.confidence), (Signal::Short, 0.6));
+    assert!((a.recent_return.unwrap() - 0.005).abs() < 1e-15);
+    let sharpe = 0.005 / (0.00005f64).sqrt();
+    assert!((a.recent_sharpe.unwrap() - sharpe).abs() < 1e-12);
+    assert!((b.recent_sharpe.unwrap() + sharpe).abs() < 1e-12);
+    assert_eq!(a.score, r.strategy_breakdown[0].score);
+    assert!(a.active && !a.silenced && a.bars_silenced == 0);
+}
+
 #[test]
 fn losers_are_silenced_and_come_back_only_above_the_higher_threshold() {
     let config = ArbitratorConfig {
@@ -279,12 +359,22 @@ fn losers_are_silenced_and_come_back_only_above_the_higher_threshold() {
     // 0.002, so it stays silenced; a mean of +0.0025 brings it back
     let r = run(4, 0.01); // window [-0.01, -0.01, -0.01, 0.01] mean -0.005
     assert!(r.strategy_breakdown[0].silenced);
+    assert_eq!(arb.strategy_summary()[0].bars_silenced, 2);
+    let mut run = |t: i64, r: f64| {
+        arb.process_signals(
+            &[signal(7, t, Signal::Long, 1.0)],
+            &market(RegimeType::Ranging, 0.5),
+            r,
+        )
+        .unwrap()
+    };
     let r = run(5, 0.02); // [-0.01, -0.01, 0.01, 0.02] mean 0.0025
     assert!(
         !r.strategy_breakdown[0].silenced,
         "{:?}",
         r.strategy_breakdown[0]
     );
+    assert_eq!(arb.strategy_summary()[0].bars_silenced, 0);
 }
 
 #[test]
@@ -378,17 +468,18 @@ fn refused_inputs_change_nothing() {
 #[test]
 fn meta_learner_produces_the_weighted_signal() {
     let mut arb = two_strategies(Weighting::RegimeSoftmax { temperature: 0.1 });
+    // the design's `_create_meta_features` names and order, interleaved per strategy
     let names = [
-        "vol_regime",
-        "trend_strength_20",
+        "volatility_regime",
+        "trend_strength",
         "signal_1",
+        "interaction_1_volatility_regime",
+        "interaction_1_trend_strength",
         "signal_2",
-        "signal_1_x_vol_regime",
-        "signal_2_x_vol_regime",
-        "signal_1_x_trend_strength_20",
-        "signal_2_x_trend_strength_20",
+        "interaction_2_volatility_regime",
+        "interaction_2_trend_strength",
     ];
-    let coefficients = vec![0.1, -0.2, 0.3, 0.25, 0.05, -0.1, 0.2, 0.15];
+    let coefficients = vec![0.1, -0.2, 0.3, 0.05, 0.2, 0.25, -0.1, 0.15];
     let spec = LinearSpec {
         feature_names: names.iter().map(|s| s.to_string()).collect(),
         link: Link::Identity,
@@ -425,7 +516,7 @@ fn meta_learner_produces_the_weighted_signal() {
     assert_eq!((r.meta_signal, r.weighted_signal), (None, r.weighted_sum));
     // a blob whose features do not match the strategies is refused, naming the first
     let wrong = LinearSpec {
-        feature_names: vec!["vol_regime".into()],
+        feature_names: vec!["volatility_regime".into()],
         link: Link::Identity,
         intercept: 0.0,
         coefficients: vec![1.0],

@@ -124,6 +124,24 @@ fn each_kind_of_damage_has_its_error() {
         ModelBlob::parse(&version).unwrap_err(),
         ModelError::UnsupportedVersion { version: 9 }
     );
+    // version 2 changed only the bundle payload: a version 1 model blob still reads, a
+    // version 1 bundle is refused
+    let mut v1 = blob.clone();
+    v1[4] = 1;
+    recrc(&mut v1);
+    assert!(ModelBlob::parse(&v1).is_ok());
+    let mut bundle = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("stream-cli/assets/default_bundle.tml"),
+    )
+    .unwrap();
+    assert!(ModelBlob::parse(&bundle).is_ok());
+    bundle[4] = 1;
+    recrc(&mut bundle);
+    assert_eq!(
+        ModelBlob::parse(&bundle).unwrap_err(),
+        ModelError::UnsupportedVersion { version: 1 }
+    );
     let mut kind = blob.clone();
     kind[6] = 77;
     assert_eq!(

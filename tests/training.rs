@@ -249,7 +249,7 @@ fn pca_neutralisation_is_fitted_on_the_training_fold() {
     let bars = spx(900);
     let (data, report) = train(&bars, &config, &|_, _, _| {}).unwrap();
     assert_eq!(report.models[0].pca_neutralize, 2);
-    let err = build_bundle(&data, &config, &report)
+    let err = build_bundle(&bars, &data, &config, &report)
         .unwrap_err()
         .to_string();
     assert!(err.contains("cannot be bundled"), "{err}");
@@ -283,7 +283,7 @@ fn a_return_target_bundle_maps_predictions_by_their_sign() {
         }
     }
     assert!(seen[0] > 0 && seen[2] > 0, "both directions: {seen:?}");
-    let bundle = build_bundle(&data, &config, &report).unwrap();
+    let bundle = build_bundle(&bars, &data, &config, &report).unwrap();
     let mut pipeline = Pipeline::<f64>::from_bundle(&bundle).unwrap();
     let mut checked = 0;
     for bar in &bars {
@@ -367,4 +367,85 @@ fn the_ensemble_is_scored_out_of_fold() {
     ml.create_cv_splitter("purged").unwrap();
     let purged = ml.create_ensemble(&data, &strategies).unwrap();
     assert_eq!(purged.decisions.len(), data.len());
+}
+
+/// The meta-learner is trained on the inputs it is served: a strategy the arbitrator
+/// has silenced enters as 0, not as its out-of-fold signal. Strategy 1 here is always
+/// wrong (the opposite of the next bar's move), so it is silenced after its first
+/// scored bars and stays silenced; its signal and both interactions are then 0 while
+/// its predictions still say long or short. The names follow the design's
+/// `_create_meta_features`.
+#[test]
+fn the_meta_learner_sees_silenced_strategies_as_zero() {
+    use tickml_core::arbitrator::ArbitratorConfig;
+    use tickml_train::evaluate::Scores;
+    use tickml_train::pipeline::{meta_training_rows, ModelReport};
+    let bars = spx(900);
+    let data = dataset(&bars, &InputConfig::default(), TargetType::Direction);
+    // the next bar's move, seen from each sample's bar
+    let next_up: Vec<bool> = data
+        .labels
+        .t0
+        .iter()
+        .map(|&t| bars[t + 1].close() > bars[t].close())
+        .collect();
+    let report = |name: &str, oof: Vec<f64>| {
+        let nan = Scores {
+            accuracy: f64::NAN,
+            roc_auc: f64::NAN,
+            log_loss: f64::NAN,
+            sharpe: f64::NAN,
+        };
+        ModelReport {
+            model: name.into(),
+            folds: vec![],
+            mean: nan,
+            out_of_fold: nan,
+            importance: None,
+            inputs: vec![],
+            pca_neutralize: 0,
+            oof,
+            blob: vec![],
+        }
+    };
+    // a strategy's signal at sample k is scored by the move to sample k + 1
+    let wrong: Vec<f64> = next_up.iter().map(|&u| if u { 0.2 } else { 0.8 }).collect();
+    let noise: Vec<f64> = (0..data.len())
+        .map(|k| if k % 3 == 0 { 0.6 } else { 0.4 })
+        .collect();
+    let reports = [report("wrong", wrong), report("noise", noise)];
+    let meta =
+        meta_training_rows(&bars, &data, &reports, true, &ArbitratorConfig::default()).unwrap();
+    let (rows, x, names) = (meta.samples, meta.x, meta.names);
+    assert_eq!(
+        names,
+        [
+            "volatility_regime",
+            "trend_strength",
+            "signal_1",
+            "interaction_1_volatility_regime",
+            "interaction_1_trend_strength",
+            "signal_2",
+            "interaction_2_volatility_regime",
+            "interaction_2_trend_strength"
+        ]
+    );
+    assert_eq!(rows.len(), data.len());
+    let w = names.len();
+    let tail = &x[100 * w..];
+    let zeroed = tail
+        .chunks(w)
+        .filter(|r| r[2] == 0.0 && r[3] == 0.0 && r[4] == 0.0)
+        .count();
+    assert_eq!(
+        zeroed,
+        tail.len() / w,
+        "the always-wrong strategy stays silenced"
+    );
+    // the vol and trend columns are the samples' own features
+    let vol = data.names.iter().position(|n| n == "vol_regime").unwrap();
+    assert!(rows
+        .iter()
+        .zip(x.chunks(w))
+        .all(|(&k, r)| r[0] == data.row(k)[vol]));
 }

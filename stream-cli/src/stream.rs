@@ -60,6 +60,52 @@ pub struct Args {
     /// Most symbols kept at once.
     #[arg(long, default_value_t = 64)]
     max_symbols: usize,
+    /// Also print the strategy summary (the design's `get_strategy_summary()`) to stderr
+    /// every N bars of a symbol; it is always printed at the end of the run.
+    #[arg(long)]
+    summary_every: Option<u64>,
+}
+
+/// The strategy summary of one symbol's pipeline, as a table on stderr.
+fn print_summary(symbol: Option<&str>, models: &[String], p: &Pipeline<f64>) {
+    let cell = |v: Option<f64>| v.map_or_else(|| "-".to_string(), |x| format!("{x:.4}"));
+    eprintln!(
+        "tickml stream: strategy summary{} after {} bars",
+        symbol.map(|s| format!(" [{s}]")).unwrap_or_default(),
+        p.feature_set().bars_seen()
+    );
+    eprintln!(
+        "  {:>3} {:<20} {:<16} {:>7} {:>8} {:>6} {:>8} {:>13} {:>8} {:>9} {:>7} {:>10}",
+        "id",
+        "name",
+        "family",
+        "weight",
+        "score",
+        "active",
+        "silenced",
+        "bars_silenced",
+        "sharpe",
+        "return",
+        "signal",
+        "confidence"
+    );
+    for (s, name) in p.strategy_summary().iter().zip(models) {
+        eprintln!(
+            "  {:>3} {:<20} {:<16} {:>7.4} {:>8} {:>6} {:>8} {:>13} {:>8} {:>9} {:>7} {:>10.4}",
+            s.strategy_id,
+            name,
+            s.family.name(),
+            s.weight,
+            cell(s.score),
+            s.active,
+            s.silenced,
+            s.bars_silenced,
+            cell(s.recent_sharpe),
+            cell(s.recent_return),
+            s.signal.name(),
+            s.confidence
+        );
+    }
 }
 
 /// How trades become bars.
@@ -511,6 +557,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         .map(|i| i.to_string())
         .collect();
     let rule = args.bars.as_deref().map(parse_bar_rule).transpose()?;
+    let summary_names = models.clone();
     let mut parser = Parser {
         columns: None,
         trades: rule.is_some(),
@@ -572,6 +619,11 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
             &decision,
             p.features().values(),
         )?;
+        if let Some(n) = args.summary_every.filter(|&n| n > 0) {
+            if p.feature_set().bars_seen() % n == 0 {
+                print_summary(symbol.as_deref(), &summary_names, p);
+            }
+        }
         Ok(())
     };
     let stamp = |ts: i64| {
@@ -694,6 +746,11 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
             return Ok(());
         }
         return Err(e.into());
+    }
+    let mut symbols: Vec<(&Option<String>, &Pipeline<f64>)> = pipelines.iter().collect();
+    symbols.sort_by(|a, b| a.0.cmp(b.0));
+    for (symbol, p) in symbols {
+        print_summary(symbol.as_deref(), &summary_names, p);
     }
     let secs = started.elapsed().as_secs_f64();
     let skipped_total: u64 = skipped.values().sum();

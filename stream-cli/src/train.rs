@@ -123,7 +123,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     std::fs::write(&json, serde_json::to_vec_pretty(&report)?)
         .with_context(|| format!("cannot write {}", json.display()))?;
     if let Some(path) = &args.bundle {
-        let bundle = build_bundle(&data, &config, &report)?;
+        let bundle = build_bundle(&bars, &data, &config, &report)?;
         tickml_core::pipeline::Pipeline::<f64>::from_bundle(&bundle)
             .map_err(|e| anyhow::anyhow!("the bundle does not load: {e}"))?;
         std::fs::write(path, &bundle)

@@ -500,6 +500,50 @@ fn stream_decisions_explain_themselves() {
     assert!(disagreements > 0, "the two fields are not redundant");
 }
 
+/// The design's strategy summary on stderr: every `--summary-every` bars and at the end,
+/// one row per strategy, and its final weights are the last decision's.
+#[test]
+fn stream_prints_the_strategy_summary() {
+    let path = repo("data/goog_daily.csv");
+    let out = tickml(
+        &[
+            "stream",
+            "--input",
+            path.to_str().unwrap(),
+            "--summary-every",
+            "1000",
+        ],
+        None,
+    );
+    assert!(out.status.success());
+    let err = text(&out.stderr);
+    for n in ["1000", "2000", "2148"] {
+        assert!(
+            err.contains(&format!("strategy summary after {n} bars")),
+            "{err}"
+        );
+    }
+    let last = jsonl(&out.stdout).pop().unwrap();
+    let tail = err.rsplit("after 2148 bars").next().unwrap();
+    for (row, b) in tail
+        .lines()
+        .skip(2)
+        .take(3)
+        .zip(last["strategy_breakdown"].as_array().unwrap())
+    {
+        let cells: Vec<&str> = row.split_whitespace().collect();
+        assert_eq!(cells[1], b["name"].as_str().unwrap(), "{row}");
+        assert_eq!(cells[2], "ml_model");
+        let weight: f64 = cells[3].parse().unwrap();
+        assert!(
+            (weight - b["weight"].as_f64().unwrap()).abs() < 1e-4,
+            "{row}"
+        );
+        assert_eq!(cells[6], b["silenced"].to_string());
+        assert_eq!(cells[10], b["signal"].as_str().unwrap());
+    }
+}
+
 /// A header without a required column is not a bad line: the run stops with a non-zero
 /// exit in every mode, naming the column.
 #[test]

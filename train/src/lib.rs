@@ -12,6 +12,7 @@
 //! - [`dataset`]: features over a whole history through [`tickml_core::FeatureSet`].
 //! - [`export`]: owned model descriptions encoded as the core's blobs.
 //! - [`import`]: LightGBM and XGBoost model files converted to the core's split rule.
+//! - [`replay`]: the arbitrator replayed over out-of-fold predictions.
 
 pub mod audit;
 pub mod cv;
@@ -24,6 +25,7 @@ pub mod import;
 pub mod ml;
 pub mod models;
 pub mod pipeline;
+pub mod replay;
 pub mod rng;
 pub mod stats;
 pub mod transforms;

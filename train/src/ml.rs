@@ -4,8 +4,7 @@
 //! The CLI's commands are shells over the same functions.
 
 use tickml_core::arbitrator::{
-    ArbitrationResult, ArbitratorConfig, MarketContext, Signal, StrategyArbitrator, StrategyFamily,
-    StrategyInfo, StrategySignal, Weighting,
+    ArbitrationResult, ArbitratorConfig, MarketContext, StrategyFamily, StrategyInfo, Weighting,
 };
 use tickml_core::regime::{RegimeDetector, RegimeType, RuleConfig, RuleDetector, REGIMES};
 use tickml_core::{Bar, DefaultFeatureSet, FeatureConfig};
@@ -14,10 +13,11 @@ use crate::dataset::{prepare_data, Dataset, InputConfig, TargetType};
 use crate::evaluate::{cross_validate, score, Scores};
 use crate::models::{ModelConfig, ModelFactory, ModelType, Task, TrainedModel};
 use crate::pipeline::{CvConfig, PipelineError};
+use crate::replay::{replay, signals, Arbitrator};
 use crate::stats::ablation::{AblationRow, AblationTester};
 
-/// Most strategies an ensemble holds.
-pub const MAX_STRATEGIES: usize = 8;
+/// Most strategies an ensemble holds (as a bundle).
+pub const MAX_STRATEGIES: usize = tickml_core::pipeline::MAX_MODELS;
 
 /// Features, models and CV in one place.
 #[derive(Debug, Clone)]
@@ -57,7 +57,7 @@ pub struct Ensemble {
     /// Each strategy's family.
     pub families: Vec<StrategyFamily>,
     /// The arbitrator, scored on out-of-fold predictions only.
-    pub arbitrator: StrategyArbitrator<f64, MAX_STRATEGIES, 128>,
+    pub arbitrator: Arbitrator,
     /// The arbitrator's decision at each sample every model predicted out of fold, in
     /// time order: (sample index, decision). Every figure here is out of sample.
     pub decisions: Vec<(usize, ArbitrationResult<f64, MAX_STRATEGIES>)>,
@@ -183,8 +183,7 @@ impl MLPipeline {
         let models = self.train_models(data, &types)?;
         let config_error =
             |e: tickml_core::arbitrator::ArbitratorError| PipelineError::Config(e.to_string());
-        let mut arbitrator =
-            StrategyArbitrator::new(ArbitratorConfig::default()).map_err(config_error)?;
+        let mut arbitrator = Arbitrator::new(ArbitratorConfig::default()).map_err(config_error)?;
         for (i, (_, family)) in strategies.iter().enumerate() {
             arbitrator
                 .register_strategy(i as u32 + 1, StrategyInfo { family: *family })
@@ -202,29 +201,38 @@ impl MLPipeline {
             .map_err(|e| PipelineError::Config(format!("regime detector: {e}")))?;
         let column = |name: &str| features.schema().index_of(name);
         let (vol, trend) = (column("vol_regime"), column("trend_strength_20"));
-        let mut previous: Option<usize> = None;
-        for k in 0..data.len() {
-            let t = data.labels.t0[k];
+        let bars = &self.bars;
+        // the features and the detector advance causally to each sample's bar
+        let market = |t: usize| -> Result<MarketContext<f64>, PipelineError> {
             while (features.bars_seen() as usize) <= t {
-                let bar = &self.bars[features.bars_seen() as usize];
+                let bar = bars
+                    .get(features.bars_seen() as usize)
+                    .ok_or_else(|| PipelineError::Config("a sample past the bars".into()))?;
                 detector.update(features.update(bar)?.values());
             }
-            let Some(predictions) = ensemble.oof_predictions(k) else {
-                continue;
-            };
             let f = features.features().values();
             let at = |c: Option<usize>| c.and_then(|c| f.get(c).copied()).unwrap_or(f64::NAN);
-            let market = MarketContext {
+            Ok(MarketContext {
                 vol_regime: at(vol),
                 trend_strength: at(trend),
                 regime: detector.state(),
-            };
-            let r = previous.map_or(0.0, |p| self.bars[t].close() / self.bars[p].close() - 1.0);
-            let decision =
-                ensemble.process_predictions(data.timestamps[k], &predictions, &market, r)?;
-            ensemble.decisions.push((k, decision));
-            previous = Some(t);
-        }
+            })
+        };
+        let models = &ensemble.models;
+        let oof = |k: usize| -> Option<Vec<f64>> {
+            models
+                .iter()
+                .map(|m| m.oof.get(k).copied().filter(|p| !p.is_nan()))
+                .collect()
+        };
+        ensemble.decisions = replay(
+            &mut ensemble.arbitrator,
+            data,
+            bars,
+            ensemble.probability,
+            oof,
+            market,
+        )?;
         Ok(ensemble)
     }
 
@@ -248,17 +256,8 @@ impl MLPipeline {
 }
 
 impl Ensemble {
-    /// Every strategy's out-of-fold prediction for sample `k`, or None where one never
-    /// tested it.
-    pub fn oof_predictions(&self, k: usize) -> Option<Vec<f64>> {
-        self.models
-            .iter()
-            .map(|m| m.oof.get(k).copied().filter(|p| !p.is_nan()))
-            .collect()
-    }
-
     /// One bar's predictions (strategy order) through the arbitrator: each becomes a
-    /// signal by [`Signal::from_prediction`], the mapping the live pipeline uses (a
+    /// signal by `Signal::from_prediction`, the mapping the live pipeline uses (a
     /// probability: Long above 0.5, confidence `|2p - 1|`; a return: its sign).
     pub fn process_predictions(
         &mut self,
@@ -267,22 +266,7 @@ impl Ensemble {
         market: &MarketContext<f64>,
         market_return: f64,
     ) -> Result<ArbitrationResult<f64, MAX_STRATEGIES>, PipelineError> {
-        let signals: Vec<StrategySignal<f64>> = predictions
-            .iter()
-            .enumerate()
-            .map(|(i, &p)| {
-                let (signal, confidence) = Signal::from_prediction(self.probability, p);
-                StrategySignal {
-                    strategy_id: i as u32 + 1,
-                    timestamp,
-                    signal,
-                    confidence,
-                    expected_return: 0.0,
-                    volatility: 0.0,
-                    regime: Some(market.regime.regime),
-                }
-            })
-            .collect();
+        let signals = signals(timestamp, predictions, self.probability, market);
         self.arbitrator
             .process_signals(&signals, market, market_return)
             .map_err(|e| PipelineError::Config(e.to_string()))

@@ -409,17 +409,6 @@ pub fn ablate(bars: &[Bar<f64>], config: &TrainConfig) -> Result<Vec<AblationRow
     Ok(tester.run(&family_groups(&data.names))?)
 }
 
-/// The meta-learner's inputs for one sample: `vol_regime`, `trend_strength_20`, each
-/// model's signal (+1, -1, 0 by [`Signal::from_prediction`], the mapping the live
-/// pipeline uses), each signal times each of the two.
-fn meta_row(vol: f64, trend: f64, signals: &[f64]) -> Vec<f64> {
-    let mut row = vec![vol, trend];
-    row.extend_from_slice(signals);
-    row.extend(signals.iter().map(|s| s * vol));
-    row.extend(signals.iter().map(|s| s * trend));
-    row
-}
-
 /// The meta-learner's signal inputs of sample `i`: each model's out-of-fold prediction
 /// mapped by [`Signal::from_prediction`] (`probability`: the models predict P(up), else
 /// a return whose sign is the direction). None where a model never tested the sample.
@@ -433,44 +422,116 @@ pub fn meta_signals(reports: &[ModelReport], i: usize, probability: bool) -> Opt
         .collect()
 }
 
-/// Trains the stacking meta-learner (ridge, the seed's `train_meta_learner`) on the
-/// out-of-fold predictions only: samples every model predicted out of fold, target the
-/// direction of the forward return as +1 / -1. Strategy ids are 1, 2, ... in model order.
-pub fn train_meta_learner(
+/// The meta-learner's training inputs, as it will see them live: the out-of-fold
+/// predictions replayed through an arbitrator configured as the bundle's (`arbitrator`,
+/// every strategy of family `MlModel`, ids 1, 2, ... in model order), so a strategy
+/// silenced at a bar enters as 0, as it does when served. Meta-features in the design's
+/// layout (`meta_feature_name`).
+pub fn meta_training_rows(
+    bars: &[Bar<f64>],
     data: &Dataset,
     reports: &[ModelReport],
     probability: bool,
-    alpha: f64,
-) -> Result<Vec<u8>, PipelineError> {
+    arbitrator: &tickml_core::arbitrator::ArbitratorConfig,
+) -> Result<MetaRows, PipelineError> {
+    use tickml_core::arbitrator::{
+        meta_feature_count, meta_feature_name, meta_feature_value, MarketContext, StrategyFamily,
+        StrategyInfo,
+    };
+    use tickml_core::regime::RegimeState;
     let column = |name: &str| {
         data.names.iter().position(|n| n == name).ok_or_else(|| {
             PipelineError::Config(format!("the meta-learner needs feature `{name}`"))
         })
     };
     let (vol, trend) = (column("vol_regime")?, column("trend_strength_20")?);
-    let signals: Vec<(usize, Vec<f64>)> = (0..data.len())
-        .filter_map(|i| meta_signals(reports, i, probability).map(|s| (i, s)))
+    let config_error =
+        |e: tickml_core::arbitrator::ArbitratorError| PipelineError::Config(e.to_string());
+    let mut replayed = crate::replay::Arbitrator::new(*arbitrator).map_err(config_error)?;
+    for id in 1..=reports.len() as u32 {
+        replayed
+            .register_strategy(
+                id,
+                StrategyInfo {
+                    family: StrategyFamily::MlModel,
+                },
+            )
+            .map_err(config_error)?;
+    }
+    let oof = |k: usize| -> Option<Vec<f64>> {
+        reports
+            .iter()
+            .map(|m| Some(m.oof[k]).filter(|p| !p.is_nan()))
+            .collect()
+    };
+    // silencing does not depend on the regime or the meta-features
+    let market = |_| {
+        Ok(MarketContext {
+            vol_regime: f64::NAN,
+            trend_strength: f64::NAN,
+            regime: RegimeState::unknown(),
+        })
+    };
+    let decisions = crate::replay::replay(&mut replayed, data, bars, probability, oof, market)?;
+    let n = meta_feature_count(reports.len());
+    let mut x = Vec::with_capacity(decisions.len() * n);
+    for (k, d) in &decisions {
+        let served: Vec<f64> = d
+            .strategy_breakdown
+            .iter()
+            .map(|b| if b.silenced { 0.0 } else { b.signal.value() })
+            .collect();
+        let (v, t) = (data.row(*k)[vol], data.row(*k)[trend]);
+        x.extend((0..n).map(|j| meta_feature_value(j, v, t, &served)));
+    }
+    let ids: Vec<u32> = (1..=reports.len() as u32).collect();
+    let mut name = heapless::String::new();
+    let names: Vec<String> = (0..n)
+        .map(|j| {
+            meta_feature_name(j, &ids, &mut name);
+            name.to_string()
+        })
         .collect();
-    let rows: Vec<usize> = signals.iter().map(|(i, _)| *i).collect();
-    let x: Vec<f64> = signals
+    Ok(MetaRows {
+        samples: decisions.iter().map(|(k, _)| *k).collect(),
+        x,
+        names,
+    })
+}
+
+/// The meta-learner's training rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetaRows {
+    /// The samples, in time order.
+    pub samples: Vec<usize>,
+    /// Their meta-features, row-major.
+    pub x: Vec<f64>,
+    /// The meta-feature names.
+    pub names: Vec<String>,
+}
+
+/// Trains the stacking meta-learner (ridge, the design's `train_meta_learner`) on
+/// [`meta_training_rows`], target the direction of the forward return as +1 / -1.
+pub fn train_meta_learner(
+    bars: &[Bar<f64>],
+    data: &Dataset,
+    reports: &[ModelReport],
+    probability: bool,
+    arbitrator: &tickml_core::arbitrator::ArbitratorConfig,
+    alpha: f64,
+) -> Result<Vec<u8>, PipelineError> {
+    let MetaRows { samples, x, names } =
+        meta_training_rows(bars, data, reports, probability, arbitrator)?;
+    let y: Vec<f64> = samples
         .iter()
-        .flat_map(|(i, s)| meta_row(data.row(*i)[vol], data.row(*i)[trend], s))
-        .collect();
-    let y: Vec<f64> = rows
-        .iter()
-        .map(|&i| {
-            if data.forward_return[i] > 0.0 {
+        .map(|&k| {
+            if data.forward_return[k] > 0.0 {
                 1.0
             } else {
                 -1.0
             }
         })
         .collect();
-    let n = reports.len();
-    let mut names = vec!["vol_regime".to_string(), "trend_strength_20".to_string()];
-    names.extend((1..=n).map(|id| format!("signal_{id}")));
-    names.extend((1..=n).map(|id| format!("signal_{id}_x_vol_regime")));
-    names.extend((1..=n).map(|id| format!("signal_{id}_x_trend_strength_20")));
     let config = ModelConfig {
         alpha,
         ..ModelConfig::default()
@@ -490,6 +551,7 @@ pub fn train_meta_learner(
 /// the rule-based regime detector, the default arbitrator and the meta-learner trained
 /// on out-of-fold predictions.
 pub fn build_bundle(
+    bars: &[Bar<f64>],
     data: &Dataset,
     config: &TrainConfig,
     report: &TrainReport,
@@ -505,7 +567,8 @@ pub fn build_bundle(
         ));
     }
     let probability = config.task()?.0 == Task::Classification;
-    let meta = train_meta_learner(data, &report.models, probability, 1.0)?;
+    let arbitrator = ArbitratorConfig::default();
+    let meta = train_meta_learner(bars, data, &report.models, probability, &arbitrator, 1.0)?;
     let spec = crate::export::BundleSpec {
         features: config.features.clone(),
         models: report
@@ -523,7 +586,7 @@ pub fn build_bundle(
             })
             .collect(),
         regime: Ok(tickml_core::regime::RuleConfig::default()),
-        arbitrator: ArbitratorConfig::default(),
+        arbitrator,
         meta_learner: Some(meta),
     };
     Ok(spec.to_blob().map_err(TrainError::from)?)

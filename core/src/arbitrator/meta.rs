@@ -6,15 +6,50 @@ use super::ArbitratorError;
 use crate::model::{LinearModel, Link, ModelError};
 use crate::num::Float;
 
-/// Most meta-features: `vol_regime`, `trend_strength_20` and three per strategy for up
-/// to 32 strategies.
+/// Most meta-features: `volatility_regime`, `trend_strength` and three per strategy for
+/// up to 32 strategies.
 const MAX_META: usize = 2 + 3 * 32;
 
-/// A linear model over, in this order: `vol_regime`, `trend_strength_20`, each
-/// strategy's signal `signal_<id>` (registration order; 0 when silenced or silent), each
-/// `signal_<id>_x_vol_regime`, each `signal_<id>_x_trend_strength_20`. The blob's
-/// feature names must be exactly these. An identity link's output is clipped to [-1, 1];
-/// a sigmoid's probability p becomes `2p - 1`.
+/// The number of meta-features for `n` strategies: `2 + 3 n`.
+pub const fn meta_feature_count(n: usize) -> usize {
+    2 + 3 * n
+}
+
+/// The design's `_create_meta_features` layout: `volatility_regime` (the `vol_regime`
+/// feature), `trend_strength` (`trend_strength_20`), then for each strategy in
+/// registration order `signal_<id>`, `interaction_<id>_volatility_regime` (signal x
+/// volatility_regime) and `interaction_<id>_trend_strength` (signal x trend_strength).
+/// Writes the name of meta-feature `k` for the strategies `ids` into `out`.
+pub fn meta_feature_name(k: usize, ids: &[u32], out: &mut heapless::String<48>) {
+    use core::fmt::Write;
+    out.clear();
+    let id = |k: usize| ids.get((k - 2) / 3).copied().unwrap_or(0);
+    let _ = match k {
+        0 => write!(out, "volatility_regime"),
+        1 => write!(out, "trend_strength"),
+        k if (k - 2) % 3 == 0 => write!(out, "signal_{}", id(k)),
+        k if (k - 2) % 3 == 1 => write!(out, "interaction_{}_volatility_regime", id(k)),
+        k => write!(out, "interaction_{}_trend_strength", id(k)),
+    };
+}
+
+/// The value of meta-feature `k` (layout of [`meta_feature_name`]) for the market's
+/// `vol_regime` and `trend_strength` and each strategy's signal (+1, -1, 0).
+pub fn meta_feature_value(k: usize, vol_regime: f64, trend_strength: f64, signals: &[f64]) -> f64 {
+    let signal = |k: usize| signals.get((k - 2) / 3).copied().unwrap_or(0.0);
+    match k {
+        0 => vol_regime,
+        1 => trend_strength,
+        k if (k - 2) % 3 == 0 => signal(k),
+        k if (k - 2) % 3 == 1 => signal(k) * vol_regime,
+        k => signal(k) * trend_strength,
+    }
+}
+
+/// A linear model over the meta-features ([`meta_feature_name`]); each strategy's
+/// signal is 0 while it is silenced or silent. The blob's feature names must be exactly
+/// these. An identity link's output is clipped to [-1, 1]; a sigmoid's probability p
+/// becomes `2p - 1`.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct MetaLearner {
@@ -23,32 +58,11 @@ pub struct MetaLearner {
     sigmoid: bool,
 }
 
-fn expected_name(k: usize, ids: &[u32], out: &mut heapless::String<48>) {
-    use core::fmt::Write;
-    out.clear();
-    let n = ids.len();
-    let _ = match k {
-        0 => write!(out, "vol_regime"),
-        1 => write!(out, "trend_strength_20"),
-        k if k < 2 + n => write!(out, "signal_{}", ids.get(k - 2).copied().unwrap_or(0)),
-        k if k < 2 + 2 * n => write!(
-            out,
-            "signal_{}_x_vol_regime",
-            ids.get(k - 2 - n).copied().unwrap_or(0)
-        ),
-        k => write!(
-            out,
-            "signal_{}_x_trend_strength_20",
-            ids.get(k - 2 - 2 * n).copied().unwrap_or(0)
-        ),
-    };
-}
-
 impl MetaLearner {
     /// Decodes a linear blob and checks its features against the strategies `ids`.
     pub fn from_blob(blob: &[u8], ids: &[u32]) -> Result<Self, ArbitratorError> {
         let model = LinearModel::from_blob(blob).map_err(ArbitratorError::MetaLearner)?;
-        let n = 2 + 3 * ids.len();
+        let n = meta_feature_count(ids.len());
         if model.feature_count() != n || n > MAX_META {
             return Err(ArbitratorError::MetaLearner(ModelError::Malformed {
                 what: "meta-learner features must be 2 + 3 per strategy",
@@ -56,7 +70,7 @@ impl MetaLearner {
         }
         let mut name = heapless::String::new();
         for (k, got) in model.feature_names().enumerate() {
-            expected_name(k, ids, &mut name);
+            meta_feature_name(k, ids, &mut name);
             if got != name.as_str() {
                 return Err(ArbitratorError::MetaLearner(ModelError::MissingFeature {
                     name: crate::features::FeatureName::try_from(name.as_str()).unwrap_or_default(),
@@ -79,17 +93,14 @@ impl MetaLearner {
     /// The weighted signal for these meta-inputs.
     pub fn predict<T: Float>(&self, vol_regime: T, trend_strength: T, signals: &[T]) -> T {
         let (v, t) = (vol_regime.to_f64(), trend_strength.to_f64());
-        let n = signals.len();
+        let mut values = [0.0f64; 32];
+        for (slot, s) in values.iter_mut().zip(signals) {
+            *slot = s.to_f64();
+        }
+        let signals = values.get(..signals.len()).unwrap_or(&[]);
         let mut m = self.intercept;
         for (k, &w) in self.coefficients.iter().enumerate() {
-            let x = match k {
-                0 => v,
-                1 => t,
-                k if k < 2 + n => signals.get(k - 2).map_or(0.0, |s| s.to_f64()),
-                k if k < 2 + 2 * n => signals.get(k - 2 - n).map_or(0.0, |s| s.to_f64()) * v,
-                k => signals.get(k - 2 - 2 * n).map_or(0.0, |s| s.to_f64()) * t,
-            };
-            m += w * x;
+            m += w * meta_feature_value(k, v, t, signals);
         }
         let out = if self.sigmoid {
             2.0 / (1.0 + libm::exp(-m)) - 1.0

@@ -12,7 +12,9 @@
 //!    [`Weighting`]; `weighted_sum = sum w_i s_i c_i` (s = +1/-1/0, c = confidence);
 //!    `weighted_signal`, which drives `signal`, is the meta-learner's output when one is
 //!    set and `weighted_sum` otherwise (both are reported);
-//! 5. `confidence = 0.4 strength + 0.2 mean confidence + 0.2 consensus + 0.2 regime
+//! 5. `weighted_signal` is scaled by the regime's exposure (default 1) and compared
+//!    with the threshold;
+//! 6. `confidence = 0.4 strength + 0.2 mean confidence + 0.2 consensus + 0.2 regime
 //!    confidence`, clipped to [0, 1].
 
 mod error;
@@ -21,11 +23,11 @@ mod performance;
 mod signal;
 
 pub use error::ArbitratorError;
-pub use meta::MetaLearner;
+pub use meta::{meta_feature_count, meta_feature_name, meta_feature_value, MetaLearner};
 pub use performance::{PerformanceMetric, PerformanceTracker};
 pub use signal::{
     ArbitrationResult, Signal, SignalSource, StrategyBreakdown, StrategyFamily, StrategyInfo,
-    StrategySignal, FAMILIES,
+    StrategySignal, StrategySummary, FAMILIES,
 };
 
 use heapless::Vec;
@@ -94,6 +96,12 @@ pub struct ArbitratorConfig {
     pub revive_above: f64,
     /// `|weighted_signal|` beyond which the decision is Long or Short (default 0.1).
     pub signal_threshold: f64,
+    /// Exposure in each regime ([`crate::regime::RegimeType`] order), in [0, 1]: the
+    /// final `weighted_signal` is scaled by it before the threshold (default 1.0
+    /// everywhere, the design's behaviour). This, not a multiplier, is how a regime cuts
+    /// everyone's exposure: a crisis exposure of 0.3 scales the whole decision, and 0
+    /// makes it Neutral. The Unknown regime (no regime yet) has exposure 1.
+    pub exposure: [f64; REGIMES],
 }
 
 /// The design's regime multipliers (the defaults), rows in [`StrategyFamily`] order,
@@ -136,6 +144,7 @@ impl Default for ArbitratorConfig {
             silence_after: 5,
             revive_above: 0.0,
             signal_threshold: 0.1,
+            exposure: [1.0; REGIMES],
         }
     }
 }
@@ -159,7 +168,14 @@ struct Strategy<T, const L: usize> {
     info: StrategyInfo,
     performance: PerformanceTracker<T, L>,
     last_signal: Signal,
+    /// The confidence and weight of the last bar (0 when it sent nothing or was not active).
+    last_confidence: T,
+    last_weight: T,
+    /// It sent a signal on the last bar and was not silenced.
+    active: bool,
     silenced: bool,
+    /// Consecutive bars it has been silenced (0 when awake).
+    silenced_bars: u32,
     bad_bars: u16,
     /// ln of the Hedge weight (the weights sum to 1); kept in log space so that one bar
     /// with `|eta r|` past the exponent range (a bad tick) cannot overflow them.
@@ -205,6 +221,9 @@ impl<T: Float, const S: usize, const L: usize> StrategyArbitrator<T, S, L> {
             .any(|m| !(m.is_finite() && *m >= 0.0))
         {
             return bad("multipliers must be finite and non-negative");
+        }
+        if config.exposure.iter().any(|e| !(0.0..=1.0).contains(e)) {
+            return bad("exposures must be in [0, 1]");
         }
         match config.weighting {
             Weighting::RegimeSoftmax { temperature }
@@ -256,7 +275,11 @@ impl<T: Float, const S: usize, const L: usize> StrategyArbitrator<T, S, L> {
                 }
             })?,
             last_signal: Signal::Neutral,
+            last_confidence: T::ZERO,
+            last_weight: T::ZERO,
+            active: false,
             silenced: false,
+            silenced_bars: 0,
             bad_bars: 0,
             log_weight: -n.ln(),
         };
@@ -283,6 +306,31 @@ impl<T: Float, const S: usize, const L: usize> StrategyArbitrator<T, S, L> {
     /// True when no strategy is registered.
     pub fn is_empty(&self) -> bool {
         self.strategies.is_empty()
+    }
+
+    /// The design's `get_strategy_summary()`: one row per registered strategy, in
+    /// registration order, as of the last processed bar.
+    pub fn strategy_summary(&self) -> Vec<StrategySummary<T>, S> {
+        let c = &self.config;
+        crate::fixed::fill(self.strategies.iter().map(|s| {
+            StrategySummary {
+                strategy_id: s.id,
+                family: s.info.family,
+                weight: s.last_weight,
+                score: s.performance.score(c.metric, c.min_history),
+                active: s.active,
+                silenced: s.silenced,
+                bars_silenced: s.silenced_bars,
+                recent_sharpe: s
+                    .performance
+                    .score(PerformanceMetric::Sharpe, c.min_history),
+                recent_return: s
+                    .performance
+                    .score(PerformanceMetric::Return, c.min_history),
+                signal: s.last_signal,
+                confidence: s.last_confidence,
+            }
+        }))
     }
 
     /// Sets the stacking meta-learner (a linear blob over the meta-features, see
@@ -391,6 +439,11 @@ impl<T: Float, const S: usize, const L: usize> StrategyArbitrator<T, S, L> {
                     s.bad_bars = 0;
                 }
             }
+            s.silenced_bars = if s.silenced {
+                s.silenced_bars.saturating_add(1)
+            } else {
+                0
+            };
             if !s.silenced {
                 let w = s.log_weight.exp();
                 mixture_return += w * r;
@@ -497,6 +550,11 @@ impl<T: Float, const S: usize, const L: usize> StrategyArbitrator<T, S, L> {
             weighted_sum += b.contribution;
             confidence_sum += b.confidence;
         }
+        for (s, b) in self.strategies.iter_mut().zip(breakdown.iter()) {
+            s.last_confidence = b.confidence;
+            s.last_weight = b.weight;
+            s.active = b.active;
+        }
         let meta_signal = self.meta.as_ref().map(|meta| {
             let values: Vec<T, S> = crate::fixed::fill(self.strategies.iter().map(|s| {
                 if s.silenced {
@@ -512,10 +570,11 @@ impl<T: Float, const S: usize, const L: usize> StrategyArbitrator<T, S, L> {
             Some(m) => (SignalSource::MetaLearner, m),
             None => (SignalSource::WeightedSum, weighted_sum),
         };
+        let exposure = c.exposure.get(regime.index()).copied().unwrap_or(1.0);
         let weighted = if n_active == 0 {
             T::ZERO
         } else {
-            driver.max(-one).min(one)
+            driver.max(-one).min(one) * T::from_f64(exposure)
         };
         let threshold = T::from_f64(c.signal_threshold);
         let signal = if n_active == 0 {

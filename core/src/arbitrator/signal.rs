@@ -24,6 +24,20 @@ pub enum StrategyFamily {
     Other = 5,
 }
 
+impl StrategyFamily {
+    /// Snake-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            StrategyFamily::TrendFollowing => "trend_following",
+            StrategyFamily::MeanReversion => "mean_reversion",
+            StrategyFamily::Momentum => "momentum",
+            StrategyFamily::Volatility => "volatility",
+            StrategyFamily::MlModel => "ml_model",
+            StrategyFamily::Other => "other",
+        }
+    }
+}
+
 /// Number of [`StrategyFamily`]s.
 pub const FAMILIES: usize = 6;
 
@@ -169,7 +183,8 @@ pub struct ArbitrationResult<T, const S: usize> {
     /// [0, 1]; the mean confidence is over the active strategies.
     pub confidence: T,
     /// The value that drives `signal`, in [-1, 1]: `weighted_sum` or `meta_signal`, as
-    /// `signal_source` says (0 when no strategy is active).
+    /// `signal_source` says, clipped to [-1, 1] and scaled by the regime's exposure (0
+    /// when no strategy is active).
     pub weighted_signal: T,
     /// Which value `weighted_signal` is.
     pub signal_source: SignalSource,
@@ -190,4 +205,33 @@ pub struct ArbitrationResult<T, const S: usize> {
     pub regime_confidence: T,
     /// Every registered strategy, in registration order.
     pub strategy_breakdown: Vec<StrategyBreakdown<T>, S>,
+}
+
+/// One strategy's row of the design's strategy summary (`get_strategy_summary()`), as of
+/// the last processed bar.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct StrategySummary<T> {
+    /// The id.
+    pub strategy_id: u32,
+    /// Its family.
+    pub family: StrategyFamily,
+    /// Its weight on the last bar (0 unless active).
+    pub weight: T,
+    /// Its score by the configured metric, once it has history.
+    pub score: Option<T>,
+    /// It sent a signal on the last bar and is not silenced.
+    pub active: bool,
+    /// It is silenced.
+    pub silenced: bool,
+    /// Consecutive bars it has been silenced (0 when awake).
+    pub bars_silenced: u32,
+    /// Sharpe ratio (per bar) of its realised returns over the lookback.
+    pub recent_sharpe: Option<T>,
+    /// Mean realised return per bar over the lookback.
+    pub recent_return: Option<T>,
+    /// Its signal on the last bar.
+    pub signal: Signal,
+    /// Its confidence on the last bar.
+    pub confidence: T,
 }

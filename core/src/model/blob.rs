@@ -8,8 +8,9 @@ use super::ModelError;
 
 /// First four bytes of every blob.
 pub const MAGIC: [u8; 4] = *b"TKML";
-/// The format version this build reads and writes.
-pub const FORMAT_VERSION: u16 = 1;
+/// The format version this build writes. It reads version 2, and version 1 for every
+/// kind but bundles (version 2 changed only the bundle payload).
+pub const FORMAT_VERSION: u16 = 2;
 /// Size of the header in bytes.
 pub const HEADER_LEN: usize = 28;
 
@@ -87,10 +88,11 @@ impl<'a> ModelBlob<'a> {
             return Err(ModelError::BadMagic);
         }
         let version = u16_at(head, 4).ok_or(truncated(HEADER_LEN))?;
-        if version != FORMAT_VERSION {
+        let kind_byte = head.get(6).copied().unwrap_or(0);
+        let readable = version == FORMAT_VERSION || (version == 1 && kind_byte != 4);
+        if !readable {
             return Err(ModelError::UnsupportedVersion { version });
         }
-        let kind_byte = head.get(6).copied().unwrap_or(0);
         let kind =
             BlobKind::from_byte(kind_byte).ok_or(ModelError::UnexpectedKind { kind: kind_byte })?;
         if head.get(7) != Some(&0) {

@@ -26,6 +26,20 @@ const F: usize = 128;
 /// The largest one-bar market return the arbitrator is given (a 10^6-fold move).
 pub const MAX_RETURN: f64 = 1e6;
 
+/// The market return the arbitrator scores a bar with: `close / previous - 1`, at most
+/// [`MAX_RETURN`]. A return past that (a bad tick, a price-scale change: 1e-300 to
+/// 1e300 overflows) is scored as `MAX_RETURN`, so the arbitrator, which refuses
+/// non-finite returns, never refuses a bar the feature engine accepted.
+pub fn market_return<T: Float>(previous: T, close: T) -> T {
+    let max = T::from_f64(MAX_RETURN);
+    let r = close / previous - T::ONE;
+    if r.is_finite() {
+        r.min(max)
+    } else {
+        max
+    }
+}
+
 /// What can go wrong building or running a pipeline; a refused bar changes nothing.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -214,6 +228,12 @@ impl<'a, T: Float> Pipeline<'a, T> {
         })
     }
 
+    /// The design's `get_strategy_summary()` of the pipeline's arbitrator (strategies in
+    /// bundle order).
+    pub fn strategy_summary(&self) -> Vec<crate::arbitrator::StrategySummary<T>, MAX_MODELS> {
+        self.state.arbitrator.strategy_summary()
+    }
+
     /// The base models' names, bundle order.
     pub fn model_names(&self) -> &[&'a str] {
         &self.names
@@ -296,18 +316,9 @@ impl<'a, T: Float> Pipeline<'a, T> {
             trend_strength: get(self.trend_strength),
             regime,
         };
-        // a return past `exp`'s range (a bad tick, a price-scale change: 1e-300 to 1e300
-        // overflows) is scored as MAX_RETURN, so the arbitrator, which refuses
-        // non-finite returns, never refuses a bar the feature engine accepted
-        let max_return = T::from_f64(MAX_RETURN);
-        let market_return = s.prev_close.map_or(T::ZERO, |p| {
-            let r = bar.close() / p - T::ONE;
-            if r.is_finite() {
-                r.min(max_return)
-            } else {
-                max_return
-            }
-        });
+        let market_return = s
+            .prev_close
+            .map_or(T::ZERO, |p| market_return(p, bar.close()));
         let arbitration = s
             .arbitrator
             .process_signals(&signals, &market, market_return)?;
