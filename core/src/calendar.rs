@@ -29,12 +29,15 @@ pub fn civil_from_unix_nanos(nanos: i64) -> CivilTime {
         year,
         month,
         day,
-        weekday: (days + 3).rem_euclid(7) as u32,
+        weekday: days.wrapping_add(3).rem_euclid(7) as u32,
         hour: (second_of_day / 3600) as u32,
     }
 }
 
 /// `(year, month, day)` of the date `days` after 1970-01-01 (Hinnant's algorithm).
+/// Reviewed arithmetic: `|days| <= 1.1e8` for any i64 nanosecond timestamp (callers
+/// divide by 86,400 s first), far from overflow; every other term is bounded as noted.
+#[allow(clippy::arithmetic_side_effects)]
 pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);

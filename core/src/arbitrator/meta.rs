@@ -12,7 +12,7 @@ const MAX_META: usize = 2 + 3 * 32;
 
 /// The number of meta-features for `n` strategies: `2 + 3 n`.
 pub const fn meta_feature_count(n: usize) -> usize {
-    2 + 3 * n
+    n.saturating_mul(3).saturating_add(2)
 }
 
 /// The design's `_create_meta_features` layout: `volatility_regime` (the `vol_regime`
@@ -23,27 +23,36 @@ pub const fn meta_feature_count(n: usize) -> usize {
 pub fn meta_feature_name(k: usize, ids: &[u32], out: &mut heapless::String<48>) {
     use core::fmt::Write;
     out.clear();
-    let id = |k: usize| ids.get((k - 2) / 3).copied().unwrap_or(0);
-    let _ = match k {
-        0 => write!(out, "volatility_regime"),
-        1 => write!(out, "trend_strength"),
-        k if (k - 2) % 3 == 0 => write!(out, "signal_{}", id(k)),
-        k if (k - 2) % 3 == 1 => write!(out, "interaction_{}_volatility_regime", id(k)),
-        k => write!(out, "interaction_{}_trend_strength", id(k)),
+    let (strategy, part) = strategy_part(k);
+    let id = ids.get(strategy).copied().unwrap_or(0);
+    let _ = match (k, part) {
+        (0, _) => write!(out, "volatility_regime"),
+        (1, _) => write!(out, "trend_strength"),
+        (_, 0) => write!(out, "signal_{id}"),
+        (_, 1) => write!(out, "interaction_{id}_volatility_regime"),
+        _ => write!(out, "interaction_{id}_trend_strength"),
     };
 }
 
 /// The value of meta-feature `k` (layout of [`meta_feature_name`]) for the market's
 /// `vol_regime` and `trend_strength` and each strategy's signal (+1, -1, 0).
 pub fn meta_feature_value(k: usize, vol_regime: f64, trend_strength: f64, signals: &[f64]) -> f64 {
-    let signal = |k: usize| signals.get((k - 2) / 3).copied().unwrap_or(0.0);
-    match k {
-        0 => vol_regime,
-        1 => trend_strength,
-        k if (k - 2) % 3 == 0 => signal(k),
-        k if (k - 2) % 3 == 1 => signal(k) * vol_regime,
-        k => signal(k) * trend_strength,
+    let (strategy, part) = strategy_part(k);
+    let signal = signals.get(strategy).copied().unwrap_or(0.0);
+    match (k, part) {
+        (0, _) => vol_regime,
+        (1, _) => trend_strength,
+        (_, 0) => signal,
+        (_, 1) => signal * vol_regime,
+        _ => signal * trend_strength,
     }
+}
+
+/// For meta-feature `k >= 2`: the strategy's position and which of its three
+/// meta-features it is (0 signal, 1 x volatility, 2 x trend).
+fn strategy_part(k: usize) -> (usize, usize) {
+    let j = k.saturating_sub(2);
+    (j / 3, j % 3)
 }
 
 /// A linear model over the meta-features ([`meta_feature_name`]); each strategy's

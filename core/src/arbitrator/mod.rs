@@ -265,7 +265,7 @@ impl<T: Float, const S: usize, const L: usize> StrategyArbitrator<T, S, L> {
                 what: "register every strategy before setting the meta-learner",
             });
         }
-        let n = T::from_usize(self.strategies.len() + 1);
+        let n = T::from_usize(self.strategies.len().saturating_add(1));
         let strategy = Strategy {
             id,
             info,

@@ -51,7 +51,7 @@ impl<T: Float, const L: usize> PerformanceTracker<T, L> {
         let lookback = self.moments.window();
         if let Some(leaving) = self
             .returns
-            .lag(usize::from(lookback) - 1)
+            .lag(usize::from(lookback).saturating_sub(1))
             .filter(|_| self.seen >= lookback)
         {
             if leaving > T::ZERO {

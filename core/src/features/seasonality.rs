@@ -64,7 +64,7 @@ impl<T: Float> Seasonality<T> {
 
 fn calendar_features<T: Float>(timestamp: i64) -> [T; 15] {
     let t = civil_from_unix_nanos(timestamp);
-    let quarter = (t.month - 1) / 3 + 1;
+    let quarter = (t.month.saturating_sub(1) / 3).saturating_add(1);
     let cycles = [
         (t.weekday, 0, 7),
         (t.day, 1, 31),
@@ -74,7 +74,8 @@ fn calendar_features<T: Float>(timestamp: i64) -> [T; 15] {
     ];
     let mut values = [T::NAN; 15];
     for (chunk, (value, origin, period)) in values.chunks_exact_mut(3).zip(cycles) {
-        let angle = core::f64::consts::TAU * f64::from(value - origin) / f64::from(period);
+        let angle =
+            core::f64::consts::TAU * f64::from(value.saturating_sub(origin)) / f64::from(period);
         let angle = T::from_f64(angle);
         for (slot, v) in
             chunk

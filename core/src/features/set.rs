@@ -229,8 +229,10 @@ impl<T: Float, const W: usize, const F: usize> FeatureSet<T, W, F> {
         } else {
             T::from_usize(below) / T::from_usize(peers.len())
         };
-        self.output
-            .set(usize::from(rank_slot), Some(T::from_usize(below + 1)));
+        self.output.set(
+            usize::from(rank_slot),
+            Some(T::from_usize(below.saturating_add(1))),
+        );
         self.output.set(usize::from(pct_slot), Some(pct));
     }
 }

@@ -91,7 +91,7 @@ impl<T: Float, const N: usize, const W: usize, const F: usize> Universe<T, N, W,
                 None => {
                     let set = FeatureSet::new(self.config.clone())?;
                     let _ = self.symbols.push((*symbol, set));
-                    self.symbols.len() - 1
+                    self.symbols.len().saturating_sub(1)
                 }
             };
             if let Some((_, set)) = self.symbols.get_mut(index) {

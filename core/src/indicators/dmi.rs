@@ -92,7 +92,7 @@ impl<T: Float> Dmi<T> {
                 if let Some(dx) = dx {
                     self.dx_sum += dx;
                 }
-                (self.changes == 2 * period - 1).then(|| self.dx_sum / n)
+                (self.changes == (2 * period).saturating_sub(1)).then(|| self.dx_sum / n)
             }
         };
         self.value = Some(DmiOutput {

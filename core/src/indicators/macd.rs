@@ -58,7 +58,7 @@ impl<T: Float> Macd<T> {
         let slow = self.slow.update(x);
         let fast = if self.seen < self.slow_period {
             self.seen = self.seen.saturating_add(1);
-            if self.seen > self.slow_period - self.fast_period {
+            if self.seen > self.slow_period.saturating_sub(self.fast_period) {
                 self.fast_seed_sum += x;
             }
             if self.seen == self.slow_period {

@@ -66,14 +66,25 @@ pub struct ModelBlob<'a> {
     payload: &'a [u8],
 }
 
-fn u16_at(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?))
+/// The `N` bytes of `b` at `at`, if they are all there.
+fn bytes_at<const N: usize>(b: &[u8], at: usize) -> Option<[u8; N]> {
+    b.get(at..at.checked_add(N)?)?.try_into().ok()
 }
-fn u32_at(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
+/// A little-endian u16 at byte `at`.
+pub(super) fn u16_at(b: &[u8], at: usize) -> Option<u16> {
+    bytes_at(b, at).map(u16::from_le_bytes)
 }
-fn u64_at(b: &[u8], at: usize) -> Option<u64> {
-    Some(u64::from_le_bytes(b.get(at..at + 8)?.try_into().ok()?))
+/// A little-endian u32 at byte `at`.
+pub(super) fn u32_at(b: &[u8], at: usize) -> Option<u32> {
+    bytes_at(b, at).map(u32::from_le_bytes)
+}
+/// A little-endian u64 at byte `at`.
+pub(super) fn u64_at(b: &[u8], at: usize) -> Option<u64> {
+    bytes_at(b, at).map(u64::from_le_bytes)
+}
+/// A little-endian f64 at byte `at`.
+pub(super) fn f64_at(b: &[u8], at: usize) -> Option<f64> {
+    bytes_at(b, at).map(f64::from_le_bytes)
 }
 
 impl<'a> ModelBlob<'a> {
@@ -171,7 +182,10 @@ pub fn write_blob<P: Serialize>(
     let payload_len32 = u32::try_from(payload_len).map_err(|_| ModelError::BufferTooSmall)?;
     head.fill(0);
     let mut put = |at: usize, bytes: &[u8]| {
-        if let Some(dst) = head.get_mut(at..at + bytes.len()) {
+        if let Some(dst) = at
+            .checked_add(bytes.len())
+            .and_then(|end| head.get_mut(at..end))
+        {
             dst.copy_from_slice(bytes);
         }
     };
@@ -188,5 +202,6 @@ pub fn write_blob<P: Serialize>(
     if let Some(dst) = head.get_mut(24..28) {
         dst.copy_from_slice(&crc.to_le_bytes());
     }
-    Ok(HEADER_LEN + payload_len)
+    // payload_len fits a u32 (checked above), so this cannot overflow a usize
+    Ok(HEADER_LEN.saturating_add(payload_len))
 }

@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::blob::{BlobKind, ModelBlob};
+use super::blob::{f64_at, u16_at, u32_at, BlobKind, ModelBlob};
 use super::link::Link;
 use super::{FeatureNames, ModelError};
 use crate::num::Float;
@@ -144,7 +144,7 @@ impl Node {
                 if let Some(d) = rest.get_mut(at) {
                     *d = byte;
                 }
-                at += 1;
+                at = at.saturating_add(1);
             }
         }
         (b, width.node_size())
@@ -190,16 +190,6 @@ const LANES: usize = 8;
 /// The most outputs (classes) a tree ensemble may have.
 pub const MAX_OUTPUTS: usize = 64;
 
-fn u32_at(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
-}
-fn u16_at(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?))
-}
-fn f64_at(b: &[u8], at: usize) -> Option<f64> {
-    Some(f64::from_le_bytes(b.get(at..at + 8)?.try_into().ok()?))
-}
-
 /// A validated tree ensemble reading its blob in place (no copy, no allocation).
 #[derive(Debug, Clone, Copy)]
 pub struct TreeEnsemble<'a> {
@@ -240,7 +230,7 @@ impl<'a> TreeEnsemble<'a> {
             return malformed("base margin length");
         }
         if p.trees.len() % TREE_SIZE != 0
-            || p.nodes.len() % node_size != 0
+            || p.nodes.len().checked_rem(node_size) != Some(0)
             || p.leaves.len() % 8 != 0
             || p.category_sets.len() % 8 != 0
             || p.category_words.len() % 4 != 0
@@ -253,7 +243,7 @@ impl<'a> TreeEnsemble<'a> {
         if !(p.input_zero_threshold >= 0.0 && p.input_zero_threshold.is_finite()) {
             return malformed("input zero threshold");
         }
-        let n_nodes = p.nodes.len() / node_size;
+        let n_nodes = p.nodes.len().checked_div(node_size).unwrap_or(0);
         let n_leaves = p.leaves.len() / 8;
         let n_sets = p.category_sets.len() / 8;
         let n_words = p.category_words.len() / 4;
@@ -261,18 +251,19 @@ impl<'a> TreeEnsemble<'a> {
             return malformed("too many nodes or leaves");
         }
         for i in 0..n_leaves {
-            if !f64_at(p.leaves, i * 8).is_some_and(f64::is_finite) {
+            if !f64_at(p.leaves, i.saturating_mul(8)).is_some_and(f64::is_finite) {
                 return malformed("a leaf value is not finite");
             }
         }
         for i in 0..usize::from(p.outputs) {
-            if !f64_at(p.base_margin, i * 8).is_some_and(f64::is_finite) {
+            if !f64_at(p.base_margin, i.saturating_mul(8)).is_some_and(f64::is_finite) {
                 return malformed("a base margin is not finite");
             }
         }
         for s in 0..n_sets {
-            let first = u32_at(p.category_sets, s * 8).unwrap_or(u32::MAX) as usize;
-            let count = u32_at(p.category_sets, s * 8 + 4).unwrap_or(u32::MAX) as usize;
+            let first = u32_at(p.category_sets, s.saturating_mul(8)).unwrap_or(u32::MAX) as usize;
+            let count = u32_at(p.category_sets, s.saturating_mul(8).saturating_add(4))
+                .unwrap_or(u32::MAX) as usize;
             if first.checked_add(count).is_none_or(|end| end > n_words) {
                 return malformed("a category set runs past the words");
             }
@@ -280,12 +271,12 @@ impl<'a> TreeEnsemble<'a> {
         let mut per_output = [0u32; 1];
         let n_trees = p.trees.len() / TREE_SIZE;
         for t in 0..n_trees {
-            let at = t * TREE_SIZE;
+            let at = t.saturating_mul(TREE_SIZE);
             let (root, first, count, output) = (
                 u32_at(p.trees, at).unwrap_or(u32::MAX),
-                u32_at(p.trees, at + 4).unwrap_or(u32::MAX),
-                u32_at(p.trees, at + 8).unwrap_or(u32::MAX),
-                u16_at(p.trees, at + 12).unwrap_or(u16::MAX),
+                u32_at(p.trees, at.saturating_add(4)).unwrap_or(u32::MAX),
+                u32_at(p.trees, at.saturating_add(8)).unwrap_or(u32::MAX),
+                u16_at(p.trees, at.saturating_add(12)).unwrap_or(u16::MAX),
             );
             if output >= p.outputs {
                 return malformed("a tree adds to an output the model does not have");
@@ -382,7 +373,7 @@ impl<'a> TreeEnsemble<'a> {
 
     /// Number of internal nodes.
     pub fn node_count(&self) -> usize {
-        self.p.nodes.len() / self.node_size
+        self.p.nodes.len().checked_div(self.node_size).unwrap_or(0)
     }
 
     /// Number of leaves.
@@ -395,10 +386,10 @@ impl<'a> TreeEnsemble<'a> {
             return false;
         }
         let category = x as u64; // truncation toward zero, saturating
-        let at = set as usize * 8;
+        let at = (set as usize).saturating_mul(8);
         let (Some(first), Some(count)) = (
             u32_at(self.p.category_sets, at),
-            u32_at(self.p.category_sets, at + 4),
+            u32_at(self.p.category_sets, at.saturating_add(4)),
         ) else {
             return false;
         };
@@ -406,8 +397,13 @@ impl<'a> TreeEnsemble<'a> {
         if word >= u64::from(count) {
             return false;
         }
-        u32_at(self.p.category_words, (first as usize + word as usize) * 4)
-            .is_some_and(|w| w & (1 << (category % 32)) != 0)
+        u32_at(
+            self.p.category_words,
+            (first as usize)
+                .saturating_add(word as usize)
+                .saturating_mul(4),
+        )
+        .is_some_and(|w| w & (1 << (category % 32)) != 0)
     }
 
     #[inline]
@@ -500,7 +496,8 @@ impl<'a> TreeEnsemble<'a> {
             }
             let trees_here = group.len() / TREE_SIZE;
             for (&r, &o) in refs.iter().zip(outputs.iter()).take(trees_here) {
-                let leaf = f64_at(self.p.leaves, (r & !LEAF_BIT) as usize * 8).unwrap_or(0.0);
+                let leaf = f64_at(self.p.leaves, ((r & !LEAF_BIT) as usize).saturating_mul(8))
+                    .unwrap_or(0.0);
                 if let Some(s) = sums.get_mut(usize::from(o)) {
                     *s = if WIDE {
                         *s + leaf
@@ -527,7 +524,7 @@ impl<'a> TreeEnsemble<'a> {
         let out = out
             .get_mut(..k)
             .ok_or(ModelError::OutputTooShort { needed: k })?;
-        let base = |i: usize| f64_at(self.p.base_margin, i * 8).unwrap_or(0.0);
+        let base = |i: usize| f64_at(self.p.base_margin, i.saturating_mul(8)).unwrap_or(0.0);
         let mut sums = [0.0f64; MAX_OUTPUTS];
         let sums = sums.get_mut(..k).ok_or(ModelError::CapacityExceeded {
             what: "outputs",
@@ -564,7 +561,8 @@ impl<'a> TreeEnsemble<'a> {
 #[inline(always)]
 fn read_node(nodes: &[u8], wide: bool, i: usize) -> Option<Node> {
     if wide {
-        let r: &[u8; 20] = nodes.get(i * 20..i * 20 + 20)?.try_into().ok()?;
+        let at = i.saturating_mul(20);
+        let r: &[u8; 20] = nodes.get(at..at.saturating_add(20))?.try_into().ok()?;
         let [t0, t1, t2, t3, t4, t5, t6, t7, f0, f1, flags, _, l0, l1, l2, l3, r0, r1, r2, r3] = *r;
         Some(Node {
             threshold: f64::from_le_bytes([t0, t1, t2, t3, t4, t5, t6, t7]),
@@ -575,7 +573,8 @@ fn read_node(nodes: &[u8], wide: bool, i: usize) -> Option<Node> {
             right: u32::from_le_bytes([r0, r1, r2, r3]),
         })
     } else {
-        let r: &[u8; 16] = nodes.get(i * 16..i * 16 + 16)?.try_into().ok()?;
+        let at = i.saturating_mul(16);
+        let r: &[u8; 16] = nodes.get(at..at.saturating_add(16))?.try_into().ok()?;
         let [t0, t1, t2, t3, f0, f1, flags, _, l0, l1, l2, l3, r0, r1, r2, r3] = *r;
         Some(Node {
             threshold: f64::from(f32::from_le_bytes([t0, t1, t2, t3])),

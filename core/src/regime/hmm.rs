@@ -86,11 +86,11 @@ impl GaussianHmm {
         let d = blob.header().feature_count as usize;
         let names = FeatureNames::new(p.feature_names);
         if k == 0
-            || kk != k * k
+            || Some(kk) != k.checked_mul(k)
             || d == 0
             || d > MAX_DIM
-            || kd != k * d
-            || kd2 != k * d
+            || Some(kd) != k.checked_mul(d)
+            || Some(kd2) != k.checked_mul(d)
             || p.regimes.len() != k
             || names.clone().count() != d
         {
@@ -109,7 +109,7 @@ impl GaussianHmm {
             });
         }
         if variances
-            .get(..k * d)
+            .get(..k.saturating_mul(d))
             .unwrap_or(&[])
             .iter()
             .any(|&v| v <= 0.0)
@@ -144,9 +144,10 @@ impl GaussianHmm {
             }
             let (mut log_det, mut mean_term) = (0.0, 0.0);
             for j in 0..k {
-                if let (Some(row), Some(&a)) =
-                    (hmm.log_transition.get_mut(i), transition.get(i * k + j))
-                {
+                if let (Some(row), Some(&a)) = (
+                    hmm.log_transition.get_mut(i),
+                    transition.get(i.saturating_mul(k).saturating_add(j)),
+                ) {
                     if let Some(slot) = row.get_mut(j) {
                         *slot = libm::log(a);
                     }
@@ -154,8 +155,14 @@ impl GaussianHmm {
             }
             for f in 0..d {
                 let (m, v) = (
-                    means.get(i * d + f).copied().unwrap_or(0.0),
-                    variances.get(i * d + f).copied().unwrap_or(1.0),
+                    means
+                        .get(i.saturating_mul(d).saturating_add(f))
+                        .copied()
+                        .unwrap_or(0.0),
+                    variances
+                        .get(i.saturating_mul(d).saturating_add(f))
+                        .copied()
+                        .unwrap_or(1.0),
                 );
                 if let Some(slot) = hmm.scaled_means.get_mut(i).and_then(|r| r.get_mut(f)) {
                     *slot = m / v;

@@ -175,7 +175,7 @@ impl<T: Float> RegimeDetector<T> for RuleDetector<T> {
         // vote shares over the last `vote_window` candidates
         let window = usize::from(self.config.vote_window);
         if self.votes.len() >= window {
-            if let Some(old) = self.votes.lag(window - 1) {
+            if let Some(old) = self.votes.lag(window.saturating_sub(1)) {
                 if let Some(c) = self.counts.get_mut(usize::from(old)) {
                     *c = c.saturating_sub(1);
                 }

@@ -35,7 +35,8 @@ impl<T, const N: usize> RingBuffer<T, N> {
             let _ = self.values.push(x);
         } else if let Some(slot) = self.values.get_mut(self.next) {
             *slot = x;
-            self.next = if self.next + 1 >= N { 0 } else { self.next + 1 };
+            let next = self.next.saturating_add(1);
+            self.next = if next >= N { 0 } else { next };
         }
     }
 
@@ -60,8 +61,13 @@ impl<T, const N: usize> RingBuffer<T, N> {
         }
         // before the first wrap `next` is 0 and the newest sits at len - 1; after it the
         // newest sits just before `next`; k < len <= N keeps the sum non-negative
-        let newest = if len < N { len } else { self.next + N };
-        self.values.get((newest - 1 - k).checked_rem(N)?)
+        let newest = if len < N {
+            len
+        } else {
+            self.next.checked_add(N)?
+        };
+        self.values
+            .get(newest.checked_sub(1)?.checked_sub(k)?.checked_rem(N)?)
     }
 
     /// The held values, oldest first.
@@ -120,7 +126,7 @@ impl<'de, T: serde::Deserialize<'de>, const N: usize> serde::Deserialize<'de> fo
                 let mut ring = RingBuffer::new();
                 while let Some(x) = seq.next_element()? {
                     if ring.values.push(x).is_err() {
-                        return Err(serde::de::Error::invalid_length(N + 1, &self));
+                        return Err(serde::de::Error::invalid_length(N.saturating_add(1), &self));
                     }
                 }
                 Ok(ring)

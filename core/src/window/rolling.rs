@@ -119,7 +119,7 @@ impl<T: Float> Accumulate for Moments<T> {
         let d = x - self.shift;
         self.s1 += d;
         self.s2 += d * d;
-        self.n += 1;
+        self.n = self.n.saturating_add(1);
     }
     #[inline]
     fn slide(&mut self, x: T, leaving: T) {
@@ -153,7 +153,7 @@ impl<T: Float> Moments<T> {
         let len = self.len();
         let n = T::from_usize(len);
         let m2 = self.s2 - self.s1 * self.s1 / n;
-        if m2 <= T::from_usize(4 * len) * T::EPSILON * self.s2 {
+        if m2 <= T::from_usize(len.saturating_mul(4)) * T::EPSILON * self.s2 {
             T::ZERO
         } else {
             m2
@@ -168,7 +168,7 @@ impl<T: Float> Moments<T> {
     #[inline]
     pub fn sample_variance(&self) -> Option<T> {
         let len = self.len();
-        (len >= 2).then(|| self.centered_sum_sq() / T::from_usize(len - 1))
+        (len >= 2).then(|| self.centered_sum_sq() / T::from_usize(len.saturating_sub(1)))
     }
 }
 
@@ -199,14 +199,14 @@ impl<T: Float> Accumulate for LinearTrend<T> {
         let d = x - self.shift;
         self.sxy += T::from_usize(self.len()) * d;
         self.sy += d;
-        self.n += 1;
+        self.n = self.n.saturating_add(1);
     }
     /// Every position drops by one: `Sxy' = Sxy - (Sy - y_old) + (n - 1) y_new`.
     #[inline]
     fn slide(&mut self, x: T, leaving: T) {
         let d = x - self.shift;
         let l = leaving - self.shift;
-        self.sxy += T::from_usize(self.len() - 1) * d - (self.sy - l);
+        self.sxy += T::from_usize(self.len().saturating_sub(1)) * d - (self.sy - l);
         self.sy += d - l;
     }
     #[inline]
@@ -223,7 +223,7 @@ impl<T: Float> LinearTrend<T> {
         let len = self.len();
         (len >= 2).then(|| {
             let n = T::from_usize(len);
-            let sx = T::from_usize(len * (len - 1) / 2);
+            let sx = T::from_usize(len.saturating_mul(len.saturating_sub(1)) / 2);
             let sxx_centered = n * (n * n - T::ONE) / T::from_usize(12);
             (self.sxy - sx * self.sy / n) / sxx_centered
         })
