@@ -144,3 +144,167 @@ fn a_multiclass_strategy_is_refused() {
         })
     ));
 }
+
+/// A decision against an independent recomputation, bar by bar: the inputs from the
+/// naive batch reference (`tests/common/naive.rs`), the model's output from smartcore's
+/// own logistic regression on those inputs, and the arbitrator's arithmetic by hand for
+/// one strategy (its score the Sharpe of its realised returns, weight 1, weighted sum
+/// `s c`, the confidence formula).
+#[test]
+fn decisions_equal_an_independent_recomputation() {
+    use tickml_core::arbitrator::{ArbitratorConfig, Signal, StrategyFamily};
+    use tickml_core::FeatureConfig;
+    use tickml_train::dataset::{prepare_data, InputConfig, TargetType};
+    use tickml_train::export::BundleSpec;
+    use tickml_train::models::{Matrix, ModelConfig, ModelFactory, ModelType, Task};
+    let bars = common::load("spx_daily.csv");
+    let names = ["close_to_sma_20", "logret_5", "rvol_20", "zscore_20"];
+    let data = prepare_data(
+        &bars,
+        &FeatureConfig::default(),
+        &InputConfig::default(),
+        TargetType::Direction,
+        5,
+    )
+    .unwrap();
+    let cols: Vec<usize> = names
+        .iter()
+        .map(|n| data.names.iter().position(|m| m == n).unwrap())
+        .collect();
+    let rows: Vec<usize> = (0..1500).collect();
+    let data = &data;
+    let x: Vec<f64> = rows
+        .iter()
+        .flat_map(|&r| cols.iter().map(move |&c| data.row(r)[c]))
+        .collect();
+    let y: Vec<f64> = rows.iter().map(|&r| data.y[r]).collect();
+    let names_owned: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+    let model = ModelFactory::create(
+        ModelType::LogisticRegression,
+        &ModelConfig::default(),
+        Task::Classification,
+    )
+    .unwrap()
+    .fit(
+        &Matrix {
+            values: &x,
+            cols: 4,
+        },
+        &y,
+        &names_owned,
+    )
+    .unwrap();
+    let config = ArbitratorConfig::default();
+    let bundle = BundleSpec {
+        features: FeatureConfig::default(),
+        models: vec![(
+            1,
+            StrategyFamily::MlModel,
+            "logistic".into(),
+            true,
+            model.to_blob(data.schema_hash).unwrap(),
+        )],
+        regime: Ok(tickml_core::regime::RuleConfig::default()),
+        arbitrator: config,
+        meta_learner: None,
+    }
+    .to_blob()
+    .unwrap();
+    let mut pipeline = Pipeline::<f64>::from_bundle(&bundle).unwrap();
+    let index: Vec<usize> = names
+        .iter()
+        .map(|n| pipeline.feature_set().schema().index_of(n).unwrap())
+        .collect();
+    let mut realised: Vec<f64> = Vec::new();
+    let mut previous_signal = 0.0;
+    let mut checked = 0;
+    for t in 0..1300 {
+        let d = pipeline.on_bar(&bars[t]).unwrap();
+        // every bar scores the previous signal (the first against a return of 0)
+        let market = if t > 0 {
+            bars[t].close() / bars[t - 1].close() - 1.0
+        } else {
+            0.0
+        };
+        realised.push(previous_signal * market);
+        // the inputs, from the naive reference
+        let naive: Vec<Option<f64>> = names
+            .iter()
+            .map(|n| common::naive::feature(n, &bars, t).unwrap())
+            .collect();
+        for (k, v) in naive.iter().enumerate() {
+            let ours = pipeline.features().get(index[k]);
+            match (ours, v) {
+                (Some(a), Some(b)) => assert!(
+                    (a - b).abs() <= 1e-9 * b.abs().max(1e-6),
+                    "{} at {t}",
+                    names[k]
+                ),
+                (None, None) => {}
+                other => panic!("{} at {t}: {other:?}", names[k]),
+            }
+        }
+        // the prediction, from smartcore's own model on the naive inputs
+        let p = d.predictions[0];
+        if naive.iter().all(Option::is_some) {
+            let row: Vec<f64> = naive.iter().map(|v| v.unwrap()).collect();
+            let expected = model.predict(&Matrix {
+                values: &row,
+                cols: 4,
+            })[0];
+            assert!(
+                (p - expected).abs() < 1e-9,
+                "prediction at {t}: {p} vs {expected}"
+            );
+        } else {
+            assert!(p.is_nan());
+        }
+        // the arbitrator by hand
+        let a = &d.arbitration;
+        let b = &a.strategy_breakdown[0];
+        let (signal, confidence) = if p.is_nan() {
+            (Signal::Neutral, 0.0)
+        } else if p > 0.5 {
+            (Signal::Long, 2.0 * p - 1.0)
+        } else {
+            (Signal::Short, 1.0 - 2.0 * p)
+        };
+        assert_eq!((b.signal, b.confidence), (signal, confidence));
+        let window = &realised[realised.len().saturating_sub(63)..];
+        if window.len() >= 20 {
+            let n = window.len() as f64;
+            let mean = window.iter().sum::<f64>() / n;
+            let sd = (window.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+            let sharpe = if sd > 0.0 { mean / sd } else { 0.0 };
+            assert!((b.score.unwrap() - sharpe).abs() < 1e-9, "score at {t}");
+        } else {
+            assert_eq!(b.score, None);
+        }
+        if b.silenced {
+            assert_eq!(
+                (a.signal, a.confidence, b.weight),
+                (Signal::Neutral, 0.0, 0.0)
+            );
+        } else {
+            let ws = signal.value() * confidence;
+            assert_eq!(b.weight, 1.0);
+            assert!((a.weighted_sum - ws).abs() < 1e-15 && (a.weighted_signal - ws).abs() < 1e-15);
+            let decided = if ws > 0.1 {
+                Signal::Long
+            } else if ws < -0.1 {
+                Signal::Short
+            } else {
+                Signal::Neutral
+            };
+            assert_eq!(a.signal, decided);
+            let consensus = if signal == decided { 1.0 } else { 0.0 };
+            let expected =
+                (0.4 * ws.abs() + 0.2 * confidence + 0.2 * consensus + 0.2 * a.regime_confidence)
+                    .clamp(0.0, 1.0);
+            assert!((a.confidence - expected).abs() < 1e-12, "confidence at {t}");
+            checked += 1;
+        }
+        previous_signal = signal.value();
+    }
+    assert!(checked > 500, "{checked}");
+}
