@@ -191,6 +191,25 @@ proptest! {
     }
 
     #[test]
+    fn walk_forward_through_the_end_tests_every_later_sample_once(labels in arb_labels(), train in 10usize..40, test in 5usize..20, expand in proptest::bool::ANY) {
+        prop_assume!(train + 2 + test <= labels.len());
+        let cv = WalkForwardCV { train_size: train, test_size: test, step_size: test, purge_gap: 2, expand_train: expand };
+        let full = cv.split(&labels).unwrap();
+        let all = cv.split_through_end(&labels).unwrap();
+        // the full windows first, unchanged, then at most one shorter one
+        prop_assert_eq!(&all[..full.len()], &full[..]);
+        prop_assert!(all.len() <= full.len() + 1);
+        let mut tested = vec![0usize; labels.len()];
+        for s in &all {
+            prop_assert!(no_leak(&labels, s));
+            prop_assert!(s.train.iter().all(|&i| i + 2 < s.test[0]), "training ends before the gap");
+            s.test.iter().for_each(|&j| tested[j] += 1);
+        }
+        prop_assert!(tested[..train + 2].iter().all(|&c| c == 0));
+        prop_assert!(tested[train + 2..].iter().all(|&c| c == 1), "every later sample tested once");
+    }
+
+    #[test]
     fn cpcv_label_mode_invariants(labels in arb_labels(), n in 3usize..7, k in 1usize..3) {
         prop_assume!(k < n && labels.len() / n > 4);
         let cv = CombinatorialPurgedCV { n_splits: n, n_test_splits: k, purge: 1, embargo: 2 };

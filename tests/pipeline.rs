@@ -33,6 +33,54 @@ fn snapshots_restore_to_identical_decisions() {
 }
 
 #[test]
+fn a_warmed_pipeline_sees_the_same_features_and_regime_with_a_fresh_arbitrator() {
+    let bytes = bundle();
+    let bars = common::load("spx_daily.csv");
+    let mut straight = Pipeline::<f64>::from_bundle(&bytes).unwrap();
+    let mut warmed = Pipeline::<f64>::from_bundle(&bytes).unwrap();
+    for b in &bars[..700] {
+        straight.on_bar(b).unwrap();
+        warmed.warm(b).unwrap();
+    }
+    // the strategies have no record yet: nothing was scored while warming
+    assert!(warmed
+        .strategy_summary()
+        .iter()
+        .all(|s| s.score.is_none() && s.bars_silenced == 0));
+    let mut fresh_weights_seen = false;
+    for (k, b) in bars[700..800].iter().enumerate() {
+        let (x, y) = (straight.on_bar(b).unwrap(), warmed.on_bar(b).unwrap());
+        assert_eq!(x.predictions, y.predictions, "bar {k}");
+        assert_eq!(x.arbitration.regime, y.arbitration.regime);
+        assert_eq!(
+            x.arbitration.regime_confidence,
+            y.arbitration.regime_confidence
+        );
+        if k == 0 {
+            // no scores yet: every active strategy weighs the same
+            let w: Vec<f64> = y
+                .arbitration
+                .strategy_breakdown
+                .iter()
+                .map(|s| s.weight)
+                .collect();
+            assert!(w.iter().all(|v| (v - w[0]).abs() < 1e-15), "{w:?}");
+            fresh_weights_seen =
+                x.arbitration.strategy_breakdown != y.arbitration.strategy_breakdown;
+        }
+    }
+    assert!(
+        fresh_weights_seen,
+        "the straight pipeline's arbitrator had a record"
+    );
+    // a refused bar leaves a warming pipeline unchanged
+    let mut buf = vec![0u8; 1 << 20];
+    let before = warmed.snapshot(&mut buf).unwrap().to_vec();
+    assert!(warmed.warm(&bars[10]).is_err());
+    assert_eq!(warmed.snapshot(&mut buf).unwrap().to_vec(), before);
+}
+
+#[test]
 fn a_refused_bar_changes_nothing() {
     let bytes = bundle();
     let bars = common::load("spx_daily.csv");

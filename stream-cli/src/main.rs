@@ -1,6 +1,7 @@
 //! `tickml`: the command-line front door of tickml. Every number it prints comes from
 //! `tickml-core` or `tickml-train`; this crate only parses arguments, reads and writes.
 
+mod backtest;
 mod features;
 mod io;
 mod models;
@@ -37,6 +38,8 @@ enum Command {
     Inspect(models::InspectArgs),
     /// Train the configured models under purged CV; write their blobs and a report.
     Train(train::TrainArgs),
+    /// Walk-forward backtest of the live pipeline: costs, baselines, PSR / DSR / PBO.
+    Backtest(backtest::Args),
     /// Retrain without each feature family and report what each one is worth.
     Ablate(train::AblateArgs),
     /// Print purged / walk-forward / combinatorial CV splits as JSON (and an SVG).
@@ -57,6 +60,7 @@ fn main() -> ExitCode {
         Command::CvSplits(args) => research::cv_splits(&args),
         Command::Train(args) => train::run(&args),
         Command::Ablate(args) => train::run_ablation(&args),
+        Command::Backtest(args) => backtest::run_backtest(&args),
         Command::Fdr(args) => research::fdr(&args),
     };
     match result {

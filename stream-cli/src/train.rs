@@ -42,7 +42,8 @@ pub struct AblateArgs {
     groups: String,
 }
 
-fn load_config(path: Option<&Path>) -> anyhow::Result<TrainConfig> {
+/// The training configuration at `path`, or the default.
+pub fn load_config(path: Option<&Path>) -> anyhow::Result<TrainConfig> {
     match path {
         None => Ok(TrainConfig::default()),
         Some(p) => {

@@ -221,6 +221,17 @@ impl Default for WalkForwardCV {
 impl WalkForwardCV {
     /// The splits.
     pub fn split(&self, labels: &Labels) -> Result<Vec<Split>, CvError> {
+        self.windows(labels, false)
+    }
+
+    /// The splits, then one more whose test window holds the samples left after the last
+    /// full one (fewer than `test_size`), so every sample after the first training window
+    /// is tested: the schedule of a walk-forward backtest that runs to the last bar.
+    pub fn split_through_end(&self, labels: &Labels) -> Result<Vec<Split>, CvError> {
+        self.windows(labels, true)
+    }
+
+    fn windows(&self, labels: &Labels, through_end: bool) -> Result<Vec<Split>, CvError> {
         let n = labels.len();
         if self.train_size == 0 || self.test_size == 0 || self.step_size == 0 {
             return invalid("walk-forward sizes must be positive");
@@ -243,6 +254,21 @@ impl WalkForwardCV {
                 test: test.collect(),
             });
             start += self.step_size;
+        }
+        let tested_to = splits
+            .last()
+            .and_then(|s| s.test.last())
+            .map_or(0, |&t| t + 1);
+        if through_end && tested_to < n {
+            let train_end = start + self.train_size;
+            let test = (train_end + self.purge_gap).max(tested_to)..n;
+            let first = if self.expand_train { 0 } else { start };
+            if !test.is_empty() {
+                splits.push(Split {
+                    train: purge(labels, first..train_end, std::slice::from_ref(&test), 0, 0),
+                    test: test.collect(),
+                });
+            }
         }
         Ok(splits)
     }
@@ -272,7 +298,9 @@ pub struct CombinatorialSplits {
     pub paths: Vec<Vec<usize>>,
 }
 
-fn combinations(n: usize, k: usize) -> Vec<Vec<usize>> {
+/// Every `k`-subset of `0..n` (`k >= 1`) in lexicographic (`itertools.combinations`)
+/// order.
+pub fn combinations(n: usize, k: usize) -> Vec<Vec<usize>> {
     let mut out = Vec::new();
     let mut c: Vec<usize> = (0..k).collect();
     if k == 0 || k > n {

@@ -26,21 +26,28 @@ pub fn position(task: Task, prediction: f64) -> f64 {
     }
 }
 
-/// ROC AUC by the Mann-Whitney statistic with average ranks for ties.
-pub fn roc_auc(y: &[f64], p: &[f64]) -> f64 {
-    let mut order: Vec<usize> = (0..p.len()).collect();
-    order.sort_by(|&a, &b| p[a].total_cmp(&p[b]));
-    let mut ranks = vec![0.0; p.len()];
+/// Average ranks, 1-based and ascending, ties sharing their mean rank
+/// (`scipy.stats.rankdata(method="average")`).
+pub fn average_ranks(v: &[f64]) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..v.len()).collect();
+    order.sort_by(|&a, &b| v[a].total_cmp(&v[b]));
+    let mut ranks = vec![0.0; v.len()];
     let mut i = 0;
     while i < order.len() {
         let mut j = i;
-        while j + 1 < order.len() && p[order[j + 1]] == p[order[i]] {
+        while j + 1 < order.len() && v[order[j + 1]] == v[order[i]] {
             j += 1;
         }
         let rank = (i + j) as f64 / 2.0 + 1.0;
         order[i..=j].iter().for_each(|&k| ranks[k] = rank);
         i = j + 1;
     }
+    ranks
+}
+
+/// ROC AUC by the Mann-Whitney statistic with average ranks for ties.
+pub fn roc_auc(y: &[f64], p: &[f64]) -> f64 {
+    let ranks = average_ranks(p);
     let positives = y.iter().filter(|&&v| v == 1.0).count() as f64;
     let negatives = y.len() as f64 - positives;
     if positives == 0.0 || negatives == 0.0 {

@@ -6,15 +6,18 @@
 //! - [`data`]: OHLCV CSV reading with validation (a bad row is an error naming its line).
 //! - [`ml`]: `MLPipeline`, the library face of the whole flow.
 //! - [`cv`]: purged K-fold, walk-forward and combinatorial purged cross-validation.
-//! - [`stats`]: multiple-testing control, importance, ablation.
+//! - [`stats`]: multiple-testing control, importance, ablation, PSR / DSR, PBO.
 //! - [`transforms`]: causal transforms (differences, rolling z-score and rank, fractional differencing).
 //! - [`audit`]: the lookahead audit.
 //! - [`dataset`]: features over a whole history through [`tickml_core::FeatureSet`].
 //! - [`export`]: owned model descriptions encoded as the core's blobs.
 //! - [`import`]: LightGBM and XGBoost model files converted to the core's split rule.
 //! - [`replay`]: the arbitrator replayed over out-of-fold predictions.
+//! - [`trials`]: the log of every configuration tried on a data set (for the DSR).
+//! - [`backtest`]: the walk-forward backtest of the live pipeline, with costs and baselines.
 
 pub mod audit;
+pub mod backtest;
 pub mod cv;
 pub mod data;
 pub mod dataset;
@@ -29,3 +32,4 @@ pub mod replay;
 pub mod rng;
 pub mod stats;
 pub mod transforms;
+pub mod trials;

@@ -274,12 +274,13 @@ impl Ensemble {
 
     /// The regime-aware allocation table: for each regime, the weight each strategy would
     /// get now (its current score times its family's multiplier in that regime, through
-    /// the softmax), all strategies active.
+    /// the softmax; `Equal` weighting: 1 / n), all strategies active.
     pub fn allocation_table(&self, scores: &[Option<f64>]) -> Vec<(RegimeType, Vec<f64>)> {
         let c = self.arbitrator.config();
         let temperature = match c.weighting {
             Weighting::RegimeSoftmax { temperature } => temperature,
             Weighting::FixedShareHedge { .. } => 1.0,
+            Weighting::Equal => f64::INFINITY,
         };
         RegimeType::ALL
             .iter()

@@ -283,9 +283,22 @@ pub fn train(
     config: &TrainConfig,
     progress: &(dyn Fn(&str, usize, usize) + Sync),
 ) -> Result<(Dataset, TrainReport), PipelineError> {
+    let (data, splits, task) = prepare(bars, config)?;
+    let report = train_dataset(&data, &splits, task, config, progress)?;
+    Ok((data, report))
+}
+
+/// [`train`] on a prepared dataset and its splits (a walk-forward backtest's training
+/// window, for instance).
+pub fn train_dataset(
+    data: &Dataset,
+    splits: &[Split],
+    task: Task,
+    config: &TrainConfig,
+    progress: &(dyn Fn(&str, usize, usize) + Sync),
+) -> Result<TrainReport, PipelineError> {
     use rayon::prelude::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
-    let (data, splits, task) = prepare(bars, config)?;
     let all: Vec<usize> = (0..data.width()).collect();
     let baseline: Vec<Scores> = splits
         .iter()
@@ -315,7 +328,7 @@ pub fn train(
                     .map(|split| {
                         let r = cross_validate(
                             &estimator,
-                            &data,
+                            data,
                             std::slice::from_ref(split),
                             &all,
                             config.horizon,
@@ -343,7 +356,7 @@ pub fn train(
         );
         let mut folds = Vec::new();
         let mut oof = vec![f64::NAN; data.len()];
-        for (r, split) in fold_results?.into_iter().zip(&splits) {
+        for (r, split) in fold_results?.into_iter().zip(splits) {
             folds.extend(r.folds);
             for &i in &split.test {
                 oof[i] = r.oof[i];
@@ -389,7 +402,7 @@ pub fn train(
         schema_hash: format!("{:#018x}", data.schema_hash),
         models,
     };
-    Ok((data, report))
+    Ok(report)
 }
 
 /// Ablation of the 8 feature families for the first configured model.
@@ -556,7 +569,22 @@ pub fn build_bundle(
     config: &TrainConfig,
     report: &TrainReport,
 ) -> Result<Vec<u8>, PipelineError> {
-    use tickml_core::arbitrator::{ArbitratorConfig, StrategyFamily};
+    let arbitrator = tickml_core::arbitrator::ArbitratorConfig::default();
+    let spec = bundle_spec(bars, data, config, report, arbitrator, true)?;
+    Ok(spec.to_blob().map_err(TrainError::from)?)
+}
+
+/// The bundle of a finished run with `arbitrator`, and with a meta-learner (trained on
+/// the out-of-fold predictions replayed through that arbitrator) when `meta_learner`.
+pub fn bundle_spec(
+    bars: &[Bar<f64>],
+    data: &Dataset,
+    config: &TrainConfig,
+    report: &TrainReport,
+    arbitrator: tickml_core::arbitrator::ArbitratorConfig,
+    meta_learner: bool,
+) -> Result<crate::export::BundleSpec, PipelineError> {
+    use tickml_core::arbitrator::StrategyFamily;
     if !config.inputs.is_live() {
         return Err(PipelineError::Config(
             "a bundle runs the core's features as they are live; transformed level features \
@@ -567,9 +595,19 @@ pub fn build_bundle(
         ));
     }
     let probability = config.task()?.0 == Task::Classification;
-    let arbitrator = ArbitratorConfig::default();
-    let meta = train_meta_learner(bars, data, &report.models, probability, &arbitrator, 1.0)?;
-    let spec = crate::export::BundleSpec {
+    let meta = if meta_learner {
+        Some(train_meta_learner(
+            bars,
+            data,
+            &report.models,
+            probability,
+            &arbitrator,
+            1.0,
+        )?)
+    } else {
+        None
+    };
+    Ok(crate::export::BundleSpec {
         features: config.features.clone(),
         models: report
             .models
@@ -587,7 +625,6 @@ pub fn build_bundle(
             .collect(),
         regime: Ok(tickml_core::regime::RuleConfig::default()),
         arbitrator,
-        meta_learner: Some(meta),
-    };
-    Ok(spec.to_blob().map_err(TrainError::from)?)
+        meta_learner: meta,
+    })
 }

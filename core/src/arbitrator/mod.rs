@@ -68,6 +68,9 @@ pub enum Weighting {
         /// Share redistributed each bar, for regime switches (default 0.01).
         share: f64,
     },
+    /// Every active strategy the same weight, `1 / n`: no scores, no multipliers. The
+    /// baseline a performance-weighted arbitrator has to beat.
+    Equal,
 }
 
 impl Weighting {
@@ -507,6 +510,7 @@ impl<T: Float, const S: usize, const L: usize> StrategyArbitrator<T, S, L> {
                     score.unwrap_or(T::ZERO) * T::from_f64(multiplier / temperature)
                 }
                 Weighting::FixedShareHedge { .. } => s.log_weight.exp() * T::from_f64(multiplier),
+                Weighting::Equal => T::ONE,
             };
             let _ = raw.push(value);
             let _ = breakdown.push(StrategyBreakdown {
@@ -532,7 +536,7 @@ impl<T: Float, const S: usize, const L: usize> StrategyArbitrator<T, S, L> {
             if b.active {
                 b.weight = match c.weighting {
                     Weighting::RegimeSoftmax { .. } => (*v - max_raw).exp(),
-                    Weighting::FixedShareHedge { .. } => *v,
+                    Weighting::FixedShareHedge { .. } | Weighting::Equal => *v,
                 };
                 total += b.weight;
             }

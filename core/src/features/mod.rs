@@ -19,7 +19,7 @@ mod volatility;
 mod volume;
 
 pub use config::{FeatureConfig, Windows, MAX_WINDOWS};
-pub(crate) use schema::fnv1a;
+pub use schema::fnv1a;
 pub use schema::{Family, FeatureId, FeatureKind, FeatureName, Schema, FEATURE_FORMAT_VERSION};
 pub use set::{DefaultFeatureSet, FeatureSet, FeatureVector};
 pub use universe::Universe;

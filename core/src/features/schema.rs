@@ -393,7 +393,7 @@ impl<const F: usize> Schema<F> {
 }
 
 /// 64-bit FNV-1a of `bytes` (identifies a bundle in its state snapshots).
-pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
+pub fn fnv1a(bytes: &[u8]) -> u64 {
     let mut h = Fnv1a::new();
     h.bytes(bytes);
     h.0

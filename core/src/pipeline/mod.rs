@@ -268,6 +268,19 @@ impl<'a, T: Float> Pipeline<'a, T> {
         self.step(bar, Some(peers))
     }
 
+    /// Catches a newly deployed bundle up on history: the bar updates the feature engine
+    /// and the regime detector but runs no model and leaves the arbitrator untouched, so
+    /// its scores start with the first decided bar (a walk-forward backtest warms each
+    /// retrained bundle on the bars before its window this way). A bar the feature
+    /// engine refuses is an error and changes nothing.
+    pub fn warm(&mut self, bar: &Bar<T>) -> Result<(), PipelineError> {
+        let s = &mut self.state;
+        s.features.update(bar)?;
+        s.detector.update(s.features.features().values());
+        s.prev_close = Some(bar.close());
+        Ok(())
+    }
+
     /// The one-bar log return of the last bar (from the second bar on).
     pub fn last_log_return(&self) -> Option<T> {
         self.state.features.last_log_return()

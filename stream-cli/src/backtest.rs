@@ -1,0 +1,253 @@
+//! `tickml backtest`: the walk-forward backtest of the live pipeline, its report and
+//! the trials log.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+use tickml_train::backtest::{run, BacktestConfig, PositionRule};
+use tickml_train::data::load_bars;
+use tickml_train::pipeline::CvConfig;
+use tickml_train::trials::{self, Trial};
+
+use crate::io;
+use crate::train::load_config;
+
+/// Arguments of `tickml backtest`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// OHLCV CSV.
+    #[arg(long)]
+    input: PathBuf,
+    /// Directory for report.json, report.html and trials.jsonl.
+    #[arg(long)]
+    out: PathBuf,
+    /// Training configuration (TOML, as `tickml train`'s: features, inputs, target,
+    /// horizon, the inner CV of the meta-learner, models).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Cost per unit of turnover, basis points.
+    #[arg(long, default_value_t = 1.0)]
+    cost_bps: f64,
+    /// Training bars per window.
+    #[arg(long, default_value_t = 504, conflicts_with = "expanding")]
+    train_size: usize,
+    /// Train on every earlier bar.
+    #[arg(long)]
+    expanding: bool,
+    /// Bars between retrains.
+    #[arg(long, default_value_t = 63)]
+    retrain_every: usize,
+    /// Bars left out between training and test (and the inner CV's purge gap).
+    #[arg(long, default_value_t = 5)]
+    purge: usize,
+    /// The inner CV's embargo fraction.
+    #[arg(long, default_value_t = 0.02)]
+    embargo_pct: f64,
+    /// Decision to position: weighted_signal (clipped), signal, signal_times_confidence.
+    #[arg(long, default_value = "weighted_signal")]
+    position: String,
+    /// CSCV blocks for PBO.
+    #[arg(long, default_value_t = 16)]
+    pbo_splits: usize,
+    /// CPCV folds for the path-Sharpe distribution (0: skip); 2 of them test each split.
+    #[arg(long, default_value_t = 6)]
+    cpcv_splits: usize,
+    /// The trials log (default: OUT/trials.jsonl).
+    #[arg(long)]
+    trials: Option<PathBuf>,
+}
+
+fn position_rule(name: &str) -> anyhow::Result<PositionRule> {
+    Ok(match name {
+        "weighted_signal" => PositionRule::WeightedSignal,
+        "signal" => PositionRule::Signal,
+        "signal_times_confidence" => PositionRule::SignalTimesConfidence,
+        other => anyhow::bail!(
+            "--position {other}: use weighted_signal, signal or signal_times_confidence"
+        ),
+    })
+}
+
+fn cell(v: f64, digits: usize) -> String {
+    if v.is_nan() {
+        "-".into()
+    } else {
+        format!("{v:.digits$}")
+    }
+}
+
+/// Runs the backtest, prints the table, writes the report and appends the trials.
+pub fn run_backtest(args: &Args) -> anyhow::Result<()> {
+    let mut train = load_config(args.config.as_deref())?;
+    if let CvConfig::Purged {
+        purge_gap,
+        embargo_pct,
+        ..
+    } = &mut train.cv
+    {
+        *purge_gap = args.purge;
+        *embargo_pct = args.embargo_pct;
+    }
+    if !(args.cost_bps.is_finite() && args.cost_bps >= 0.0) {
+        anyhow::bail!("--cost-bps must be a non-negative number");
+    }
+    let config = BacktestConfig {
+        train,
+        train_size: args.train_size,
+        expanding: args.expanding,
+        retrain_every: args.retrain_every,
+        purge: args.purge,
+        cost_bps: args.cost_bps,
+        position: position_rule(&args.position)?,
+        pbo_splits: args.pbo_splits,
+        cpcv: (args.cpcv_splits > 0).then_some((args.cpcv_splits, 2)),
+        ..BacktestConfig::default()
+    };
+    let input = std::fs::read(&args.input)
+        .with_context(|| format!("cannot read {}", args.input.display()))?;
+    let records = load_bars(&args.input)?;
+    let bars: Vec<_> = records.iter().map(|r| r.bar).collect();
+    let started = Instant::now();
+    let bar = ProgressBar::new(0).with_style(
+        ProgressStyle::with_template("walk-forward [{bar:30}] {pos}/{len} windows {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let mut bt = run(&bars, &config, &|done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    })?;
+    bar.finish_and_clear();
+    for r in &mut bt.rows {
+        r.timestamp = records[r.bar].timestamp_text.clone();
+    }
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    let log = args
+        .trials
+        .clone()
+        .unwrap_or_else(|| args.out.join("trials.jsonl"));
+    let data = trials::identity(&input);
+    let settings = trials::identity(&serde_json::to_vec(&config)?);
+    let mut log_trials = trials::load(&log)?;
+    let new: Vec<Trial> = bt
+        .configurations
+        .iter()
+        .filter(|c| c.in_grid)
+        .map(|c| Trial {
+            command: "backtest".into(),
+            data: data.clone(),
+            configuration: c.name.clone(),
+            settings: settings.clone(),
+            sharpe: c.performance.sharpe.sharpe,
+            n: c.performance.sharpe.n,
+        })
+        .collect();
+    trials::append(&log, &new)?;
+    log_trials.extend(new);
+    let (n_trials, variance) = trials::deflation(&log_trials, &data);
+    bt.deflate(n_trials, variance);
+    let elapsed = started.elapsed().as_secs_f64();
+
+    let mut out = io::stdout();
+    let first = &bt
+        .rows
+        .first()
+        .map(|r| r.timestamp.clone())
+        .unwrap_or_default();
+    let last = &bt
+        .rows
+        .last()
+        .map(|r| r.timestamp.clone())
+        .unwrap_or_default();
+    writeln!(
+        out,
+        "walk-forward: {} windows, retrain every {} bars on {}, {} decided bars ({first} .. {last}), {:.1} bars a year (from the timestamps), cost {} bps, positions {}",
+        bt.windows.len(),
+        config.retrain_every,
+        if config.expanding { "every earlier bar".to_string() } else { format!("{} bars", config.train_size) },
+        bt.rows.len(),
+        bt.periods_per_year,
+        config.cost_bps,
+        args.position
+    )?;
+    writeln!(
+        out,
+        "{:<28}{:>8}{:>8}{:>7}{:>7}{:>8}{:>9}{:>8}{:>8}",
+        "configuration (net, OOS)",
+        "sharpe",
+        "se",
+        "psr",
+        "dsr",
+        "max_dd",
+        "turnover",
+        "costs",
+        "return"
+    )?;
+    for c in &bt.configurations {
+        let p = &c.performance;
+        writeln!(
+            out,
+            "{:<28}{:>8}{:>8}{:>7}{:>7}{:>8}{:>9}{:>8}{:>8}",
+            c.name,
+            cell(p.sharpe.sharpe_annualised, 3),
+            cell(p.sharpe.sharpe_se * bt.periods_per_year.sqrt(), 3),
+            cell(p.sharpe.psr, 3),
+            cell(p.dsr, 3),
+            cell(p.max_drawdown, 3),
+            cell(p.turnover_per_year, 1),
+            cell(p.costs_paid, 4),
+            cell(p.total_return, 3),
+        )?;
+    }
+    writeln!(
+        out,
+        "sharpe: annualised net Sharpe; se: Lo (2002) HAC standard error, annualised by sqrt(bars a year); psr: P(true Sharpe > 0); dsr: deflated for {n_trials} trials on this data (V = {})",
+        cell(variance, 6)
+    )?;
+    match (&bt.pbo, &bt.pbo_error) {
+        (Some(p), _) => writeln!(
+            out,
+            "PBO over the {} grid configurations (CSCV, {} blocks, {} combinations): {:.3}; degradation slope {:.3}; P(OOS loss) {:.3}",
+            bt.configurations.iter().filter(|c| c.in_grid).count(),
+            config.pbo_splits,
+            p.logits.len(),
+            p.pbo,
+            p.degradation_slope,
+            p.prob_oos_loss
+        )?,
+        (None, Some(e)) => writeln!(out, "PBO not computed: {e}")?,
+        _ => {}
+    }
+    for c in &bt.cpcv {
+        let s = &c.sharpe_annualised;
+        let mean = s.iter().sum::<f64>() / s.len().max(1) as f64;
+        let (lo, hi) = s
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+                (a.min(v), b.max(v))
+            });
+        writeln!(
+            out,
+            "CPCV paths ({}): {} paths, annualised net Sharpe mean {:.3}, min {:.3}, max {:.3}",
+            c.model,
+            s.len(),
+            mean,
+            lo,
+            hi
+        )?;
+    }
+    let json = args.out.join("report.json");
+    let report = serde_json::json!({
+        "input": args.input.display().to_string(),
+        "trials": { "log": log.display().to_string(), "count": n_trials, "sharpe_variance": variance },
+        "backtest": bt,
+    });
+    std::fs::write(&json, serde_json::to_vec_pretty(&report)?)
+        .with_context(|| format!("cannot write {}", json.display()))?;
+    writeln!(out, "wrote {} in {elapsed:.1} s", json.display())?;
+    out.flush()?;
+    Ok(())
+}
