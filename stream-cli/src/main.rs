@@ -44,6 +44,10 @@ enum Command {
     Ablate(train::AblateArgs),
     /// Print purged / walk-forward / combinatorial CV splits as JSON (and an SVG).
     CvSplits(research::CvArgs),
+    /// Sharpe ratio, its standard error, PSR and DSR of a return series (JSON).
+    Stats(research::StatsArgs),
+    /// Probability of backtest overfitting (CSCV) of a matrix of returns (JSON).
+    Pbo(research::PboArgs),
     /// Adjust p-values from standard input (Benjamini-Hochberg, -Yekutieli, Holm).
     Fdr(research::FdrArgs),
 }
@@ -62,6 +66,8 @@ fn main() -> ExitCode {
         Command::Ablate(args) => train::run_ablation(&args),
         Command::Backtest(args) => backtest::run_backtest(&args),
         Command::Fdr(args) => research::fdr(&args),
+        Command::Stats(args) => research::stats(&args),
+        Command::Pbo(args) => research::pbo(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -243,3 +243,121 @@ pub fn fdr(args: &FdrArgs) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+/// Arguments of `tickml stats`.
+#[derive(clap::Args)]
+pub struct StatsArgs {
+    /// One return per line (`-` for standard input).
+    #[arg(long)]
+    returns: String,
+    /// Periods a year for the annualised Sharpe ratio.
+    #[arg(long, default_value_t = 252.0)]
+    periods_per_year: f64,
+    /// Trials behind this series (for the Deflated Sharpe Ratio).
+    #[arg(long, requires = "trials_sharpe_var")]
+    trials: Option<usize>,
+    /// Variance of the trials' per-period Sharpe ratios.
+    #[arg(long, requires = "trials")]
+    trials_sharpe_var: Option<f64>,
+}
+
+/// Prints the Sharpe ratio's figures of a return series as JSON.
+pub fn stats(args: &StatsArgs) -> anyhow::Result<()> {
+    use tickml_train::stats::sharpe::{deflated_sharpe_ratio, sharpe_stats};
+    let mut r = Vec::new();
+    let input = io::open_input(&args.returns)?;
+    for (i, line) in std::io::BufReader::new(input).lines().enumerate() {
+        let line = line?;
+        let text = line.trim();
+        if text.is_empty() {
+            continue;
+        }
+        match text.parse::<f64>() {
+            Ok(v) if v.is_finite() => r.push(v),
+            _ => bail!("line {}: `{text}` is not a finite return", i + 1),
+        }
+    }
+    if r.len() < 2 {
+        bail!("{}: at least 2 returns are needed", args.returns);
+    }
+    if !(args.periods_per_year.is_finite() && args.periods_per_year > 0.0) {
+        bail!("--periods-per-year must be positive");
+    }
+    let s = sharpe_stats(&r, args.periods_per_year);
+    let mut json = serde_json::to_value(s)?;
+    if let (Some(n), Some(v)) = (args.trials, args.trials_sharpe_var) {
+        if n == 0 || !(v.is_finite() && v >= 0.0) {
+            bail!("--trials must be at least 1 and --trials-sharpe-var a non-negative number");
+        }
+        json["dsr"] = serde_json::json!(deflated_sharpe_ratio(
+            s.sharpe, s.n, s.skew, s.kurtosis, n, v
+        ));
+    }
+    let mut out = io::stdout();
+    writeln!(out, "{}", serde_json::to_string_pretty(&json)?)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Arguments of `tickml pbo`.
+#[derive(clap::Args)]
+pub struct PboArgs {
+    /// CSV: a header of configuration names, one row of per-period returns per period.
+    #[arg(long)]
+    input: String,
+    /// CSCV blocks (even).
+    #[arg(long, default_value_t = 16)]
+    splits: usize,
+}
+
+/// Prints CSCV's probability of backtest overfitting as JSON.
+pub fn pbo(args: &PboArgs) -> anyhow::Result<()> {
+    use tickml_train::stats::pbo::probability_of_backtest_overfitting;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(io::open_input(&args.input)?);
+    let names: Vec<String> = reader
+        .headers()
+        .with_context(|| format!("{}: no header", args.input))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    if names.len() < 2 || names.iter().any(|n| n.trim().is_empty()) {
+        bail!(
+            "{}: the header must name at least 2 configurations",
+            args.input
+        );
+    }
+    let mut values = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let line = i + 2;
+        let record = record.with_context(|| format!("line {line}"))?;
+        if record.len() != names.len() {
+            bail!(
+                "line {line}: {} values for {} configurations",
+                record.len(),
+                names.len()
+            );
+        }
+        for (cell, name) in record.iter().zip(&names) {
+            match cell.trim().parse::<f64>() {
+                Ok(v) if v.is_finite() => values.push(v),
+                _ => bail!("line {line}: `{cell}` ({name}) is not a finite return"),
+            }
+        }
+    }
+    let p = probability_of_backtest_overfitting(&values, names.len(), args.splits)?;
+    let json = serde_json::json!({
+        "configurations": names,
+        "splits": args.splits,
+        "combinations": p.logits.len(),
+        "pbo": p.pbo,
+        "logits": p.logits,
+        "degradation_slope": p.degradation_slope,
+        "prob_oos_loss": p.prob_oos_loss,
+    });
+    let mut out = io::stdout();
+    writeln!(out, "{}", serde_json::to_string_pretty(&json)?)?;
+    out.flush()?;
+    Ok(())
+}

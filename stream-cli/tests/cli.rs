@@ -739,3 +739,176 @@ fn stream_ranks_symbols_within_a_timestamp() {
         (Some(1.0), Some(0.0))
     );
 }
+
+fn fixture(name: &str) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(repo(name)).unwrap()).unwrap()
+}
+
+#[test]
+fn stats_and_pbo_print_the_reference_figures() {
+    let reference = fixture("tests/fixtures/backtest_reference.json");
+    let case = &reference["sharpe"][1];
+    let returns: Vec<String> = case["returns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.to_string())
+        .collect();
+    let out = tickml(
+        &[
+            "stats",
+            "--returns",
+            "-",
+            "--trials",
+            &case["trials"].to_string(),
+            "--trials-sharpe-var",
+            &case["variance"].to_string(),
+        ],
+        Some(&returns.join("\n")),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let got: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for (ours, theirs) in [
+        ("sharpe", "sharpe"),
+        ("sharpe_se", "se"),
+        ("skew", "skew"),
+        ("kurtosis", "kurtosis"),
+        ("psr", "psr0"),
+        ("dsr", "dsr"),
+    ] {
+        let (a, b) = (got[ours].as_f64().unwrap(), case[theirs].as_f64().unwrap());
+        assert!(
+            (a - b).abs() <= 1e-10 * b.abs().max(1.0),
+            "{ours}: {a} vs {b}"
+        );
+    }
+    let bad = tickml(&["stats", "--returns", "-"], Some("0.01\nabc\n0.02\n"));
+    assert!(!bad.status.success());
+    assert!(
+        text(&bad.stderr).contains("line 2"),
+        "{}",
+        text(&bad.stderr)
+    );
+
+    let m = &reference["pbo"][0];
+    let rows = m["matrix"].as_array().unwrap();
+    let width = rows[0].as_array().unwrap().len();
+    let mut csv: Vec<String> = vec![(0..width)
+        .map(|c| format!("c{c}"))
+        .collect::<Vec<_>>()
+        .join(",")];
+    csv.extend(rows.iter().map(|r| {
+        r.as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    }));
+    let splits = m["splits"].to_string();
+    let out = tickml(
+        &["pbo", "--input", "-", "--splits", &splits],
+        Some(&csv.join("\n")),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let got: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(got["pbo"], m["pbo"]);
+    assert_eq!(
+        got["logits"].as_array().unwrap().len(),
+        m["logits"].as_array().unwrap().len()
+    );
+    let short_row = format!("{}\n0.1,0.2\n", csv[0]);
+    let bad = tickml(&["pbo", "--input", "-", "--splits", "2"], Some(&short_row));
+    assert!(!bad.status.success());
+    assert!(
+        text(&bad.stderr).contains("line 2"),
+        "{}",
+        text(&bad.stderr)
+    );
+}
+
+#[test]
+fn backtest_writes_its_report_and_counts_its_trials_once() {
+    let dir = std::env::temp_dir().join(format!("tickml-bt-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let all = std::fs::read_to_string(repo("data/spx_daily.csv")).unwrap();
+    let input = dir.join("bars.csv");
+    std::fs::write(
+        &input,
+        all.lines().take(820).collect::<Vec<_>>().join("\n") + "\n",
+    )
+    .unwrap();
+    let config = dir.join("train.toml");
+    std::fs::write(
+        &config,
+        "models = [\"logistic_regression\"]\n[cv]\nscheme = \"purged\"\nn_splits = 3\npurge_gap = 5\nembargo_pct = 0.02\n",
+    )
+    .unwrap();
+    let out_dir = dir.join("bt");
+    let args = [
+        "backtest",
+        "--input",
+        input.to_str().unwrap(),
+        "--out",
+        out_dir.to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+        "--train-size",
+        "250",
+        "--retrain-every",
+        "60",
+        "--pbo-splits",
+        "4",
+        "--cpcv-splits",
+        "0",
+        "--cost-bps",
+        "2",
+    ];
+    let out = tickml(&args, None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    for name in [
+        "buy_and_hold",
+        "model:logistic_regression",
+        "equal_weights",
+        "arbitrator_meta",
+        "PBO",
+    ] {
+        assert!(table.contains(name), "{name} missing:\n{table}");
+    }
+    let report = fixture(out_dir.join("report.json").to_str().unwrap());
+    let bt = &report["backtest"];
+    assert_eq!(bt["config"]["cost_bps"], 2.0);
+    let rows = bt["rows"].as_array().unwrap();
+    assert_eq!(
+        rows.len() + bt["first_bar"].as_u64().unwrap() as usize,
+        819,
+        "every bar after the first window is decided"
+    );
+    // timestamps as written in the input
+    let first = bt["first_bar"].as_u64().unwrap() as usize;
+    let line = all.lines().nth(first + 1).unwrap();
+    assert_eq!(rows[0]["timestamp"], line.split(',').next().unwrap());
+    for key in [
+        "position", "gross", "cost", "net", "equity", "regime", "weights",
+    ] {
+        assert!(rows[5].get(key).is_some(), "{key}");
+    }
+    let trials = |dir: &std::path::Path| {
+        std::fs::read_to_string(dir.join("trials.jsonl"))
+            .unwrap()
+            .lines()
+            .count()
+    };
+    // the grid: one model alone, three arbitrators, the meta-learner
+    assert_eq!(trials(&out_dir), 5);
+    assert_eq!(report["trials"]["count"], 5);
+    // the same run again: appended to the log, counted once
+    let again = tickml(&args, None);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert_eq!(trials(&out_dir), 10);
+    let report = fixture(out_dir.join("report.json").to_str().unwrap());
+    assert_eq!(report["trials"]["count"], 5);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
