@@ -193,6 +193,9 @@ fn permutation_importance_finds_the_informative_feature() {
         schema_hash: 0,
         x,
         forward_return: y.iter().map(|v| v - 0.5).collect(),
+        next_return: y.iter().map(|v| v - 0.5).collect(),
+        periods_per_year: 252.0,
+        cost_bps: 0.0,
         y,
         target: TargetType::Direction,
         pca_neutralize: 0,
@@ -220,7 +223,7 @@ fn permutation_importance_finds_the_informative_feature() {
         Task::Classification,
     )
     .unwrap();
-    let imp = permutation_importance(&est, &data, &splits, 1, 7, 10).unwrap();
+    let imp = permutation_importance(&est, &data, &splits, 7, 10).unwrap();
     // the informative feature's drop is many standard errors above 0; the noise
     // features' are within a few
     assert!(
@@ -247,8 +250,7 @@ fn permutation_importance_finds_the_informative_feature() {
         repeats: 3,
         seed: 11,
     };
-    let (masks, cv) =
-        cross_validate_with_importance_mask(&est, &data, &splits, 1, &nested).unwrap();
+    let (masks, cv) = cross_validate_with_importance_mask(&est, &data, &splits, &nested).unwrap();
     assert!(
         masks.iter().all(|m| m == &[true, false, false]),
         "{masks:?}"
@@ -264,7 +266,6 @@ fn permutation_importance_finds_the_informative_feature() {
             &est,
             &scrambled,
             std::slice::from_ref(split),
-            1,
             &nested,
         )
         .unwrap();

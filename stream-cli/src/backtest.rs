@@ -94,13 +94,13 @@ pub fn run_backtest(args: &Args) -> anyhow::Result<()> {
     if !(args.cost_bps.is_finite() && args.cost_bps >= 0.0) {
         anyhow::bail!("--cost-bps must be a non-negative number");
     }
+    train.cost_bps = args.cost_bps;
     let config = BacktestConfig {
         train,
         train_size: args.train_size,
         expanding: args.expanding,
         retrain_every: args.retrain_every,
         purge: args.purge,
-        cost_bps: args.cost_bps,
         position: position_rule(&args.position)?,
         pbo_splits: args.pbo_splits,
         cpcv: (args.cpcv_splits > 0).then_some((args.cpcv_splits, 2)),
@@ -130,7 +130,7 @@ pub fn run_backtest(args: &Args) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| args.out.join("trials.jsonl"));
     let data = trials::identity(&input);
-    let settings = trials::identity(&serde_json::to_vec(&config)?);
+    let settings = trials::identity(&serde_json::to_vec(&config.trial_settings())?);
     let mut log_trials = trials::load(&log)?;
     let new: Vec<Trial> = bt
         .configurations
@@ -170,7 +170,7 @@ pub fn run_backtest(args: &Args) -> anyhow::Result<()> {
         if config.expanding { "every earlier bar".to_string() } else { format!("{} bars", config.train_size) },
         bt.rows.len(),
         bt.periods_per_year,
-        config.cost_bps,
+        config.train.cost_bps,
         args.position
     )?;
     writeln!(
@@ -242,12 +242,42 @@ pub fn run_backtest(args: &Args) -> anyhow::Result<()> {
     let json = args.out.join("report.json");
     let report = serde_json::json!({
         "input": args.input.display().to_string(),
+        "config": {
+            "cost_bps": config.train.cost_bps,
+            "train_size": (!config.expanding).then_some(config.train_size),
+            "expanding": config.expanding,
+            "retrain_every": config.retrain_every,
+            "purge": config.purge,
+            "embargo_pct": args.embargo_pct,
+            "position": config.position,
+            "pbo_splits": config.pbo_splits,
+            "cpcv": config.cpcv,
+            "grid": bt.configurations.iter().filter(|c| c.in_grid).map(|c| c.name.as_str()).collect::<Vec<_>>(),
+            "baselines": bt.configurations.iter().filter(|c| !c.in_grid).map(|c| c.name.as_str()).collect::<Vec<_>>(),
+        },
         "trials": { "log": log.display().to_string(), "count": n_trials, "sharpe_variance": variance },
         "backtest": bt,
     });
     std::fs::write(&json, serde_json::to_vec_pretty(&report)?)
         .with_context(|| format!("cannot write {}", json.display()))?;
-    writeln!(out, "wrote {} in {elapsed:.1} s", json.display())?;
+    let html = args.out.join("report.html");
+    let title = format!(
+        "tickml backtest: {}",
+        args.input
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+    );
+    std::fs::write(
+        &html,
+        tickml_train::backtest::html::render(&bt, &title, n_trials),
+    )
+    .with_context(|| format!("cannot write {}", html.display()))?;
+    writeln!(
+        out,
+        "wrote {} and {} in {elapsed:.1} s",
+        json.display(),
+        html.display()
+    )?;
     out.flush()?;
     Ok(())
 }

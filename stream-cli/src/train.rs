@@ -26,6 +26,9 @@ pub struct TrainArgs {
     /// Also write a deployable bundle (models, regime detector, arbitrator, meta-learner).
     #[arg(long)]
     bundle: Option<PathBuf>,
+    /// The trials log each model is appended to (default: OUT/trials.jsonl).
+    #[arg(long)]
+    trials: Option<PathBuf>,
 }
 
 /// Arguments of `tickml ablate`.
@@ -40,6 +43,43 @@ pub struct AblateArgs {
     /// Feature groups: `families` (the 8 feature families).
     #[arg(long, default_value = "families")]
     groups: String,
+    /// Directory for ablation.json and the trials log (trials.jsonl) every ablated
+    /// configuration is appended to.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// The trials log (default: OUT/trials.jsonl when --out is given).
+    #[arg(long)]
+    trials: Option<PathBuf>,
+}
+
+/// Appends `(configuration, annualised Sharpe, returns)` of `command` on the input at
+/// `input` to the trials log at `log`; returns the distinct trials counted on that data.
+fn record_trials(
+    log: &Path,
+    input: &Path,
+    command: &str,
+    settings: &impl serde::Serialize,
+    periods_per_year: f64,
+    configurations: &[(String, f64, usize)],
+) -> anyhow::Result<usize> {
+    use tickml_train::trials::{self, Trial};
+    let data = trials::identity(
+        &std::fs::read(input).with_context(|| format!("cannot read {}", input.display()))?,
+    );
+    let settings = trials::identity(&serde_json::to_vec(settings)?);
+    let new: Vec<Trial> = configurations
+        .iter()
+        .map(|(name, sharpe, n)| Trial {
+            command: command.into(),
+            data: data.clone(),
+            configuration: name.clone(),
+            settings: settings.clone(),
+            sharpe: sharpe / periods_per_year.sqrt(),
+            n: *n,
+        })
+        .collect();
+    trials::append(log, &new)?;
+    Ok(trials::distinct(&trials::load(log)?, &data).len())
 }
 
 /// The training configuration at `path`, or the default.
@@ -96,18 +136,21 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     )?;
     writeln!(
         out,
-        "{:<22}{:>10}{:>10}{:>10}{:>10}",
-        "model (mean of folds)", "accuracy", "roc_auc", "log_loss", "sharpe"
+        "{:<30}{:>10}{:>10}{:>10}{:>10}",
+        "model (out of sample, folds)", "accuracy", "roc_auc", "log_loss", "sharpe"
     )?;
     let rows = report
         .models
         .iter()
         .map(|m| (m.model.as_str(), &m.mean))
-        .chain(std::iter::once(("prior (baseline)", &report.baseline)));
+        .chain(std::iter::once((
+            "majority / buy and hold",
+            &report.baseline,
+        )));
     for (name, s) in rows {
         writeln!(
             out,
-            "{:<22}{:>10}{:>10}{:>10}{:>10}",
+            "{:<30}{:>10}{:>10}{:>10}{:>10}",
             name,
             cell(s.accuracy),
             cell(s.roc_auc),
@@ -115,6 +158,46 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             cell(s.sharpe)
         )?;
     }
+    let beaten: Vec<&str> = report
+        .models
+        .iter()
+        .filter(|m| {
+            m.mean.sharpe > report.baseline.sharpe
+                && (m.mean.accuracy.is_nan() || m.mean.accuracy > report.baseline.accuracy)
+        })
+        .map(|m| m.model.as_str())
+        .collect();
+    writeln!(
+        out,
+        "sharpe: net of {} bps, each prediction held over the next bar, annualised with {:.1} bars a year (from the timestamps); baseline: the majority class's accuracy, buy and hold's Sharpe on the same test bars. {}",
+        report.cost_bps,
+        report.periods_per_year,
+        if beaten.is_empty() {
+            "No model beats the baseline on both.".to_string()
+        } else {
+            format!("Beating the baseline on both: {}.", beaten.join(", "))
+        }
+    )?;
+    let log = args
+        .trials
+        .clone()
+        .unwrap_or_else(|| args.out.join("trials.jsonl"));
+    let counted = record_trials(
+        &log,
+        &args.input,
+        "train",
+        &config,
+        report.periods_per_year,
+        &report
+            .models
+            .iter()
+            .map(|m| {
+                let tested = m.oof.iter().filter(|p| !p.is_nan()).count();
+                (format!("model:{}", m.model), m.out_of_fold.sharpe, tested)
+            })
+            .collect::<Vec<_>>(),
+    )?;
+    writeln!(out, "trials on this data in {}: {counted}", log.display())?;
     for m in &report.models {
         let path = args.out.join(format!("{}.tml", m.model));
         std::fs::write(&path, &m.blob)
@@ -155,6 +238,35 @@ pub fn run_ablation(args: &AblateArgs) -> anyhow::Result<()> {
     let config = load_config(args.config.as_deref())?;
     let bars: Vec<_> = load_bars(&args.input)?.into_iter().map(|r| r.bar).collect();
     let rows = ablate(&bars, &config)?;
+    let log = args
+        .trials
+        .clone()
+        .or_else(|| args.out.as_ref().map(|d| d.join("trials.jsonl")));
+    if let Some(dir) = &args.out {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let json = dir.join("ablation.json");
+        std::fs::write(&json, serde_json::to_vec_pretty(&rows)?)
+            .with_context(|| format!("cannot write {}", json.display()))?;
+    }
+    let counted = match &log {
+        Some(log) => {
+            let timestamps: Vec<i64> = bars.iter().map(|b| b.timestamp()).collect();
+            let ppy = tickml_train::backtest::accounting::periods_per_year(&timestamps);
+            let configurations: Vec<(String, f64, usize)> = rows
+                .iter()
+                .map(|r| (format!("without:{}", r.group), r.ablated_sharpe, 0))
+                .collect();
+            Some(record_trials(
+                log,
+                &args.input,
+                "ablate",
+                &config,
+                ppy,
+                &configurations,
+            )?)
+        }
+        None => None,
+    };
     let mut out = io::stdout();
     if let Some(first) = rows.first() {
         writeln!(
@@ -181,6 +293,9 @@ pub fn run_ablation(args: &AblateArgs) -> anyhow::Result<()> {
             r.p_value,
             r.p_adjusted
         )?;
+    }
+    if let (Some(log), Some(n)) = (&log, counted) {
+        writeln!(out, "trials on this data in {}: {n}", log.display())?;
     }
     out.flush()?;
     Ok(())

@@ -879,7 +879,12 @@ fn backtest_writes_its_report_and_counts_its_trials_once() {
     }
     let report = fixture(out_dir.join("report.json").to_str().unwrap());
     let bt = &report["backtest"];
-    assert_eq!(bt["config"]["cost_bps"], 2.0);
+    assert_eq!(report["config"]["cost_bps"], 2.0);
+    assert_eq!(report["config"]["grid"].as_array().unwrap().len(), 5);
+    // one self-contained page: inline SVG, nothing fetched
+    let html = std::fs::read_to_string(out_dir.join("report.html")).unwrap();
+    assert!(html.contains("<svg") && html.contains("buy_and_hold"));
+    assert!(!html.contains("http://") && !html.contains("https://") && !html.contains("<script"));
     let rows = bt["rows"].as_array().unwrap();
     assert_eq!(
         rows.len() + bt["first_bar"].as_u64().unwrap() as usize,

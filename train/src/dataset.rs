@@ -166,6 +166,9 @@ pub struct InputColumn {
     pub transform: Option<String>,
 }
 
+/// The default cost per unit of turnover, basis points (a liquid index product).
+pub const DEFAULT_COST_BPS: f64 = 1.0;
+
 /// Features and labels ready for cross-validation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dataset {
@@ -185,6 +188,14 @@ pub struct Dataset {
     pub pca_neutralize: usize,
     /// Forward returns behind the labels.
     pub forward_return: Vec<f64>,
+    /// Each sample's next-bar return, `close[t0 + 1] / close[t0] - 1`: what a position
+    /// taken at the sample's close earns, one bar of lag (for the Sharpe of the scores).
+    pub next_return: Vec<f64>,
+    /// Bars a year, measured from the timestamps of every bar given
+    /// ([`crate::backtest::accounting::periods_per_year`]).
+    pub periods_per_year: f64,
+    /// Cost per unit of turnover in basis points, for the net Sharpe of the scores.
+    pub cost_bps: f64,
     /// Label intervals in bar indices: sample i is bar `t0[i]`, its label ends at `t1[i]`.
     pub labels: Labels,
     /// Timestamps (unix ns) of the samples' bars.
@@ -233,6 +244,9 @@ impl Dataset {
             target: self.target,
             pca_neutralize: self.pca_neutralize,
             forward_return: pick(&self.forward_return),
+            next_return: pick(&self.next_return),
+            periods_per_year: self.periods_per_year,
+            cost_bps: self.cost_bps,
             labels: Labels {
                 t0: indices.iter().map(|&i| self.labels.t0[i]).collect(),
                 t1: indices.iter().map(|&i| self.labels.t1[i]).collect(),
@@ -346,6 +360,7 @@ pub fn prepare_data(
     }
     let mut x = Vec::new();
     let (mut t0, mut t1, mut r, mut timestamps) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut next = Vec::new();
     let (mut dropped_warmup, mut dropped_horizon) = (0, 0);
     for t in 0..m.rows {
         if t + horizon >= bars.len() || horizon == 0 {
@@ -360,6 +375,7 @@ pub fn prepare_data(
         t0.push(t);
         t1.push(t + horizon);
         r.push(bars[t + horizon].close() / bars[t].close() - 1.0);
+        next.push(bars[t + 1].close() / bars[t].close() - 1.0);
         timestamps.push(bars[t].timestamp());
     }
     let y = match target {
@@ -380,6 +396,11 @@ pub fn prepare_data(
         target,
         pca_neutralize: inputs.pca_neutralize,
         forward_return: r,
+        next_return: next,
+        periods_per_year: crate::backtest::accounting::periods_per_year(
+            &bars.iter().map(Bar::timestamp).collect::<Vec<_>>(),
+        ),
+        cost_bps: DEFAULT_COST_BPS,
         labels: Labels { t0, t1 },
         timestamps,
         dropped_warmup,

@@ -13,7 +13,8 @@ pub struct Scores {
     pub roc_auc: f64,
     /// Mean log loss with probabilities clipped to [1e-15, 1 - 1e-15], or NaN.
     pub log_loss: f64,
-    /// Annualised Sharpe of the positions the predictions imply (see [`position`]).
+    /// Annualised net Sharpe of the positions the predictions imply ([`position`]), each
+    /// held over the next bar, annualised from the data ([`score`]).
     pub sharpe: f64,
 }
 
@@ -62,9 +63,17 @@ pub fn roc_auc(y: &[f64], p: &[f64]) -> f64 {
     (rank_sum - positives * (positives + 1.0) / 2.0) / (positives * negatives)
 }
 
-/// Scores predictions `p` of labels `y`, with the forward returns behind them and the
-/// label horizon (for annualising: `sqrt(252 / horizon)` periods a year).
-pub fn score(task: Task, y: &[f64], p: &[f64], forward_return: &[f64], horizon: usize) -> Scores {
+/// Scores predictions `p` of labels `y`. The Sharpe ratio is the backtest's: each
+/// prediction's [`position`] held over the bar after its own (`next_return`), net of
+/// `cost_bps` per unit of turnover, annualised with `periods_per_year` (from the data).
+pub fn score(
+    task: Task,
+    y: &[f64],
+    p: &[f64],
+    next_return: &[f64],
+    periods_per_year: f64,
+    cost_bps: f64,
+) -> Scores {
     let n = y.len() as f64;
     let (accuracy, roc, log_loss) = match task {
         Task::Classification => {
@@ -87,23 +96,42 @@ pub fn score(task: Task, y: &[f64], p: &[f64], forward_return: &[f64], horizon: 
         }
         Task::Regression => (f64::NAN, f64::NAN, f64::NAN),
     };
-    let pnl: Vec<f64> = p
-        .iter()
-        .zip(forward_return)
-        .map(|(p, r)| position(task, *p) * r)
-        .collect();
-    let mean = pnl.iter().sum::<f64>() / n;
-    let sd = (pnl.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0)).sqrt();
-    let sharpe = if sd > 0.0 {
-        mean / sd * (252.0 / horizon.max(1) as f64).sqrt()
-    } else {
-        0.0
-    };
+    let positions: Vec<f64> = p.iter().map(|&v| position(task, v)).collect();
     Scores {
         accuracy,
         roc_auc: roc,
         log_loss,
-        sharpe,
+        sharpe: net_sharpe(&positions, next_return, periods_per_year, cost_bps),
+    }
+}
+
+/// [`score`] of predictions `p` of the samples `samples` of `data` (labels `y`), with
+/// the data's next-bar returns, bars a year and cost.
+pub fn score_samples(
+    task: Task,
+    data: &Dataset,
+    samples: &[usize],
+    y: &[f64],
+    p: &[f64],
+) -> Scores {
+    let next: Vec<f64> = samples.iter().map(|&i| data.next_return[i]).collect();
+    score(task, y, p, &next, data.periods_per_year, data.cost_bps)
+}
+
+/// Annualised Sharpe of `positions` held one bar each (`next_return`), net of costs
+/// ([`crate::backtest::accounting::account_held`]); 0 without variance.
+pub fn net_sharpe(
+    positions: &[f64],
+    next_return: &[f64],
+    periods_per_year: f64,
+    cost_bps: f64,
+) -> f64 {
+    let ledger = crate::backtest::accounting::account_held(next_return, positions, cost_bps);
+    let s = crate::stats::sharpe::sharpe(&ledger.net);
+    if s.is_nan() {
+        0.0
+    } else {
+        s * periods_per_year.sqrt()
     }
 }
 
@@ -137,7 +165,6 @@ pub fn cross_validate(
     data: &Dataset,
     splits: &[Split],
     columns: &[usize],
-    horizon: usize,
 ) -> Result<CvResult, TrainError> {
     let names: Vec<String> = columns.iter().map(|&c| data.names[c].clone()).collect();
     let mut result = CvResult {
@@ -160,10 +187,9 @@ pub fn cross_validate(
             values: &xte,
             cols: columns.len(),
         })?;
-        let rte: Vec<f64> = split.test.iter().map(|&i| data.forward_return[i]).collect();
         result
             .folds
-            .push(score(estimator.task, &yte, &p, &rte, horizon));
+            .push(score_samples(estimator.task, data, &split.test, &yte, &p));
         for (&i, &v) in split.test.iter().zip(&p) {
             result.oof[i] = v;
         }

@@ -10,7 +10,7 @@ use tickml_core::regime::{RegimeDetector, RegimeType, RuleConfig, RuleDetector, 
 use tickml_core::{Bar, DefaultFeatureSet, FeatureConfig};
 
 use crate::dataset::{prepare_data, Dataset, InputConfig, TargetType};
-use crate::evaluate::{cross_validate, score, Scores};
+use crate::evaluate::{cross_validate, score_samples, Scores};
 use crate::models::{ModelConfig, ModelFactory, ModelType, Task, TrainedModel};
 use crate::pipeline::{CvConfig, PipelineError};
 use crate::replay::{replay, signals, Arbitrator};
@@ -138,17 +138,11 @@ impl MLPipeline {
             .iter()
             .map(|&m| {
                 let est = ModelFactory::create(m, &self.model_config, task)?;
-                let cv = cross_validate(&est, data, &splits, &all, self.horizon)?;
+                let cv = cross_validate(&est, data, &splits, &all)?;
                 let tested: Vec<usize> = (0..data.len()).filter(|&i| !cv.oof[i].is_nan()).collect();
                 let pick = |v: &[f64]| -> Vec<f64> { tested.iter().map(|&i| v[i]).collect() };
                 let (y, _) = data.fold_targets(&tested, &[]);
-                let out_of_fold = score(
-                    task,
-                    &y,
-                    &pick(&cv.oof),
-                    &pick(&data.forward_return),
-                    self.horizon,
-                );
+                let out_of_fold = score_samples(task, data, &tested, &y, &pick(&cv.oof));
                 Ok(CvModel {
                     model_type: m,
                     folds: cv
@@ -249,7 +243,6 @@ impl MLPipeline {
             estimator,
             data,
             splits: &splits,
-            horizon: self.horizon,
         }
         .run(feature_groups)?)
     }

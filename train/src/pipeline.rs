@@ -6,7 +6,7 @@ use tickml_core::{Bar, FeatureConfig};
 
 use crate::cv::{CombinatorialPurgedCV, CvError, PurgedKFold, Split, WalkForwardCV};
 use crate::dataset::{prepare_data, Dataset, InputColumn, InputConfig, TargetType};
-use crate::evaluate::{cross_validate, score, Scores};
+use crate::evaluate::{cross_validate, net_sharpe, score_samples, Scores};
 use crate::models::{Matrix, ModelConfig, ModelFactory, ModelType, Task, TrainError};
 use crate::stats::ablation::{family_groups, AblationRow, AblationTester};
 
@@ -120,6 +120,9 @@ pub struct TrainConfig {
     pub target: String,
     /// Label horizon in bars.
     pub horizon: usize,
+    /// Cost per unit of turnover in basis points, for the net Sharpe of the scores
+    /// (default 1).
+    pub cost_bps: f64,
     /// Cross-validation.
     pub cv: CvConfig,
     /// Models by name.
@@ -135,6 +138,7 @@ impl Default for TrainConfig {
             inputs: InputConfig::default(),
             target: "direction".into(),
             horizon: 5,
+            cost_bps: crate::dataset::DEFAULT_COST_BPS,
             cv: CvConfig::default(),
             models: vec![
                 "gradient_boosting".into(),
@@ -180,6 +184,14 @@ impl TrainConfig {
             },
         };
         Ok((target.task()?, target))
+    }
+
+    /// Features and targets of `bars` under this configuration, its costs attached.
+    pub fn dataset(&self, bars: &[Bar<f64>]) -> Result<Dataset, PipelineError> {
+        let (_, target) = self.task()?;
+        let mut data = prepare_data(bars, &self.features, &self.inputs, target, self.horizon)?;
+        data.cost_bps = self.cost_bps;
+        Ok(data)
     }
 
     /// The models, parsed.
@@ -237,12 +249,17 @@ pub struct TrainReport {
     pub dropped_level_features: Vec<String>,
     /// Number of CV splits.
     pub splits: usize,
-    /// The baseline on the same test rows, mean of folds: a constant prediction equal to
-    /// the training rows' mean label (for direction: the majority class, i.e. always
-    /// long when most training labels are up, with the prior as its probability).
+    /// The baselines on the same test rows, mean of folds: accuracy, ROC AUC and log loss
+    /// of a constant prediction equal to the training rows' mean label (for direction:
+    /// the majority class, with the prior as its probability); the Sharpe ratio of buy
+    /// and hold (position 1 on every test bar, net of the same costs).
     pub baseline: Scores,
     /// The schema hash the blobs carry.
     pub schema_hash: String,
+    /// Bars a year, measured from the timestamps (annualises every Sharpe ratio).
+    pub periods_per_year: f64,
+    /// Cost per unit of turnover in the net Sharpe ratios, basis points.
+    pub cost_bps: f64,
     /// Per model.
     pub models: Vec<ModelReport>,
 }
@@ -263,14 +280,8 @@ pub fn prepare(
     bars: &[Bar<f64>],
     config: &TrainConfig,
 ) -> Result<(Dataset, Vec<Split>, Task), PipelineError> {
-    let (task, target) = config.task()?;
-    let data = prepare_data(
-        bars,
-        &config.features,
-        &config.inputs,
-        target,
-        config.horizon,
-    )?;
+    let (task, _) = config.task()?;
+    let data = config.dataset(bars)?;
     let splits = config.cv.splits(&data)?;
     Ok((data, splits, task))
 }
@@ -305,8 +316,16 @@ pub fn train_dataset(
         .map(|s| {
             let (ytr, yte) = data.fold_targets(&s.train, &s.test);
             let prior = ytr.iter().sum::<f64>() / ytr.len().max(1) as f64;
-            let rte: Vec<f64> = s.test.iter().map(|&i| data.forward_return[i]).collect();
-            score(task, &yte, &vec![prior; yte.len()], &rte, config.horizon)
+            let next: Vec<f64> = s.test.iter().map(|&i| data.next_return[i]).collect();
+            Scores {
+                sharpe: net_sharpe(
+                    &vec![1.0; next.len()],
+                    &next,
+                    data.periods_per_year,
+                    data.cost_bps,
+                ),
+                ..score_samples(task, data, &s.test, &yte, &vec![prior; yte.len()])
+            }
         })
         .collect();
     let mut models = Vec::new();
@@ -326,13 +345,7 @@ pub fn train_dataset(
                 splits
                     .par_iter()
                     .map(|split| {
-                        let r = cross_validate(
-                            &estimator,
-                            data,
-                            std::slice::from_ref(split),
-                            &all,
-                            config.horizon,
-                        );
+                        let r = cross_validate(&estimator, data, std::slice::from_ref(split), &all);
                         tick();
                         r
                     })
@@ -364,13 +377,7 @@ pub fn train_dataset(
         }
         let tested: Vec<usize> = (0..data.len()).filter(|&i| !oof[i].is_nan()).collect();
         let pick = |v: &[f64]| -> Vec<f64> { tested.iter().map(|&i| v[i]).collect() };
-        let out_of_fold = score(
-            task,
-            &pick(&data.y),
-            &pick(&oof),
-            &pick(&data.forward_return),
-            config.horizon,
-        );
+        let out_of_fold = score_samples(task, data, &tested, &pick(&data.y), &pick(&oof));
         let final_model = final_model?;
         let importance = final_model
             .impurity_importance()
@@ -400,6 +407,8 @@ pub fn train_dataset(
         splits: splits.len(),
         baseline: mean_scores(&baseline),
         schema_hash: format!("{:#018x}", data.schema_hash),
+        periods_per_year: data.periods_per_year,
+        cost_bps: data.cost_bps,
         models,
     };
     Ok(report)
@@ -417,7 +426,6 @@ pub fn ablate(bars: &[Bar<f64>], config: &TrainConfig) -> Result<Vec<AblationRow
         estimator,
         data: &data,
         splits: &splits,
-        horizon: config.horizon,
     };
     Ok(tester.run(&family_groups(&data.names))?)
 }

@@ -23,7 +23,7 @@ pub struct Trial {
     pub settings: String,
     /// Per-period net Sharpe ratio.
     pub sharpe: f64,
-    /// Returns it was measured on.
+    /// Returns it was measured on (0 when the command does not record it).
     pub n: usize,
 }
 

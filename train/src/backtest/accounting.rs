@@ -24,33 +24,59 @@ pub struct Ledger {
 }
 
 /// Accounts `positions` (one per bar of `closes`; NaN counts as flat) at `cost_bps`
-/// basis points per unit of turnover.
+/// basis points per unit of turnover, in the layout of the module docs (entry t + 1
+/// holds what the position decided at bar t earned and cost).
 pub fn account(closes: &[f64], positions: &[f64], cost_bps: f64) -> Ledger {
     let n = closes.len().min(positions.len());
-    let held = |t: usize| {
-        let p = positions[t];
-        if p.is_nan() {
-            0.0
-        } else {
-            p
-        }
+    let next: Vec<f64> = (0..n)
+        .map(|t| closes.get(t + 1).map_or(0.0, |c| c / closes[t] - 1.0))
+        .collect();
+    let held = account_held(&next, &positions[..n], cost_bps);
+    let shift = |v: &[f64]| -> Vec<f64> {
+        std::iter::once(0.0)
+            .chain(v.iter().take(n.saturating_sub(1)).copied())
+            .collect()
     };
+    let net = shift(&held.net);
+    let equity = net
+        .iter()
+        .scan(1.0, |e, r| {
+            *e *= 1.0 + r;
+            Some(*e)
+        })
+        .collect();
+    Ledger {
+        gross: shift(&held.gross),
+        cost: shift(&held.cost),
+        net,
+        equity,
+    }
+}
+
+/// The same accounting by position: entry k is what `positions[k]` earns over the bar
+/// after its own, `next_returns[k]`, and what entering it cost,
+/// `cost_bps / 1e4 |positions[k] - positions[k-1]|` (flat before the first). For rows
+/// that are not consecutive bars (test folds with a gap), each row still earns only
+/// its next bar and pays for the change from the previous row.
+pub fn account_held(next_returns: &[f64], positions: &[f64], cost_bps: f64) -> Ledger {
+    let flat = |p: f64| if p.is_nan() { 0.0 } else { p };
     let mut ledger = Ledger {
-        gross: vec![0.0; n],
-        cost: vec![0.0; n],
-        net: vec![0.0; n],
-        equity: vec![1.0; n],
+        gross: Vec::with_capacity(positions.len()),
+        cost: Vec::with_capacity(positions.len()),
+        net: Vec::with_capacity(positions.len()),
+        equity: Vec::with_capacity(positions.len()),
     };
-    let mut equity = 1.0;
-    for t in 0..n {
-        if t > 0 {
-            let previous = if t >= 2 { held(t - 2) } else { 0.0 };
-            ledger.gross[t] = held(t - 1) * (closes[t] / closes[t - 1] - 1.0);
-            ledger.cost[t] = cost_bps / 1e4 * (held(t - 1) - previous).abs();
-            ledger.net[t] = ledger.gross[t] - ledger.cost[t];
-        }
-        equity *= 1.0 + ledger.net[t];
-        ledger.equity[t] = equity;
+    let (mut previous, mut equity) = (0.0, 1.0);
+    for (&p, &r) in positions.iter().zip(next_returns) {
+        let p = flat(p);
+        let gross = p * r;
+        let cost = cost_bps / 1e4 * (p - previous).abs();
+        equity *= 1.0 + gross - cost;
+        ledger.gross.push(gross);
+        ledger.cost.push(cost);
+        ledger.net.push(gross - cost);
+        ledger.equity.push(equity);
+        previous = p;
     }
     ledger
 }

@@ -23,14 +23,14 @@
 //! | `arbitrator_meta` | as configured, with the meta-learner: the bundle `tickml train --bundle` deploys (the headline) |
 
 pub mod accounting;
-
+pub mod html;
 use tickml_core::arbitrator::{ArbitratorConfig, Signal, Weighting, FAMILIES};
 use tickml_core::pipeline::{Decision, Pipeline};
 use tickml_core::regime::REGIMES;
 use tickml_core::Bar;
 
 use crate::cv::{CombinatorialPurgedCV, Labels, WalkForwardCV};
-use crate::dataset::{prepare_data, Dataset};
+use crate::dataset::Dataset;
 use crate::evaluate::cross_validate;
 use crate::models::{ModelFactory, Task, TrainError};
 use crate::pipeline::{bundle_spec, train_dataset, PipelineError, TrainConfig};
@@ -83,8 +83,6 @@ pub struct BacktestConfig {
     /// Bars left out between the training window and the test window (default 5); a
     /// training label reaching into the window is purged as well.
     pub purge: usize,
-    /// Cost per unit of turnover in basis points (default 1).
-    pub cost_bps: f64,
     /// Decision to position (default `weighted_signal`).
     pub position: PositionRule,
     /// The arbitrator as configured (default: the core's default).
@@ -104,12 +102,27 @@ impl Default for BacktestConfig {
             expanding: false,
             retrain_every: 63,
             purge: 5,
-            cost_bps: 1.0,
             position: PositionRule::WeightedSignal,
             arbitrator: ArbitratorConfig::default(),
             pbo_splits: 16,
             cpcv: Some((6, 2)),
         }
+    }
+}
+
+impl BacktestConfig {
+    /// What identifies this backtest's configurations as trials: every setting that
+    /// changes their returns (not the CSCV blocks or CPCV folds, which only report).
+    pub fn trial_settings(&self) -> serde_json::Value {
+        serde_json::json!({
+            "train": self.train,
+            "train_size": self.train_size,
+            "expanding": self.expanding,
+            "retrain_every": self.retrain_every,
+            "purge": self.purge,
+            "position": self.position,
+            "arbitrator": self.arbitrator,
+        })
     }
 }
 
@@ -143,6 +156,9 @@ pub struct BarRow {
     pub bar: usize,
     /// The bar's timestamp: unix ns here, the input's own text once the caller sets it.
     pub timestamp: String,
+    /// The bar's timestamp, unix ns.
+    #[serde(skip)]
+    pub time_ns: i64,
     /// The decision's signal.
     pub signal: &'static str,
     /// Its confidence.
@@ -276,14 +292,7 @@ fn run_window(
 ) -> Result<WindowRun, PipelineError> {
     let (start, end) = test;
     let before = &bars[..start];
-    let (_, target) = config.train.task()?;
-    let all = prepare_data(
-        before,
-        &config.train.features,
-        &config.train.inputs,
-        target,
-        config.train.horizon,
-    )?;
+    let all = config.train.dataset(before)?;
     let wanted: std::collections::HashSet<usize> = train_bars.iter().copied().collect();
     let rows: Vec<usize> = (0..all.len())
         .filter(|&k| wanted.contains(&all.labels.t0[k]))
@@ -333,20 +342,14 @@ pub fn run(
 ) -> Result<Backtest, PipelineError> {
     use rayon::prelude::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
-    let (task, target) = config.train.task()?;
+    let (task, _) = config.train.task()?;
     if config.retrain_every == 0 || config.train_size == 0 {
         return Err(PipelineError::Config(
             "train_size and retrain_every must be positive".into(),
         ));
     }
     // where the features have warmed up: the first sample of the whole history
-    let warm = prepare_data(
-        bars,
-        &config.train.features,
-        &config.train.inputs,
-        target,
-        config.train.horizon,
-    )?;
+    let warm = config.train.dataset(bars)?;
     let first = *warm.labels.t0.first().ok_or_else(|| {
         PipelineError::Config("no bar has every feature: the data is too short".into())
     })?;
@@ -408,7 +411,7 @@ pub fn run(
     let configurations: Vec<ConfigurationResult> = positions
         .into_iter()
         .map(|(name, in_grid, positions)| {
-            let ledger = account(&closes, &positions, config.cost_bps);
+            let ledger = account(&closes, &positions, config.train.cost_bps);
             ConfigurationResult {
                 name,
                 in_grid,
@@ -438,6 +441,7 @@ pub fn run(
             BarRow {
                 bar: first_bar + t,
                 timestamp: d.timestamp.to_string(),
+                time_ns: d.timestamp,
                 signal: a.signal.name(),
                 confidence: a.confidence,
                 weighted_signal: a.weighted_signal,
@@ -506,14 +510,7 @@ fn cpcv_paths(
             .splits
             .par_iter()
             .map(|s| {
-                cross_validate(
-                    &estimator,
-                    data,
-                    std::slice::from_ref(s),
-                    &columns,
-                    config.train.horizon,
-                )
-                .map(|r| r.oof)
+                cross_validate(&estimator, data, std::slice::from_ref(s), &columns).map(|r| r.oof)
             })
             .collect::<Result<_, _>>()?;
         let sharpe_annualised = cv
@@ -527,7 +524,7 @@ fn cpcv_paths(
                         s.value() * c
                     })
                     .collect();
-                let ledger = account(&closes, &positions, config.cost_bps);
+                let ledger = account(&closes, &positions, config.train.cost_bps);
                 performance(&ledger, &positions, ppy)
                     .sharpe
                     .sharpe_annualised

@@ -35,6 +35,11 @@ pub struct AblationRow {
     pub p_value: f64,
     /// Benjamini-Hochberg adjusted across groups (NaN p-values are not tests).
     pub p_adjusted: f64,
+    /// Mean over the splits of the annualised net Sharpe ratio without the group (each
+    /// ablation is a trial for the Deflated Sharpe Ratio).
+    pub ablated_sharpe: f64,
+    /// The same with every feature.
+    pub baseline_sharpe: f64,
 }
 
 /// Retrains `estimator` without each group.
@@ -45,8 +50,6 @@ pub struct AblationTester<'a> {
     pub data: &'a Dataset,
     /// The CV splits.
     pub splits: &'a [Split],
-    /// Label horizon (for the Sharpe).
-    pub horizon: usize,
 }
 
 /// The 8 families as groups: (family name, column indices).
@@ -84,21 +87,17 @@ impl AblationTester<'_> {
         let n_test = splits.iter().map(|s| s.test.len()).sum::<usize>() as f64 / k;
         let all: Vec<usize> = (0..self.data.width()).collect();
         let task = self.estimator.task;
-        let per_fold = |cols: &[usize]| -> Result<Vec<f64>, TrainError> {
-            Ok(
-                cross_validate(&self.estimator, self.data, &splits, cols, self.horizon)?
-                    .folds
-                    .iter()
-                    .map(|s| headline(task, s))
-                    .collect(),
-            )
+        let per_fold = |cols: &[usize]| -> Result<(Vec<f64>, f64), TrainError> {
+            let folds = cross_validate(&self.estimator, self.data, &splits, cols)?.folds;
+            let sharpe = folds.iter().map(|s| s.sharpe).sum::<f64>() / k;
+            Ok((folds.iter().map(|s| headline(task, s)).collect(), sharpe))
         };
-        let base = per_fold(&all)?;
+        let (base, baseline_sharpe) = per_fold(&all)?;
         let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
         let mut rows = Vec::new();
         for (group, cols) in groups {
             let kept: Vec<usize> = all.iter().copied().filter(|c| !cols.contains(c)).collect();
-            let ablated = per_fold(&kept)?;
+            let (ablated, ablated_sharpe) = per_fold(&kept)?;
             let d: Vec<f64> = base.iter().zip(&ablated).map(|(b, a)| b - a).collect();
             let test = corrected_resampled_ttest(&d, n_train, n_test);
             rows.push(AblationRow {
@@ -112,6 +111,8 @@ impl AblationTester<'_> {
                 t: test.t,
                 p_value: test.p_value,
                 p_adjusted: f64::NAN,
+                ablated_sharpe,
+                baseline_sharpe,
             });
         }
         let positive: f64 = rows.iter().map(|r| r.importance.max(0.0)).sum();

@@ -4,7 +4,7 @@
 
 use crate::cv::{PurgedKFold, Split};
 use crate::dataset::Dataset;
-use crate::evaluate::{cross_validate, headline, score, CvResult};
+use crate::evaluate::{cross_validate, headline, score_samples, CvResult};
 use crate::models::{Estimator, Matrix, TrainError};
 
 /// One feature's permutation importance: the drop of the headline metric when its test
@@ -36,7 +36,6 @@ pub fn permutation_importance(
     estimator: &Estimator,
     data: &Dataset,
     splits: &[Split],
-    horizon: usize,
     seed: u64,
     repeats: usize,
 ) -> Result<Vec<FeatureImportance>, TrainError> {
@@ -57,12 +56,11 @@ pub fn permutation_importance(
             &ytr,
             &data.names,
         )?;
-        let rte: Vec<f64> = split.test.iter().map(|&i| data.forward_return[i]).collect();
         let metric = |x: &[f64]| -> Result<f64, TrainError> {
             let p = model.predict_with_blob(&Matrix { values: x, cols: w })?;
             Ok(headline(
                 estimator.task,
-                &score(estimator.task, &yte, &p, &rte, horizon),
+                &score_samples(estimator.task, data, &split.test, &yte, &p),
             ))
         };
         let base = metric(&xte)?;
@@ -128,7 +126,6 @@ pub fn cross_validate_with_importance_mask(
     estimator: &Estimator,
     data: &Dataset,
     splits: &[Split],
-    horizon: usize,
     nested: &NestedMask,
 ) -> Result<(Vec<Vec<bool>>, CvResult), TrainError> {
     let mut masks = Vec::with_capacity(splits.len());
@@ -143,26 +140,14 @@ pub fn cross_validate_with_importance_mask(
             .inner
             .split(&train.labels)
             .map_err(|e| TrainError::Data(format!("inner CV: {e}")))?;
-        let importance = permutation_importance(
-            estimator,
-            &train,
-            &inner,
-            horizon,
-            nested.seed,
-            nested.repeats,
-        )?;
+        let importance =
+            permutation_importance(estimator, &train, &inner, nested.seed, nested.repeats)?;
         let mask = importance_mask(&importance, nested.threshold);
         let mut columns: Vec<usize> = (0..data.width()).filter(|&c| mask[c]).collect();
         if columns.is_empty() {
             columns = (0..data.width()).collect();
         }
-        let fold = cross_validate(
-            estimator,
-            data,
-            std::slice::from_ref(split),
-            &columns,
-            horizon,
-        )?;
+        let fold = cross_validate(estimator, data, std::slice::from_ref(split), &columns)?;
         result.folds.extend(fold.folds);
         result.models.extend(fold.models);
         for &i in &split.test {
