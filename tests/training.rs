@@ -407,6 +407,7 @@ fn the_meta_learner_sees_silenced_strategies_as_zero() {
             importance: None,
             inputs: vec![],
             pca_neutralize: 0,
+            cpcv_path_sharpes: None,
             oof,
             blob: vec![],
         }
@@ -451,4 +452,78 @@ fn the_meta_learner_sees_silenced_strategies_as_zero() {
         .iter()
         .zip(x.chunks(w))
         .all(|(&k, r)| r[0] == data.row(k)[vol]));
+}
+
+/// CPCV keeps its backtest paths: each path's Sharpe ratio equals a naive recomputation
+/// from the splits' own out-of-sample predictions (path p takes fold f from split
+/// `paths[p][f]`, positions 2p - 1 held one bar, net of costs, annualised from the data).
+#[test]
+fn cpcv_reports_the_sharpe_ratio_of_every_backtest_path() {
+    use tickml_train::cv::CombinatorialPurgedCV;
+    use tickml_train::evaluate::cross_validate;
+    use tickml_train::models::{ModelFactory, Task};
+    let bars = spx(1400);
+    let config = TrainConfig {
+        models: vec!["logistic_regression".into()],
+        cv: CvConfig::Combinatorial {
+            n_splits: 5,
+            n_test_splits: 2,
+            purge: 5,
+            embargo: 10,
+        },
+        cost_bps: 3.0,
+        ..TrainConfig::default()
+    };
+    let (data, report) = train(&bars, &config, &|_, _, _| {}).unwrap();
+    let got = report.models[0].cpcv_path_sharpes.clone().unwrap();
+    let cv = CombinatorialPurgedCV {
+        n_splits: 5,
+        n_test_splits: 2,
+        purge: 5,
+        embargo: 10,
+    }
+    .split_labels(&data.labels)
+    .unwrap();
+    assert_eq!(got.len(), 4, "k C(N, k) / N = 2 x 10 / 5 paths");
+    let est = ModelFactory::create(
+        ModelType::LogisticRegression,
+        &ModelConfig::default(),
+        Task::Classification,
+    )
+    .unwrap();
+    let all: Vec<usize> = (0..data.width()).collect();
+    let per_split: Vec<Vec<f64>> = cv
+        .splits
+        .iter()
+        .map(|s| {
+            cross_validate(&est, &data, std::slice::from_ref(s), &all)
+                .unwrap()
+                .oof
+        })
+        .collect();
+    let n = data.len();
+    let size = n / 5;
+    let ppy = (bars.len() - 1) as f64
+        / ((bars[bars.len() - 1].timestamp() - bars[0].timestamp()) as f64
+            / (365.25 * 86_400.0 * 1e9));
+    for (p, path) in cv.paths.iter().enumerate() {
+        let mut net = Vec::new();
+        let mut previous = 0.0;
+        for k in 0..n {
+            let fold = (k / size).min(4);
+            let position = 2.0 * per_split[path[fold]][k] - 1.0;
+            let t = data.labels.t0[k];
+            let r = bars[t + 1].close() / bars[t].close() - 1.0;
+            net.push(position * r - 3.0 / 1e4 * (position - previous).abs());
+            previous = position;
+        }
+        let mean = net.iter().sum::<f64>() / n as f64;
+        let sd = (net.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt();
+        let want = mean / sd * ppy.sqrt();
+        assert!(
+            (got[p] - want).abs() < 1e-9,
+            "path {p}: {} vs {want}",
+            got[p]
+        );
+    }
 }

@@ -296,6 +296,8 @@ pub struct CombinatorialSplits {
     pub splits: Vec<Split>,
     /// `paths[p][f]`: the split whose test fold f belongs to path p.
     pub paths: Vec<Vec<usize>>,
+    /// The samples of each fold.
+    pub folds: Vec<std::ops::Range<usize>>,
 }
 
 /// Every `k`-subset of `0..n` (`k >= 1`) in lexicographic (`itertools.combinations`)
@@ -383,6 +385,7 @@ impl CombinatorialPurgedCV {
         Ok(CombinatorialSplits {
             splits,
             paths: self.paths(&tests),
+            folds,
         })
     }
 
@@ -420,6 +423,7 @@ impl CombinatorialPurgedCV {
         Ok(CombinatorialSplits {
             splits,
             paths: self.paths(&tests),
+            folds,
         })
     }
 }

@@ -118,6 +118,31 @@ pub fn score_samples(
     score(task, y, p, &next, data.periods_per_year, data.cost_bps)
 }
 
+/// The annualised net Sharpe ratio of each CPCV backtest path: path p holds, on each
+/// fold f's samples, the predictions of split `cv.paths[p][f]` (`split_predictions[s]`
+/// is split s's prediction per sample of `data`), positions and accounting as
+/// [`score`].
+pub fn path_sharpes(
+    task: Task,
+    data: &Dataset,
+    cv: &crate::cv::CombinatorialSplits,
+    split_predictions: &[Vec<f64>],
+) -> Vec<f64> {
+    cv.paths
+        .iter()
+        .map(|path| {
+            let (mut positions, mut next) = (Vec::new(), Vec::new());
+            for (fold, &split) in cv.folds.iter().zip(path) {
+                for k in fold.clone() {
+                    positions.push(position(task, split_predictions[split][k]));
+                    next.push(data.next_return[k]);
+                }
+            }
+            net_sharpe(&positions, &next, data.periods_per_year, data.cost_bps)
+        })
+        .collect()
+}
+
 /// Annualised Sharpe of `positions` held one bar each (`next_return`), net of costs
 /// ([`crate::backtest::accounting::account_held`]); 0 without variance.
 pub fn net_sharpe(

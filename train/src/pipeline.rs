@@ -6,7 +6,7 @@ use tickml_core::{Bar, FeatureConfig};
 
 use crate::cv::{CombinatorialPurgedCV, CvError, PurgedKFold, Split, WalkForwardCV};
 use crate::dataset::{prepare_data, Dataset, InputColumn, InputConfig, TargetType};
-use crate::evaluate::{cross_validate, net_sharpe, score_samples, Scores};
+use crate::evaluate::{cross_validate, net_sharpe, path_sharpes, score_samples, Scores};
 use crate::models::{Matrix, ModelConfig, ModelFactory, ModelType, Task, TrainError};
 use crate::stats::ablation::{family_groups, AblationRow, AblationTester};
 
@@ -63,6 +63,29 @@ impl Default for CvConfig {
 }
 
 impl CvConfig {
+    /// The combinatorial splits with their backtest paths, for a combinatorial scheme.
+    pub fn combinatorial(
+        &self,
+        data: &Dataset,
+    ) -> Result<Option<crate::cv::CombinatorialSplits>, CvError> {
+        match *self {
+            CvConfig::Combinatorial {
+                n_splits,
+                n_test_splits,
+                purge,
+                embargo,
+            } => CombinatorialPurgedCV {
+                n_splits,
+                n_test_splits,
+                purge,
+                embargo,
+            }
+            .split_labels(&data.labels)
+            .map(Some),
+            _ => Ok(None),
+        }
+    }
+
     /// The splits of `data`.
     pub fn splits(&self, data: &Dataset) -> Result<Vec<Split>, CvError> {
         match *self {
@@ -90,19 +113,10 @@ impl CvConfig {
                 expand_train,
             }
             .split(&data.labels),
-            CvConfig::Combinatorial {
-                n_splits,
-                n_test_splits,
-                purge,
-                embargo,
-            } => Ok(CombinatorialPurgedCV {
-                n_splits,
-                n_test_splits,
-                purge,
-                embargo,
-            }
-            .split_labels(&data.labels)?
-            .splits),
+            CvConfig::Combinatorial { .. } => Ok(self
+                .combinatorial(data)?
+                .map(|c| c.splits)
+                .unwrap_or_default()),
         }
     }
 }
@@ -224,6 +238,9 @@ pub struct ModelReport {
     pub inputs: Vec<InputColumn>,
     /// Principal components removed from the inputs, fitted per training fold (0: none).
     pub pca_neutralize: usize,
+    /// Under combinatorial CV: the annualised net Sharpe ratio of each backtest path
+    /// ([`crate::evaluate::path_sharpes`]).
+    pub cpcv_path_sharpes: Option<Vec<f64>>,
     /// Out-of-fold predictions (NaN where never tested).
     #[serde(skip)]
     pub oof: Vec<f64>,
@@ -369,12 +386,18 @@ pub fn train_dataset(
         );
         let mut folds = Vec::new();
         let mut oof = vec![f64::NAN; data.len()];
+        let mut split_predictions = Vec::with_capacity(splits.len());
         for (r, split) in fold_results?.into_iter().zip(splits) {
             folds.extend(r.folds);
             for &i in &split.test {
                 oof[i] = r.oof[i];
             }
+            split_predictions.push(r.oof);
         }
+        let cpcv_path_sharpes = match config.cv.combinatorial(data)? {
+            Some(cv) => Some(path_sharpes(task, data, &cv, &split_predictions)),
+            None => None,
+        };
         let tested: Vec<usize> = (0..data.len()).filter(|&i| !oof[i].is_nan()).collect();
         let pick = |v: &[f64]| -> Vec<f64> { tested.iter().map(|&i| v[i]).collect() };
         let out_of_fold = score_samples(task, data, &tested, &pick(&data.y), &pick(&oof));
@@ -393,6 +416,7 @@ pub fn train_dataset(
             importance,
             inputs: data.inputs.clone(),
             pca_neutralize: data.pca_neutralize,
+            cpcv_path_sharpes,
             oof,
             blob,
         });

@@ -31,9 +31,9 @@ use tickml_core::Bar;
 
 use crate::cv::{CombinatorialPurgedCV, Labels, WalkForwardCV};
 use crate::dataset::Dataset;
-use crate::evaluate::cross_validate;
+use crate::evaluate::{cross_validate, path_sharpes};
 use crate::models::{ModelFactory, Task, TrainError};
-use crate::pipeline::{bundle_spec, train_dataset, PipelineError, TrainConfig};
+use crate::pipeline::{bundle_spec, train_dataset, CvConfig, PipelineError, TrainConfig};
 use crate::stats::pbo::{probability_of_backtest_overfitting, Pbo};
 use accounting::{account, performance, periods_per_year, Ledger, Performance};
 
@@ -111,6 +111,15 @@ impl Default for BacktestConfig {
 }
 
 impl BacktestConfig {
+    /// The embargo fraction of the inner CV (the design's 2% unless it is purged K-fold
+    /// with another), used by CPCV too.
+    pub fn embargo_pct(&self) -> f64 {
+        match self.train.cv {
+            CvConfig::Purged { embargo_pct, .. } => embargo_pct,
+            _ => crate::cv::PurgedKFold::default().embargo_pct,
+        }
+    }
+
     /// What identifies this backtest's configurations as trials: every setting that
     /// changes their returns (not the CSCV blocks or CPCV folds, which only report).
     pub fn trial_settings(&self) -> serde_json::Value {
@@ -207,8 +216,8 @@ pub struct ConfigurationResult {
 pub struct CpcvPaths {
     /// Model name.
     pub model: String,
-    /// Annualised net Sharpe ratio of each path (positions `signal x confidence`, one
-    /// bar of lag, costs as the backtest's).
+    /// Annualised net Sharpe ratio of each path (each prediction's position held over
+    /// the next bar, costs as the backtest's).
     pub sharpe_annualised: Vec<f64>,
 }
 
@@ -458,7 +467,7 @@ pub fn run(
         })
         .collect();
     let cpcv = match config.cpcv {
-        Some((n_splits, n_test)) => cpcv_paths(bars, config, &warm, n_splits, n_test, ppy)?,
+        Some((n_splits, n_test)) => cpcv_paths(config, &warm, n_splits, n_test)?,
         None => Vec::new(),
     };
     Ok(Backtest {
@@ -477,32 +486,23 @@ pub fn run(
 
 /// CPCV over the whole history (research, not a walk-forward: a path's models may be
 /// trained on later data): each model's out-of-fold predictions recombined into the
-/// backtest paths, each path accounted bar by bar like the backtest.
+/// backtest paths ([`crate::evaluate::path_sharpes`]).
 fn cpcv_paths(
-    bars: &[Bar<f64>],
     config: &BacktestConfig,
     data: &Dataset,
     n_splits: usize,
     n_test: usize,
-    ppy: f64,
 ) -> Result<Vec<CpcvPaths>, PipelineError> {
     use rayon::prelude::*;
     let (task, _) = config.train.task()?;
-    let probability = task == Task::Classification;
     let cv = CombinatorialPurgedCV {
         n_splits,
         n_test_splits: n_test,
         purge: config.purge,
-        embargo: crate::cv::embargo_bars(&data.labels, 0.02),
+        embargo: crate::cv::embargo_bars(&data.labels, config.embargo_pct()),
     }
     .split_labels(&data.labels)?;
     let columns: Vec<usize> = (0..data.width()).collect();
-    // sample k is bar t0[k]; its next-bar close exists (its label ends later)
-    let closes: Vec<f64> = data.labels.t0.iter().map(|&t| bars[t].close()).collect();
-    let fold_of = {
-        let size = data.len() / n_splits;
-        move |k: usize| (k / size.max(1)).min(n_splits - 1)
-    };
     let mut out = Vec::new();
     for model_type in config.train.model_types()? {
         let estimator = ModelFactory::create(model_type, &config.train.model, task)?;
@@ -513,26 +513,9 @@ fn cpcv_paths(
                 cross_validate(&estimator, data, std::slice::from_ref(s), &columns).map(|r| r.oof)
             })
             .collect::<Result<_, _>>()?;
-        let sharpe_annualised = cv
-            .paths
-            .iter()
-            .map(|path| {
-                let positions: Vec<f64> = (0..data.len())
-                    .map(|k| {
-                        let (s, c) =
-                            Signal::from_prediction(probability, predictions[path[fold_of(k)]][k]);
-                        s.value() * c
-                    })
-                    .collect();
-                let ledger = account(&closes, &positions, config.train.cost_bps);
-                performance(&ledger, &positions, ppy)
-                    .sharpe
-                    .sharpe_annualised
-            })
-            .collect();
         out.push(CpcvPaths {
             model: model_type.name().to_string(),
-            sharpe_annualised,
+            sharpe_annualised: path_sharpes(task, data, &cv, &predictions),
         });
     }
     Ok(out)
