@@ -394,10 +394,10 @@ pub fn train_dataset(
             }
             split_predictions.push(r.oof);
         }
-        let cpcv_path_sharpes = match config.cv.combinatorial(data)? {
-            Some(cv) => Some(path_sharpes(task, data, &cv, &split_predictions)),
-            None => None,
-        };
+        let cpcv_path_sharpes = config
+            .cv
+            .combinatorial(data)?
+            .map(|cv| path_sharpes(task, data, &cv, &split_predictions));
         let tested: Vec<usize> = (0..data.len()).filter(|&i| !oof[i].is_nan()).collect();
         let pick = |v: &[f64]| -> Vec<f64> { tested.iter().map(|&i| v[i]).collect() };
         let out_of_fold = score_samples(task, data, &tested, &pick(&data.y), &pick(&oof));
