@@ -509,10 +509,9 @@ fn cpcv_reports_the_sharpe_ratio_of_every_backtest_path() {
     for (p, path) in cv.paths.iter().enumerate() {
         let mut net = Vec::new();
         let mut previous = 0.0;
-        for k in 0..n {
+        for (k, &t) in data.labels.t0.iter().enumerate() {
             let fold = (k / size).min(4);
             let position = 2.0 * per_split[path[fold]][k] - 1.0;
-            let t = data.labels.t0[k];
             let r = bars[t + 1].close() / bars[t].close() - 1.0;
             net.push(position * r - 3.0 / 1e4 * (position - previous).abs());
             previous = position;
