@@ -222,22 +222,7 @@ pub fn run_backtest(args: &Args) -> anyhow::Result<()> {
         _ => {}
     }
     for c in &bt.cpcv {
-        let s = &c.sharpe_annualised;
-        let mean = s.iter().sum::<f64>() / s.len().max(1) as f64;
-        let (lo, hi) = s
-            .iter()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
-                (a.min(v), b.max(v))
-            });
-        writeln!(
-            out,
-            "CPCV paths ({}): {} paths, annualised net Sharpe mean {:.3}, min {:.3}, max {:.3}",
-            c.model,
-            s.len(),
-            mean,
-            lo,
-            hi
-        )?;
+        io::write_path_sharpes(&mut out, &c.model, &c.sharpe_annualised)?;
     }
     let json = args.out.join("report.json");
     let report = serde_json::json!({

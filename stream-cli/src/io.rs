@@ -62,3 +62,18 @@ pub fn write_cells(out: &mut impl Write, values: &[f64]) -> io::Result<()> {
     }
     Ok(())
 }
+
+/// One line summarising a model's CPCV backtest paths (annualised net Sharpe ratios).
+pub fn write_path_sharpes(out: &mut impl Write, model: &str, sharpes: &[f64]) -> io::Result<()> {
+    let mean = sharpes.iter().sum::<f64>() / sharpes.len().max(1) as f64;
+    let (lo, hi) = sharpes
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
+    writeln!(
+        out,
+        "CPCV backtest paths ({model}): {} paths, annualised net Sharpe mean {mean:.3}, min {lo:.3}, max {hi:.3}",
+        sharpes.len()
+    )
+}

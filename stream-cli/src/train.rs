@@ -180,18 +180,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     )?;
     for m in &report.models {
         if let Some(paths) = &m.cpcv_path_sharpes {
-            let mean = paths.iter().sum::<f64>() / paths.len().max(1) as f64;
-            let (lo, hi) = paths
-                .iter()
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
-                    (a.min(v), b.max(v))
-                });
-            writeln!(
-                out,
-                "CPCV backtest paths ({}): {} paths, net Sharpe mean {mean:.3}, min {lo:.3}, max {hi:.3}",
-                m.model,
-                paths.len()
-            )?;
+            io::write_path_sharpes(&mut out, &m.model, paths)?;
         }
     }
     let log = args

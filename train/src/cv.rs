@@ -445,6 +445,7 @@ mod tests {
                 vec![2, 3]
             ]
         );
+        assert_eq!(combinations(16, 8).len(), 12_870);
     }
 
     /// The leaky variant ends the test window at the *first* test label's end; a

@@ -263,6 +263,34 @@ fn rolling_sharpe(net: &[f64], window: usize, ppy: f64) -> Vec<f64> {
         .collect()
 }
 
+/// A panel of one configuration's series against buy and hold's.
+struct VersusHold<'a> {
+    name: &'a str,
+    times: &'a [i64],
+}
+
+impl VersusHold<'_> {
+    fn panel(
+        &self,
+        out: &mut String,
+        title: &str,
+        y_label: &str,
+        (ours, hold): (&[f64], &[f64]),
+        colour: &str,
+        label: impl Fn(f64) -> String,
+    ) {
+        let values = ours.iter().chain(hold).copied().chain([0.0]);
+        let p = Panel::new(200.0, ours.len(), values, false);
+        p.start(out, title, y_label);
+        p.x_axis(out, self.times);
+        p.y_axis(out, &ticks(p.lo, p.hi, false), label);
+        p.line(out, hold, "#888", 1.0);
+        p.line(out, ours, colour, 1.4);
+        p.legend(out, &[(self.name, colour), ("buy and hold", "#888")]);
+        Panel::end(out);
+    }
+}
+
 fn histogram(out: &mut String, title: &str, x_label: &str, values: &[f64], marker: f64) {
     let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
     let height = 220.0;
@@ -472,39 +500,30 @@ figure{{margin:8px 0 18px}}figcaption{{font-weight:600;margin-bottom:2px}}
         p.legend(&mut out, &legend);
         Panel::end(&mut out);
 
-        let (dh, db) = (drawdown(&h.ledger.equity), drawdown(&b.ledger.equity));
-        let p = Panel::new(200.0, n, dh.iter().chain(&db).copied().chain([0.0]), false);
-        p.start(&mut out, "Drawdown", "from peak");
-        p.x_axis(&mut out, &times);
-        p.y_axis(&mut out, &ticks(p.lo, p.hi, false), pct);
-        p.line(&mut out, &db, "#888", 1.0);
-        p.line(&mut out, &dh, PALETTE[1], 1.4);
-        p.legend(
+        let series = VersusHold {
+            name: &h.name,
+            times: &times,
+        };
+        series.panel(
             &mut out,
-            &[(h.name.as_str(), PALETTE[1]), ("buy and hold", "#888")],
+            "Drawdown",
+            "from peak",
+            (&drawdown(&h.ledger.equity), &drawdown(&b.ledger.equity)),
+            PALETTE[1],
+            pct,
         );
-        Panel::end(&mut out);
-
         let window = (bt.periods_per_year / 2.0).round().max(20.0) as usize;
-        let (rh, rb) = (
-            rolling_sharpe(&h.ledger.net, window, bt.periods_per_year),
-            rolling_sharpe(&b.ledger.net, window, bt.periods_per_year),
-        );
-        let p = Panel::new(200.0, n, rh.iter().chain(&rb).copied().chain([0.0]), false);
-        p.start(
+        series.panel(
             &mut out,
             &format!("Rolling Sharpe ({window} bars, about six months, annualised)"),
             "Sharpe",
+            (
+                &rolling_sharpe(&h.ledger.net, window, bt.periods_per_year),
+                &rolling_sharpe(&b.ledger.net, window, bt.periods_per_year),
+            ),
+            PALETTE[2],
+            |v| fmt(v, 1),
         );
-        p.x_axis(&mut out, &times);
-        p.y_axis(&mut out, &ticks(p.lo, p.hi, false), |v| fmt(v, 1));
-        p.line(&mut out, &rb, "#888", 1.0);
-        p.line(&mut out, &rh, PALETTE[2], 1.4);
-        p.legend(
-            &mut out,
-            &[(h.name.as_str(), PALETTE[2]), ("buy and hold", "#888")],
-        );
-        Panel::end(&mut out);
     }
 
     let strategies = bt.models.len();

@@ -220,20 +220,4 @@ mod tests {
             vec![(0, 3), (3, 6), (6, 8), (8, 10)]
         );
     }
-
-    #[test]
-    fn combinations_in_itertools_order() {
-        assert_eq!(
-            combinations(4, 2),
-            vec![
-                vec![0, 1],
-                vec![0, 2],
-                vec![0, 3],
-                vec![1, 2],
-                vec![1, 3],
-                vec![2, 3]
-            ]
-        );
-        assert_eq!(combinations(16, 8).len(), 12_870);
-    }
 }
