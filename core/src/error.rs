@@ -34,6 +34,13 @@ pub enum Error {
         /// The rejected timestamp (unix nanoseconds).
         got: i64,
     },
+    /// A trade's timestamp is before the previous trade's.
+    TimestampDecreasing {
+        /// The last accepted timestamp (unix nanoseconds).
+        previous: i64,
+        /// The rejected timestamp (unix nanoseconds).
+        got: i64,
+    },
     /// A configured window is shorter than the feature allows.
     WindowTooShort {
         /// The configuration field.
@@ -95,6 +102,10 @@ impl fmt::Display for Error {
             Error::TimestampNotIncreasing { previous, got } => write!(
                 f,
                 "timestamp {got} ns is not after the previous bar's {previous} ns"
+            ),
+            Error::TimestampDecreasing { previous, got } => write!(
+                f,
+                "timestamp {got} ns is before the previous trade's {previous} ns"
             ),
             Error::WindowTooShort { field, window, min } => {
                 write!(f, "{field}: window {window} is shorter than {min}")

@@ -5,7 +5,7 @@
 //! ring buffers, so the same code serves offline research and a live feed.
 //!
 //! Layers, each importing only those above it in this list:
-//! [`num`], [`error`], [`bar`], [`calendar`], `fixed` → [`window`] → [`indicators`] → [`features`]
+//! [`num`], [`error`], [`bar`], [`calendar`], `fixed` → [`bars`] (trades into bars) → [`window`] → [`indicators`] → [`features`]
 //! → [`model`], [`regime`] → [`arbitrator`] → [`pipeline`].
 //!
 //! ```
@@ -36,6 +36,7 @@ extern crate std;
 
 pub mod arbitrator;
 pub mod bar;
+pub mod bars;
 pub mod calendar;
 pub mod error;
 pub mod features;

@@ -2,10 +2,15 @@
 //! extra columns ignored, optional `symbol`), timestamps RFC 3339 or integer unix
 //! seconds. Every row is validated into a [`Bar`]; a bad row is an error that names its
 //! line and what is wrong, never a silent skip.
+//!
+//! Trades (`timestamp,price,size`, optional `side` = buy / sell / empty) become bars by
+//! the core's [`BarBuilder`], the same builder a deployment runs
+//! ([`load_input`] with a [`BarRule`]).
 
 use std::io::Read;
 use std::path::Path;
 
+use tickml_core::bars::{BarBuilder, BarRule, Side, Trade};
 use tickml_core::Bar;
 
 /// What can go wrong reading bars.
@@ -201,6 +206,160 @@ pub fn load_bars(path: impl AsRef<Path>) -> Result<Vec<BarRecord>, DataError> {
         bars.push(record);
     }
     Ok(bars)
+}
+
+/// One validated trade row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TradeRecord {
+    /// 1-based line number in the input.
+    pub line: u64,
+    /// The symbol column, if the input has one.
+    pub symbol: Option<String>,
+    /// The validated trade.
+    pub trade: Trade<f64>,
+}
+
+/// Reads a whole trade file (`timestamp,price,size[,side][,symbol]`); the first bad row
+/// (including a timestamp before the previous one) is an error naming its line.
+pub fn load_trades(path: impl AsRef<Path>) -> Result<Vec<TradeRecord>, DataError> {
+    let path = path.as_ref();
+    let file = std::fs::File::open(path).map_err(|source| DataError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .trim(csv::Trim::All)
+        .flexible(true)
+        .from_reader(std::io::BufReader::new(file));
+    let header = reader.headers().map_err(|e| DataError::Malformed {
+        line: 1,
+        reason: e.to_string(),
+    })?;
+    let find = |name: &str| header.iter().position(|h| h.eq_ignore_ascii_case(name));
+    const NAMES: [&str; 3] = ["timestamp", "price", "size"];
+    let mut columns = [0usize; 3];
+    for (slot, name) in columns.iter_mut().zip(NAMES) {
+        *slot = find(name).ok_or(DataError::MissingColumn(name))?;
+    }
+    let (side_at, symbol_at) = (find("side"), find("symbol"));
+    let mut out: Vec<TradeRecord> = Vec::new();
+    for record in reader.into_records() {
+        let record = record.map_err(|e| DataError::Malformed {
+            line: e.position().map_or(0, |p| p.line()),
+            reason: e.to_string(),
+        })?;
+        let line = record.position().map_or(0, |p| p.line());
+        let field = |i: usize| {
+            record.get(columns[i]).ok_or_else(|| DataError::Malformed {
+                line,
+                reason: format!("missing field `{}`", NAMES[i]),
+            })
+        };
+        let text = field(0)?;
+        let timestamp = parse_timestamp(text).ok_or_else(|| DataError::Parse {
+            line,
+            field: "timestamp",
+            text: text.to_string(),
+            expected: "an RFC 3339 time or integer unix seconds",
+        })?;
+        let number = |i: usize| -> Result<f64, DataError> {
+            let text = field(i)?;
+            text.parse().map_err(|_| DataError::Parse {
+                line,
+                field: NAMES[i],
+                text: text.to_string(),
+                expected: "a number",
+            })
+        };
+        let side_text = side_at.and_then(|i| record.get(i)).unwrap_or("");
+        let side = match side_text.to_ascii_lowercase().as_str() {
+            "" => None,
+            "buy" | "b" => Some(Side::Buy),
+            "sell" | "s" => Some(Side::Sell),
+            _ => {
+                return Err(DataError::Parse {
+                    line,
+                    field: "side",
+                    text: side_text.to_string(),
+                    expected: "buy, sell or empty",
+                })
+            }
+        };
+        let trade = Trade::new(timestamp, number(1)?, number(2)?, side)
+            .map_err(|source| DataError::Invalid { line, source })?;
+        if let Some(prev) = out.last() {
+            if timestamp < prev.trade.timestamp() {
+                return Err(DataError::Invalid {
+                    line,
+                    source: tickml_core::Error::TimestampDecreasing {
+                        previous: prev.trade.timestamp(),
+                        got: timestamp,
+                    },
+                });
+            }
+        }
+        out.push(TradeRecord {
+            line,
+            symbol: symbol_at.and_then(|i| record.get(i)).map(str::to_string),
+            trade,
+        });
+    }
+    Ok(out)
+}
+
+/// The bars `rule` makes of one symbol's trades, through the core's [`BarBuilder`] (a
+/// time bar still open at the end is included, partial bars of other rules are not).
+/// Each bar's `timestamp_text` is its RFC 3339 stamp and `line` the input line of the
+/// trade that completed it.
+pub fn bars_from_trades(
+    trades: &[TradeRecord],
+    rule: BarRule,
+) -> Result<Vec<BarRecord>, DataError> {
+    let mut builder =
+        BarBuilder::<f64>::new(rule).map_err(|source| DataError::Invalid { line: 0, source })?;
+    let first_symbol = trades.first().and_then(|t| t.symbol.clone());
+    let record = |line: u64, bar: Bar<f64>| BarRecord {
+        line,
+        timestamp_text: chrono::DateTime::from_timestamp_nanos(bar.timestamp())
+            .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+        symbol: first_symbol.clone(),
+        bar,
+    };
+    let mut out = Vec::new();
+    for t in trades {
+        if t.symbol != first_symbol {
+            return Err(DataError::Malformed {
+                line: t.line,
+                reason: "trades of more than one symbol: research takes one series".into(),
+            });
+        }
+        let bar = builder
+            .on_trade(&t.trade)
+            .map_err(|source| DataError::Invalid {
+                line: t.line,
+                source,
+            })?;
+        out.extend(bar.map(|b| record(t.line, b)));
+    }
+    let last_line = trades.last().map_or(0, |t| t.line);
+    let last = builder.finish().map_err(|source| DataError::Invalid {
+        line: last_line,
+        source,
+    })?;
+    out.extend(last.map(|b| record(last_line, b)));
+    Ok(out)
+}
+
+/// Bars from `path`: an OHLCV file, or with `rule` a trade file made into bars.
+pub fn load_input(
+    path: impl AsRef<Path>,
+    rule: Option<BarRule>,
+) -> Result<Vec<BarRecord>, DataError> {
+    match rule {
+        None => load_bars(path),
+        Some(rule) => bars_from_trades(&load_trades(path)?, rule),
+    }
 }
 
 #[cfg(test)]
