@@ -5,7 +5,8 @@
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::hint::black_box;
-use tickml_core::bars::{BarBuilder, BarRule, Trade};
+use tickml_core::bars::{BarBuilder, Trade};
+use tickml_train::data::parse_bar_rule;
 
 fn trades() -> Vec<Trade<f64>> {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/trades.csv");
@@ -41,7 +42,7 @@ fn bars(c: &mut Criterion) {
         ("dollar", "dollar:250000"),
         ("time", "time:1m"),
     ] {
-        let mut builder = BarBuilder::<f64>::new(BarRule::parse(rule).unwrap()).unwrap();
+        let mut builder = BarBuilder::<f64>::new(parse_bar_rule(rule).unwrap()).unwrap();
         let mut lap = 0i64;
         group.bench_function(name, |b| {
             b.iter(|| {

@@ -142,6 +142,7 @@ fn a_snapshot_of_another_bundle_is_refused() {
         regime: Ok(tickml_core::regime::RuleConfig::default()),
         arbitrator: ArbitratorConfig::default(),
         meta_learner: None,
+        bars: None,
     }
     .to_blob()
     .unwrap();
@@ -181,6 +182,7 @@ fn a_multiclass_strategy_is_refused() {
         regime: Ok(tickml_core::regime::RuleConfig::default()),
         arbitrator: ArbitratorConfig::default(),
         meta_learner: None,
+        bars: None,
     }
     .to_blob()
     .unwrap();
@@ -255,6 +257,7 @@ fn decisions_equal_an_independent_recomputation() {
         regime: Ok(tickml_core::regime::RuleConfig::default()),
         arbitrator: config,
         meta_learner: None,
+        bars: None,
     }
     .to_blob()
     .unwrap();

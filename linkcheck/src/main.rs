@@ -2,7 +2,8 @@
 //! that does not exist: it links only if no panic path survives optimisation in what it
 //! calls, the live path of the core: `Pipeline::from_bundle` on the default bundle,
 //! `on_bar` and `on_bar_in_universe` on a few hundred bars, `snapshot` and `restore`,
-//! `Model::from_blob` and `predict`, and `FeatureSet::update`.
+//! `Model::from_blob` and `predict`, `FeatureSet::update`, and trades into bars
+//! (`BarBuilder::on_trade` and `finish` for each kind of rule, `Pipeline::on_trade`).
 //!
 //! `cargo build --release --target thumbv7em-none-eabihf` (from this folder; `.ci/run`
 //! does it). A link error naming `tickml_panic_path_survived` means a panic path is back.
@@ -12,6 +13,7 @@
 use core::hint::black_box;
 use core::panic::PanicInfo;
 
+use tickml_core::bars::{BarBuilder, BarRule, Information, Measure, Side, Trade};
 use tickml_core::model::Model;
 use tickml_core::pipeline::Pipeline;
 use tickml_core::{Bar, DefaultFeatureSet, FeatureConfig};
@@ -65,6 +67,47 @@ pub extern "C" fn _start() -> ! {
         let len = pipeline.snapshot(buf).map(|s| s.len()).unwrap_or(0);
         if let Some(bytes) = buf.get(..len) {
             let _ = pipeline.restore(black_box(bytes));
+        }
+        if let Ok(t) = Trade::new(black_box(1), 100.0, 1.0, None) {
+            let _ = pipeline.on_trade(&t);
+            let _ = pipeline.finish_trades();
+        }
+    }
+    let information = |measure| Information {
+        measure,
+        expected_trades: black_box(40),
+        span: 20,
+        bound: 10,
+    };
+    let rules = [
+        BarRule::Imbalance(information(Measure::Dollars)),
+        BarRule::Run(information(Measure::Ticks)),
+        BarRule::Time {
+            width_ns: black_box(60_000_000_000),
+        },
+        BarRule::Volume {
+            volume: black_box(500.0),
+        },
+    ];
+    for rule in rules {
+        if let Ok(mut builder) = BarBuilder::<f64>::new(rule) {
+            for i in 0..black_box(500u32) {
+                if let Some(b) = bar(i, &mut state) {
+                    let side = match i % 3 {
+                        0 => None,
+                        1 => Some(Side::Buy),
+                        _ => Some(Side::Sell),
+                    };
+                    if let Ok(t) = Trade::new(b.timestamp(), b.close(), black_box(3.0), side) {
+                        if let Ok(Some(done)) = builder.on_trade(&t) {
+                            checksum += done.close();
+                        }
+                    }
+                }
+            }
+            if let Ok(Some(done)) = builder.finish() {
+                checksum += done.volume();
+            }
         }
     }
     if let Ok(mut set) = DefaultFeatureSet::<f64>::new(FeatureConfig::default()) {

@@ -208,6 +208,114 @@ pub fn load_bars(path: impl AsRef<Path>) -> Result<Vec<BarRecord>, DataError> {
     Ok(bars)
 }
 
+/// A bar rule's text that does not parse.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("bars `{text}`: {reason}")]
+pub struct BadBarRule {
+    /// The text.
+    pub text: String,
+    /// What is wrong.
+    pub reason: String,
+}
+
+/// Parses a bar rule: `time:30s` (`ms`, `s`, `m`, `h`, `d`), `tick:N`, `volume:X`,
+/// `dollar:X`, and `<tick|volume|dollar>-<imbalance|run>:E0` with optional
+/// `,span=S,bound=B` (defaults 20 and 10); the rule is then checked by the core.
+pub fn parse_bar_rule(text: &str) -> Result<BarRule, BadBarRule> {
+    use tickml_core::bars::{Information, Measure};
+    let bad = |reason: &str| BadBarRule {
+        text: text.to_string(),
+        reason: reason.to_string(),
+    };
+    let (kind, rest) = text
+        .split_once(':')
+        .ok_or_else(|| bad("expected kind:value, e.g. dollar:1e6"))?;
+    let mut parts = rest.split(',');
+    let value = parts.next().unwrap_or("").trim();
+    let number = |v: &str| {
+        v.trim()
+            .parse::<f64>()
+            .map_err(|_| bad("the value is not a number"))
+    };
+    let count = |v: &str| {
+        v.trim()
+            .parse::<u32>()
+            .map_err(|_| bad("the value is not a count"))
+    };
+    let rule = match kind.trim() {
+        "time" => {
+            let digits = value
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(value.len());
+            let (n, unit) = value.split_at(digits);
+            let n: i64 = n.parse().map_err(|_| bad("bad duration"))?;
+            let unit: i64 = match unit {
+                "ms" => 1_000_000,
+                "s" | "" => 1_000_000_000,
+                "m" => 60_000_000_000,
+                "h" => 3_600_000_000_000,
+                "d" => 86_400_000_000_000,
+                _ => return Err(bad("time unit: use ms, s, m, h or d")),
+            };
+            BarRule::Time {
+                width_ns: n
+                    .checked_mul(unit)
+                    .ok_or_else(|| bad("duration too long"))?,
+            }
+        }
+        "tick" => BarRule::Tick {
+            trades: count(value)?,
+        },
+        "volume" => BarRule::Volume {
+            volume: number(value)?,
+        },
+        "dollar" => BarRule::Dollar {
+            dollars: number(value)?,
+        },
+        other => {
+            let kinds =
+                "kind: use time, tick, volume, dollar or <tick|volume|dollar>-<imbalance|run>";
+            let (measure, shape) = other.split_once('-').ok_or_else(|| bad(kinds))?;
+            let measure = match measure {
+                "tick" => Measure::Ticks,
+                "volume" => Measure::Volume,
+                "dollar" => Measure::Dollars,
+                _ => return Err(bad(kinds)),
+            };
+            let mut info = Information {
+                measure,
+                expected_trades: count(value)?,
+                span: 20,
+                bound: 10,
+            };
+            for option in parts.by_ref() {
+                let (key, v) = option
+                    .split_once('=')
+                    .ok_or_else(|| bad("options are key=value"))?;
+                let v: u16 = v
+                    .trim()
+                    .parse()
+                    .map_err(|_| bad("an option's value is not a count"))?;
+                match key.trim() {
+                    "span" => info.span = v,
+                    "bound" => info.bound = v,
+                    _ => return Err(bad("options: span, bound")),
+                }
+            }
+            match shape {
+                "imbalance" => BarRule::Imbalance(info),
+                "run" => BarRule::Run(info),
+                _ => return Err(bad(kinds)),
+            }
+        }
+    };
+    if parts.next().is_some() {
+        return Err(bad("only information-driven bars take options"));
+    }
+    rule.check().map_err(|e| bad(&e.to_string()))?;
+    Ok(rule)
+}
+
 /// One validated trade row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TradeRecord {

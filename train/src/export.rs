@@ -389,6 +389,8 @@ pub struct BundleSpec {
     pub arbitrator: tickml_core::arbitrator::ArbitratorConfig,
     /// The stacking meta-learner blob.
     pub meta_learner: Option<Vec<u8>>,
+    /// How the bundle builds bars from trades (none: it takes bars).
+    pub bars: Option<tickml_core::bars::BarRule>,
 }
 
 impl BundleSpec {
@@ -431,7 +433,8 @@ impl BundleSpec {
             BlobKind::Bundle,
             set.schema().len(),
             set.schema().hash(),
-            &payload,
+            // the payload, then (format version 3) the bar rule
+            &(payload, self.bars),
             size,
         )
     }

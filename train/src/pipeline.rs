@@ -137,6 +137,10 @@ pub struct TrainConfig {
     /// Cost per unit of turnover in basis points, for the net Sharpe of the scores
     /// (default 1).
     pub cost_bps: f64,
+    /// The bar rule when the input is trades (`BarRule::parse` text, e.g.
+    /// `dollar-imbalance:40`); it goes into the bundle, so a deployment streams the same
+    /// bars. None: the input is bars.
+    pub bars: Option<String>,
     /// Cross-validation.
     pub cv: CvConfig,
     /// Models by name.
@@ -153,6 +157,7 @@ impl Default for TrainConfig {
             target: "direction".into(),
             horizon: 5,
             cost_bps: crate::dataset::DEFAULT_COST_BPS,
+            bars: None,
             cv: CvConfig::default(),
             models: vec![
                 "gradient_boosting".into(),
@@ -206,6 +211,16 @@ impl TrainConfig {
         let mut data = prepare_data(bars, &self.features, &self.inputs, target, self.horizon)?;
         data.cost_bps = self.cost_bps;
         Ok(data)
+    }
+
+    /// The bar rule, parsed.
+    pub fn bar_rule(&self) -> Result<Option<tickml_core::bars::BarRule>, PipelineError> {
+        self.bars
+            .as_deref()
+            .map(|text| {
+                crate::data::parse_bar_rule(text).map_err(|e| PipelineError::Config(e.to_string()))
+            })
+            .transpose()
     }
 
     /// The models, parsed.
@@ -658,5 +673,6 @@ pub fn bundle_spec(
         regime: Ok(tickml_core::regime::RuleConfig::default()),
         arbitrator,
         meta_learner: meta,
+        bars: config.bar_rule()?,
     })
 }

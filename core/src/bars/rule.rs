@@ -1,12 +1,12 @@
-//! When a bar is complete: the standard rules and the information-driven ones, and
-//! their text form (`tickml ... --bars RULE`).
+//! When a bar is complete: the standard rules and the information-driven ones. A rule
+//! travels in bundles, so it is always (de)serialisable; its text form
+//! (`tickml ... --bars RULE`) is parsed by `tickml-train`, off the live path.
 
 use crate::error::Error;
 
 /// What a trade contributes to an information-driven bar: 1 (ticks), its size
 /// (volume) or price x size (dollars).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Measure {
     /// Each trade counts 1.
     Ticks,
@@ -17,8 +17,7 @@ pub enum Measure {
 }
 
 /// Parameters of an imbalance or run bar (AFML 2.3.2).
-#[derive(Debug, Clone, Copy, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Information {
     /// What a trade contributes.
     pub measure: Measure,
@@ -35,8 +34,7 @@ pub struct Information {
 }
 
 /// How trades become bars.
-#[derive(Debug, Clone, Copy, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum BarRule {
     /// Calendar buckets of `width_ns` from the unix epoch, each bar stamped at its
     /// bucket's end. A bucket without trades yields no bar.
@@ -87,84 +85,5 @@ impl BarRule {
             }
             _ => Ok(()),
         }
-    }
-
-    /// Parses the text form: `time:30s` (`ms`, `s`, `m`, `h`, `d`), `tick:N`,
-    /// `volume:X`, `dollar:X`, and `<tick|volume|dollar>-<imbalance|run>:E0` with
-    /// optional `,span=S,bound=B` (defaults 20 and 10).
-    pub fn parse(text: &str) -> Result<BarRule, Error> {
-        let bad = |field| Error::InvalidParameter { field };
-        let (kind, rest) = text
-            .split_once(':')
-            .ok_or(bad("bars: expected kind:value"))?;
-        let mut parts = rest.split(',');
-        let value = parts.next().unwrap_or("").trim();
-        let number = |v: &str| v.trim().parse::<f64>().map_err(|_| bad("bars: value"));
-        let count = |v: &str| v.trim().parse::<u32>().map_err(|_| bad("bars: count"));
-        let rule = match kind.trim() {
-            "time" => {
-                let digits = value
-                    .find(|c: char| !c.is_ascii_digit())
-                    .unwrap_or(value.len());
-                let (n, unit) = value
-                    .split_at_checked(digits)
-                    .ok_or(bad("bars: time width"))?;
-                let n: i64 = n.parse().map_err(|_| bad("bars: time width"))?;
-                let unit: i64 = match unit {
-                    "ms" => 1_000_000,
-                    "s" | "" => 1_000_000_000,
-                    "m" => 60_000_000_000,
-                    "h" => 3_600_000_000_000,
-                    "d" => 86_400_000_000_000,
-                    _ => return Err(bad("bars: time unit (ms, s, m, h, d)")),
-                };
-                BarRule::Time {
-                    width_ns: n.checked_mul(unit).ok_or(bad("bars: time width"))?,
-                }
-            }
-            "tick" => BarRule::Tick {
-                trades: count(value)?,
-            },
-            "volume" => BarRule::Volume {
-                volume: number(value)?,
-            },
-            "dollar" => BarRule::Dollar {
-                dollars: number(value)?,
-            },
-            other => {
-                let (measure, shape) = other.split_once('-').ok_or(bad("bars: kind"))?;
-                let measure = match measure {
-                    "tick" => Measure::Ticks,
-                    "volume" => Measure::Volume,
-                    "dollar" => Measure::Dollars,
-                    _ => return Err(bad("bars: kind")),
-                };
-                let mut info = Information {
-                    measure,
-                    expected_trades: count(value)?,
-                    span: 20,
-                    bound: 10,
-                };
-                for option in parts.by_ref() {
-                    let (key, v) = option.split_once('=').ok_or(bad("bars: option"))?;
-                    let v: u16 = v.trim().parse().map_err(|_| bad("bars: option value"))?;
-                    match key.trim() {
-                        "span" => info.span = v,
-                        "bound" => info.bound = v,
-                        _ => return Err(bad("bars: option (span, bound)")),
-                    }
-                }
-                match shape {
-                    "imbalance" => BarRule::Imbalance(info),
-                    "run" => BarRule::Run(info),
-                    _ => return Err(bad("bars: kind")),
-                }
-            }
-        };
-        if parts.next().is_some() {
-            return Err(bad("bars: option"));
-        }
-        rule.check()?;
-        Ok(rule)
     }
 }

@@ -112,10 +112,12 @@ impl<'a> Iterator for FeatureNames<'a> {
     type Item = &'a str;
     fn next(&mut self) -> Option<&'a str> {
         let rest = self.rest?;
-        match rest.split_once('\n') {
-            Some((head, tail)) => {
-                self.rest = Some(tail);
-                Some(head)
+        // a byte search: `\n` is ASCII, so both sides are valid str slices (`get`
+        // keeps the panic-free path the link check asks for)
+        match rest.bytes().position(|b| b == b'\n') {
+            Some(i) => {
+                self.rest = rest.get(i.saturating_add(1)..);
+                rest.get(..i)
             }
             None => {
                 self.rest = None;

@@ -35,7 +35,10 @@ pub enum RegimeSpec<'a> {
     Hmm(&'a [u8]),
 }
 
-/// The postcard payload of a bundle blob.
+/// The postcard payload of a bundle blob. Since format version 3 it is followed by a
+/// postcard `Option<BarRule>`: how the bundle builds bars from trades
+/// ([`crate::pipeline::Pipeline::on_trade`]), so a deployment uses the bars its models
+/// were researched on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BundlePayload<'a> {
     /// The feature configuration (its schema hash is the header's).

@@ -14,6 +14,7 @@ use crate::arbitrator::{
     StrategySignal,
 };
 use crate::bar::Bar;
+use crate::bars::{BarBuilder, BarRule, Trade};
 use crate::error::Error;
 use crate::features::{DefaultFeatureSet, FeatureVector};
 use crate::model::{BlobKind, FeatureBinding, Model, ModelBlob, ModelError};
@@ -59,6 +60,8 @@ pub enum PipelineError {
         /// The model's outputs.
         outputs: usize,
     },
+    /// A trade reached a pipeline whose bundle has no bar rule.
+    NoBarRule,
     /// A state snapshot was written by a pipeline of another bundle (its strategies,
     /// detector and meta-learner would silently replace these).
     ForeignSnapshot {
@@ -82,6 +85,10 @@ impl fmt::Display for PipelineError {
                 f,
                 "strategy {strategy_id}: its model has {outputs} outputs; a strategy needs one \
                  (P(up) or a return)"
+            ),
+            PipelineError::NoBarRule => write!(
+                f,
+                "the bundle has no bar rule: train it on trades with one (--bars) to stream trades"
             ),
             PipelineError::ForeignSnapshot { expected, found } => write!(
                 f,
@@ -139,6 +146,8 @@ pub struct PipelineState<T> {
     detector: Detector<T>,
     arbitrator: StrategyArbitrator<T, MAX_MODELS, 128>,
     prev_close: Option<T>,
+    /// The bar being built from trades (bundles with a bar rule).
+    bars: Option<BarBuilder<T>>,
 }
 
 /// A bundle bound to its feature engine, detector, models and arbitrator.
@@ -156,10 +165,17 @@ impl<'a, T: Float> Pipeline<'a, T> {
     pub fn from_bundle(bytes: &'a [u8]) -> Result<Self, PipelineError> {
         let blob = ModelBlob::parse(bytes)?;
         let payload = blob.payload_of(BlobKind::Bundle)?;
-        let p: BundlePayload<'a> =
-            postcard::from_bytes(payload).map_err(|_| ModelError::Malformed {
-                what: "bundle payload does not decode",
-            })?;
+        let malformed = |_| ModelError::Malformed {
+            what: "bundle payload does not decode",
+        };
+        let (p, rest): (BundlePayload<'a>, &[u8]) =
+            postcard::take_from_bytes(payload).map_err(malformed)?;
+        let rule: Option<BarRule> = if blob.header().version >= 3 {
+            postcard::from_bytes(rest).map_err(malformed)?
+        } else {
+            None
+        };
+        let bars = rule.map(BarBuilder::new).transpose()?;
         let features = DefaultFeatureSet::<T>::new(p.features)?;
         let hash = features.schema().hash();
         if blob.header().schema_hash != hash {
@@ -220,6 +236,7 @@ impl<'a, T: Float> Pipeline<'a, T> {
                 detector,
                 arbitrator,
                 prev_close: None,
+                bars,
             },
             models,
             names,
@@ -279,6 +296,56 @@ impl<'a, T: Float> Pipeline<'a, T> {
         s.detector.update(s.features.features().values());
         s.prev_close = Some(bar.close());
         Ok(())
+    }
+
+    /// The bundle's bar rule, if it streams trades.
+    pub fn bar_rule(&self) -> Option<BarRule> {
+        self.state.bars.as_ref().map(BarBuilder::rule)
+    }
+
+    /// The bar builder of a bundle with a bar rule: the bar being built
+    /// ([`BarBuilder::pending`]) and the expectations of an information-driven rule.
+    pub fn bar_builder(&self) -> Option<&BarBuilder<T>> {
+        self.state.bars.as_ref()
+    }
+
+    /// Adds a trade to the bar being built by the bundle's rule; when it completes a
+    /// bar, runs that bar ([`Pipeline::on_bar`]) and returns its decision. A refused
+    /// trade (an earlier timestamp) or bar changes nothing; without a bar rule every
+    /// trade is refused ([`PipelineError::NoBarRule`]).
+    pub fn on_trade(&mut self, trade: &Trade<T>) -> Result<Option<Decision<T>>, PipelineError> {
+        let builder = self.state.bars.as_mut().ok_or(PipelineError::NoBarRule)?;
+        let before = builder.clone();
+        let Some(bar) = builder.on_trade(trade)? else {
+            return Ok(None);
+        };
+        self.decide_or_restore(&bar, before)
+    }
+
+    /// At the end of the trades: the decision on the time bar still being built, if any
+    /// ([`BarBuilder::finish`]).
+    pub fn finish_trades(&mut self) -> Result<Option<Decision<T>>, PipelineError> {
+        let builder = self.state.bars.as_mut().ok_or(PipelineError::NoBarRule)?;
+        let before = builder.clone();
+        let Some(bar) = builder.finish()? else {
+            return Ok(None);
+        };
+        self.decide_or_restore(&bar, before)
+    }
+
+    fn decide_or_restore(
+        &mut self,
+        bar: &Bar<T>,
+        builder: BarBuilder<T>,
+    ) -> Result<Option<Decision<T>>, PipelineError> {
+        match self.step(bar, None) {
+            Ok(d) => Ok(Some(d)),
+            Err(e) => {
+                // the bar was refused: the trade is not taken either
+                self.state.bars = Some(builder);
+                Err(e)
+            }
+        }
     }
 
     /// The one-bar log return of the last bar (from the second bar on).
