@@ -8,7 +8,7 @@ use std::time::Instant;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use tickml_train::backtest::{run, BacktestConfig, PositionRule};
-use tickml_train::data::load_bars;
+use tickml_train::data::load_input;
 use tickml_train::pipeline::CvConfig;
 use tickml_train::trials::{self, Trial};
 
@@ -58,6 +58,9 @@ pub struct Args {
     /// The trials log (default: OUT/trials.jsonl).
     #[arg(long)]
     trials: Option<PathBuf>,
+    /// The input is trades, made into bars by this rule (as `tickml bars`).
+    #[arg(long)]
+    bars: Option<String>,
 }
 
 fn position_rule(name: &str) -> anyhow::Result<PositionRule> {
@@ -82,6 +85,9 @@ fn cell(v: f64, digits: usize) -> String {
 /// Runs the backtest, prints the table, writes the report and appends the trials.
 pub fn run_backtest(args: &Args) -> anyhow::Result<()> {
     let mut train = load_config(args.config.as_deref())?;
+    if args.bars.is_some() {
+        train.bars.clone_from(&args.bars);
+    }
     if let CvConfig::Purged {
         purge_gap,
         embargo_pct,
@@ -108,7 +114,7 @@ pub fn run_backtest(args: &Args) -> anyhow::Result<()> {
     };
     let input = std::fs::read(&args.input)
         .with_context(|| format!("cannot read {}", args.input.display()))?;
-    let records = load_bars(&args.input)?;
+    let records = load_input(&args.input, config.train.bar_rule()?)?;
     let bars: Vec<_> = records.iter().map(|r| r.bar).collect();
     let started = Instant::now();
     let bar = ProgressBar::new(0).with_style(

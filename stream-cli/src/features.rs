@@ -4,7 +4,7 @@ use std::io::Write;
 
 use anyhow::Context;
 use tickml_core::DefaultFeatureSet;
-use tickml_train::data::BarReader;
+use tickml_train::data::{bars_from_trades, parse_bar_rule, read_trades, BarReader, BarRecord};
 
 use crate::io;
 
@@ -13,6 +13,10 @@ use crate::io;
 pub struct Args {
     #[command(flatten)]
     source: io::FeatureInput,
+    /// The input is trades (`timestamp,price,size[,side]`), made into bars by this rule
+    /// (as `tickml bars`).
+    #[arg(long)]
+    bars: Option<String>,
 }
 
 /// Streams the input: header `timestamp,<feature names>`, then one row per bar with
@@ -21,14 +25,23 @@ pub struct Args {
 pub fn run(args: &Args) -> anyhow::Result<()> {
     let config = io::load_config(args.source.config.as_deref())?;
     let mut set = DefaultFeatureSet::<f64>::new(config).context("invalid feature configuration")?;
-    let reader = BarReader::new(io::open_input(&args.source.input)?)?;
+    let input = io::open_input(&args.source.input)?;
+    let records: Box<dyn Iterator<Item = Result<BarRecord, tickml_train::data::DataError>>> =
+        match &args.bars {
+            None => Box::new(BarReader::new(input)?),
+            Some(rule) => Box::new(
+                bars_from_trades(&read_trades(input)?, parse_bar_rule(rule)?)?
+                    .into_iter()
+                    .map(Ok),
+            ),
+        };
     let mut out = io::stdout();
     out.write_all(b"timestamp")?;
     for id in set.schema().ids() {
         write!(out, ",{id}")?;
     }
     out.write_all(b"\n")?;
-    for record in reader {
+    for record in records {
         let record = record?;
         let features = set
             .update(&record.bar)

@@ -2,6 +2,7 @@
 //! `tickml-core` or `tickml-train`; this crate only parses arguments, reads and writes.
 
 mod backtest;
+mod bars;
 mod features;
 mod io;
 mod models;
@@ -26,6 +27,8 @@ struct Cli {
 enum Command {
     /// Stream bars (or trades) through a deployed bundle: one decision per bar.
     Stream(stream::Args),
+    /// Make bars of trades by a rule (time, tick, volume, dollar, imbalance, run) and print them.
+    Bars(bars::Args),
     /// Stream OHLCV bars through the feature engine and print one CSV row per bar.
     Features(features::Args),
     /// Detect the market regime bar by bar (rules, or an HMM blob).
@@ -57,6 +60,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Stream(args) => stream::run(&args),
         Command::Features(args) => features::run(&args),
+        Command::Bars(args) => bars::run(&args),
         Command::Regimes(args) => regimes::run(&args),
         Command::Import(args) => models::import(&args),
         Command::Predict(args) => models::predict(&args),

@@ -7,9 +7,10 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{bail, Context};
+use tickml_core::bars::{BarBuilder, Side, Trade};
 use tickml_core::pipeline::{Decision, Pipeline};
 use tickml_core::Bar;
-use tickml_train::data::parse_timestamp;
+use tickml_train::data::{parse_bar_rule, parse_timestamp};
 
 use crate::io;
 
@@ -53,8 +54,11 @@ pub struct Args {
     /// Bad lines: skip (counted) or fail.
     #[arg(long, value_enum, default_value = "skip")]
     on_error: OnError,
-    /// Aggregate trades `timestamp,price,size[,symbol]` into bars: time:1m (s, m, h),
-    /// tick:N, volume:N or dollar:N.
+    /// Aggregate trades `timestamp,price,size[,side][,symbol]` into bars by the core's
+    /// builder: time:1m (ms, s, m, h, d), tick:N, volume:X, dollar:X, or the
+    /// information-driven tick-imbalance:E0, volume-imbalance:E0, dollar-imbalance:E0,
+    /// tick-run:E0, volume-run:E0, dollar-run:E0 (options ,span=S,bound=B). A bundle
+    /// trained on trades brings its own rule.
     #[arg(long)]
     bars: Option<String>,
     /// Most symbols kept at once.
@@ -108,99 +112,6 @@ fn print_summary(symbol: Option<&str>, models: &[String], p: &Pipeline<f64>) {
     }
 }
 
-/// How trades become bars.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum BarRule {
-    Time(i64),
-    Tick(u64),
-    Volume(f64),
-    Dollar(f64),
-}
-
-fn parse_bar_rule(text: &str) -> anyhow::Result<BarRule> {
-    let (kind, value) = text
-        .split_once(':')
-        .with_context(|| format!("--bars `{text}`: expected kind:value"))?;
-    Ok(match kind {
-        "time" => {
-            let (digits, unit) = value.split_at(
-                value
-                    .find(|c: char| !c.is_ascii_digit())
-                    .unwrap_or(value.len()),
-            );
-            let n: i64 = digits
-                .parse()
-                .with_context(|| format!("--bars `{text}`: bad duration"))?;
-            let unit = match unit {
-                "s" | "" => 1,
-                "m" => 60,
-                "h" => 3600,
-                other => bail!("--bars `{text}`: unit `{other}` (use s, m or h)"),
-            };
-            BarRule::Time(n * unit * 1_000_000_000)
-        }
-        "tick" => BarRule::Tick(value.parse().with_context(|| format!("--bars `{text}`"))?),
-        "volume" => BarRule::Volume(value.parse().with_context(|| format!("--bars `{text}`"))?),
-        "dollar" => BarRule::Dollar(value.parse().with_context(|| format!("--bars `{text}`"))?),
-        other => bail!("--bars `{text}`: kind `{other}` (use time, tick, volume or dollar)"),
-    })
-}
-
-/// A bar being built from trades.
-#[derive(Debug, Clone, Copy)]
-struct Building {
-    bucket: i64,
-    last: i64,
-    open: f64,
-    high: f64,
-    low: f64,
-    close: f64,
-    volume: f64,
-    dollars: f64,
-    trades: u64,
-}
-
-impl Building {
-    fn new(bucket: i64, ts: i64, price: f64, size: f64) -> Self {
-        Building {
-            bucket,
-            last: ts,
-            open: price,
-            high: price,
-            low: price,
-            close: price,
-            volume: size,
-            dollars: price * size,
-            trades: 1,
-        }
-    }
-    fn add(&mut self, ts: i64, price: f64, size: f64) {
-        self.last = ts;
-        self.high = self.high.max(price);
-        self.low = self.low.min(price);
-        self.close = price;
-        self.volume += size;
-        self.dollars += price * size;
-        self.trades += 1;
-    }
-    fn full(&self, rule: BarRule) -> bool {
-        match rule {
-            BarRule::Time(_) => false,
-            BarRule::Tick(n) => self.trades >= n,
-            BarRule::Volume(v) => self.volume >= v,
-            BarRule::Dollar(d) => self.dollars >= d,
-        }
-    }
-    /// Time bars are stamped at their bucket's end; the others at their last trade.
-    fn bar(&self, rule: BarRule) -> Result<Bar<f64>, tickml_core::Error> {
-        let ts = match rule {
-            BarRule::Time(width) => (self.bucket + 1) * width,
-            _ => self.last,
-        };
-        Bar::new(ts, self.open, self.high, self.low, self.close, self.volume)
-    }
-}
-
 /// One parsed input record.
 enum Record {
     Bar {
@@ -209,18 +120,17 @@ enum Record {
         bar: Bar<f64>,
     },
     Trade {
-        ts: i64,
         symbol: Option<String>,
-        price: f64,
-        size: f64,
+        trade: Trade<f64>,
     },
 }
 
 /// Reads header-led CSV or JSON lines, either bars or trades.
 struct Parser {
     /// Column positions of timestamp, open, high, low, close, volume (bars) or
-    /// timestamp, price, size (trades), and symbol, once the CSV header was read.
-    columns: Option<(Vec<usize>, Option<usize>)>,
+    /// timestamp, price, size (trades), then of symbol and side, once the CSV header was
+    /// read.
+    columns: Option<(Vec<usize>, Option<usize>, Option<usize>)>,
     trades: bool,
 }
 
@@ -279,9 +189,11 @@ impl Parser {
                 .get("symbol")
                 .and_then(|v| v.as_str())
                 .map(str::to_string);
+            let side = json.get("side").and_then(|v| v.as_str()).unwrap_or("");
             return self.record(
                 &owned.iter().map(String::as_str).collect::<Vec<_>>(),
                 symbol,
+                side,
             );
         }
         let mut cells: [&str; MAX_CELLS] = [""; MAX_CELLS];
@@ -290,7 +202,7 @@ impl Parser {
             *slot = c.trim();
             n += 1;
         }
-        let Some((positions, symbol_at)) = &self.columns else {
+        let Some((positions, symbol_at, side_at)) = &self.columns else {
             let find = |name: &str| cells[..n].iter().position(|c| c.eq_ignore_ascii_case(name));
             let mut positions = Vec::new();
             for k in names {
@@ -302,7 +214,7 @@ impl Parser {
                     ))
                 })?);
             }
-            self.columns = Some((positions, find("symbol")));
+            self.columns = Some((positions, find("symbol"), find("side")));
             return Ok(None);
         };
         for (f, &p) in fields.iter_mut().zip(positions) {
@@ -317,27 +229,34 @@ impl Parser {
             .and_then(|i| cells.get(i).filter(|_| i < n))
             .filter(|s| !s.is_empty())
             .map(|s| s.to_string());
-        self.record(&fields[..names.len()], symbol)
+        let side = side_at
+            .and_then(|i| cells.get(i).filter(|_| i < n))
+            .copied()
+            .unwrap_or("");
+        self.record(&fields[..names.len()], symbol, side)
     }
 
-    fn record(&self, f: &[&str], symbol: Option<String>) -> anyhow::Result<Option<Record>> {
+    fn record(
+        &self,
+        f: &[&str],
+        symbol: Option<String>,
+        side: &str,
+    ) -> anyhow::Result<Option<Record>> {
         let timestamp = f[0];
         let ts = parse_timestamp(timestamp).ok_or_else(|| {
             anyhow::anyhow!("timestamp `{timestamp}` is not RFC 3339 or unix seconds")
         })?;
         if self.trades {
             let (price, size) = (field_f64("price", f[1])?, field_f64("size", f[2])?);
-            if !(price.is_finite() && price > 0.0) {
-                bail!("price must be a positive finite number");
-            }
-            if !(size.is_finite() && size >= 0.0) {
-                bail!("size must be a non-negative finite number");
-            }
+            let side = match side.to_ascii_lowercase().as_str() {
+                "" => None,
+                "buy" | "b" => Some(Side::Buy),
+                "sell" | "s" => Some(Side::Sell),
+                other => bail!("side `{other}` is not buy, sell or empty"),
+            };
             return Ok(Some(Record::Trade {
-                ts,
                 symbol,
-                price,
-                size,
+                trade: Trade::new(ts, price, size, side)?,
             }));
         }
         let mut v = [0.0; 5];
@@ -556,14 +475,23 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         .iter()
         .map(|i| i.to_string())
         .collect();
-    let rule = args.bars.as_deref().map(parse_bar_rule).transpose()?;
+    let rule = match (
+        args.bars.as_deref().map(parse_bar_rule).transpose()?,
+        template.bar_rule(),
+    ) {
+        (Some(asked), Some(bundled)) if asked != bundled => bail!(
+            "--bars {}: the bundle builds its own bars ({bundled:?}); drop --bars or use its rule",
+            args.bars.as_deref().unwrap_or("")
+        ),
+        (asked, bundled) => asked.or(bundled),
+    };
     let summary_names = models.clone();
     let mut parser = Parser {
         columns: None,
         trades: rule.is_some(),
     };
     let mut pipelines: HashMap<Option<String>, Pipeline<f64>> = HashMap::new();
-    let mut building: HashMap<Option<String>, Building> = HashMap::new();
+    let mut building: HashMap<Option<String>, BarBuilder<f64>> = HashMap::new();
     let mut emitter = Emitter {
         out: io::stdout(),
         format: args.format,
@@ -654,52 +582,22 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
                     step(symbol, &timestamp, &bar, &mut emitter)?;
                     emitted += 1;
                 }
-                Record::Trade {
-                    ts,
-                    symbol,
-                    price,
-                    size,
-                } => {
-                    let rule = rule.context("trades need --bars")?;
-                    let bucket = if let BarRule::Time(w) = rule {
-                        ts.div_euclid(w)
-                    } else {
-                        0
+                Record::Trade { symbol, trade } => {
+                    let Some(rule) = rule else {
+                        bail!("trades need a bar rule (--bars, or a bundle trained with one)");
                     };
-                    let current = building.get(&symbol).copied();
-                    if let Some(b) = current {
-                        if ts < b.last {
-                            bail!("timestamp goes backwards for its symbol");
-                        }
+                    if !building.contains_key(&symbol) && building.len() >= args.max_symbols {
+                        bail!("more than {} symbols", args.max_symbols);
                     }
-                    match current {
-                        Some(b) if matches!(rule, BarRule::Time(_)) && b.bucket != bucket => {
-                            let bar = b.bar(rule)?;
-                            building.insert(symbol.clone(), Building::new(bucket, ts, price, size));
-                            step(symbol, &stamp(bar.timestamp()), &bar, &mut emitter)?;
-                            emitted += 1;
+                    let builder = match building.entry(symbol.clone()) {
+                        std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                        std::collections::hash_map::Entry::Vacant(e) => {
+                            e.insert(BarBuilder::new(rule)?)
                         }
-                        Some(mut b) => {
-                            b.add(ts, price, size);
-                            if b.full(rule) {
-                                building.remove(&symbol);
-                                let bar = b.bar(rule)?;
-                                step(symbol, &stamp(bar.timestamp()), &bar, &mut emitter)?;
-                                emitted += 1;
-                            } else {
-                                building.insert(symbol, b);
-                            }
-                        }
-                        None => {
-                            let b = Building::new(bucket, ts, price, size);
-                            if b.full(rule) {
-                                let bar = b.bar(rule)?;
-                                step(symbol, &stamp(bar.timestamp()), &bar, &mut emitter)?;
-                                emitted += 1;
-                            } else {
-                                building.insert(symbol, b);
-                            }
-                        }
+                    };
+                    if let Some(bar) = builder.on_trade(&trade)? {
+                        step(symbol, &stamp(bar.timestamp()), &bar, &mut emitter)?;
+                        emitted += 1;
                     }
                 }
             }
@@ -727,18 +625,20 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         }
     }
     // time bars still open at the end of the input are complete as far as it knows
-    if let Some(rule) = rule {
-        let mut open: Vec<(Option<String>, Building)> = building.into_iter().collect();
-        open.sort_by_key(|(s, b)| (b.last, s.clone()));
-        for (symbol, b) in open {
-            if matches!(rule, BarRule::Time(_)) {
-                let bar = b.bar(rule)?;
-                match step(symbol, &stamp(bar.timestamp()), &bar, &mut emitter) {
-                    Ok(()) => emitted += 1,
-                    Err(e) if io::is_broken_pipe(&e) => return Ok(()),
-                    Err(e) => return Err(e),
-                }
-            }
+    let mut open: Vec<(Option<String>, BarBuilder<f64>)> = building.into_iter().collect();
+    open.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut last: Vec<(Option<String>, Bar<f64>)> = Vec::new();
+    for (symbol, mut builder) in open {
+        if let Some(bar) = builder.finish()? {
+            last.push((symbol, bar));
+        }
+    }
+    last.sort_by_key(|(s, b)| (b.timestamp(), s.clone()));
+    for (symbol, bar) in last {
+        match step(symbol, &stamp(bar.timestamp()), &bar, &mut emitter) {
+            Ok(()) => emitted += 1,
+            Err(e) if io::is_broken_pipe(&e) => return Ok(()),
+            Err(e) => return Err(e),
         }
     }
     if let Err(e) = emitter.out.flush() {

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
-use tickml_train::data::load_bars;
+use tickml_train::data::load_input;
 use tickml_train::pipeline::{ablate, build_bundle, train, TrainConfig};
 
 use crate::io;
@@ -29,6 +29,11 @@ pub struct TrainArgs {
     /// The trials log each model is appended to (default: OUT/trials.jsonl).
     #[arg(long)]
     trials: Option<PathBuf>,
+    /// The input is trades, made into bars by this rule (as `tickml bars`); the rule
+    /// goes into the bundle, so `tickml stream` builds the same bars. Overrides `bars`
+    /// in the configuration.
+    #[arg(long)]
+    bars: Option<String>,
 }
 
 /// Arguments of `tickml ablate`.
@@ -105,8 +110,14 @@ fn cell(v: f64) -> String {
 
 /// Trains, prints a table per model, writes `<model>.tml` and `report.json` into `--out`.
 pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
-    let config = load_config(args.config.as_deref())?;
-    let bars: Vec<_> = load_bars(&args.input)?.into_iter().map(|r| r.bar).collect();
+    let mut config = load_config(args.config.as_deref())?;
+    if args.bars.is_some() {
+        config.bars.clone_from(&args.bars);
+    }
+    let bars: Vec<_> = load_input(&args.input, config.bar_rule()?)?
+        .into_iter()
+        .map(|r| r.bar)
+        .collect();
     let started = Instant::now();
     let bar = ProgressBar::new(0).with_style(
         ProgressStyle::with_template("{msg:20} [{bar:30}] {pos}/{len} fits")
@@ -241,7 +252,10 @@ pub fn run_ablation(args: &AblateArgs) -> anyhow::Result<()> {
         anyhow::bail!("--groups: only `families` is available");
     }
     let config = load_config(args.config.as_deref())?;
-    let bars: Vec<_> = load_bars(&args.input)?.into_iter().map(|r| r.bar).collect();
+    let bars: Vec<_> = load_input(&args.input, config.bar_rule()?)?
+        .into_iter()
+        .map(|r| r.bar)
+        .collect();
     let rows = ablate(&bars, &config)?;
     let log = args
         .trials

@@ -917,3 +917,96 @@ fn backtest_writes_its_report_and_counts_its_trials_once() {
     assert_eq!(report["trials"]["count"], 5);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Research and deployment on the same bars: a bundle trained on trades with a bar rule
+/// carries it, `tickml stream` builds the same bars from the same trades (one decision
+/// per bar `tickml bars` prints), refuses another rule, and `tickml features` takes the
+/// trades too.
+#[test]
+fn a_model_researched_on_trade_bars_streams_on_them() {
+    let dir = std::env::temp_dir().join(format!("tickml-trades-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut csv = String::from("timestamp,price,size,side\n");
+    let (mut state, mut price) = (0x2545_F491_4F6C_DD1Du64, 100.0f64);
+    for i in 0..24_000u64 {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let u = (state >> 11) as f64 / (1u64 << 53) as f64;
+        price = (price * (1.0 + 0.002 * (u - 0.5))).max(1.0);
+        let side = ["", "buy", "sell"][(state % 3) as usize];
+        csv.push_str(&format!(
+            "{},{price:.4},{},{side}\n",
+            1_600_000_000 + i * 7,
+            1 + state % 50
+        ));
+    }
+    let trades = dir.join("trades.csv");
+    std::fs::write(&trades, csv).unwrap();
+    let config = dir.join("train.toml");
+    std::fs::write(
+        &config,
+        "models = [\"logistic_regression\"]\n[cv]\nscheme = \"purged\"\nn_splits = 3\npurge_gap = 5\nembargo_pct = 0.02\n",
+    )
+    .unwrap();
+    let bundle = dir.join("bundle.tml");
+    let (t, b) = (trades.to_str().unwrap(), bundle.to_str().unwrap());
+    let out = tickml(
+        &[
+            "train",
+            "--input",
+            t,
+            "--bars",
+            "tick:20",
+            "--config",
+            config.to_str().unwrap(),
+            "--out",
+            dir.join("models").to_str().unwrap(),
+            "--bundle",
+            b,
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let bars = tickml(&["bars", "--input", t, "--bars", "tick:20"], None);
+    assert!(bars.status.success(), "{}", text(&bars.stderr));
+    let bar_rows: Vec<String> = text(&bars.stdout)
+        .lines()
+        .skip(1)
+        .map(str::to_string)
+        .collect();
+    assert_eq!(bar_rows.len(), 1200);
+    let streamed = tickml(
+        &["stream", "--bundle", b, "--input", t, "--format", "csv"],
+        None,
+    );
+    assert!(streamed.status.success(), "{}", text(&streamed.stderr));
+    let lines: Vec<String> = text(&streamed.stdout)
+        .lines()
+        .skip(1)
+        .map(str::to_string)
+        .collect();
+    assert_eq!(lines.len(), bar_rows.len());
+    for (l, r) in lines.iter().zip(&bar_rows) {
+        assert_eq!(
+            l.split(',').next(),
+            r.split(',').next(),
+            "same bar timestamps"
+        );
+    }
+    let other = tickml(
+        &["stream", "--bundle", b, "--input", t, "--bars", "tick:30"],
+        None,
+    );
+    assert!(!other.status.success());
+    assert!(
+        text(&other.stderr).contains("builds its own bars"),
+        "{}",
+        text(&other.stderr)
+    );
+    let features = tickml(&["features", "--input", t, "--bars", "tick:20"], None);
+    assert!(features.status.success(), "{}", text(&features.stderr));
+    assert_eq!(text(&features.stdout).lines().count(), 1 + 1200);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -335,11 +335,16 @@ pub fn load_trades(path: impl AsRef<Path>) -> Result<Vec<TradeRecord>, DataError
         path: path.display().to_string(),
         source,
     })?;
+    read_trades(std::io::BufReader::new(file))
+}
+
+/// [`load_trades`] from any reader.
+pub fn read_trades<R: Read>(input: R) -> Result<Vec<TradeRecord>, DataError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .trim(csv::Trim::All)
         .flexible(true)
-        .from_reader(std::io::BufReader::new(file));
+        .from_reader(input);
     let header = reader.headers().map_err(|e| DataError::Malformed {
         line: 1,
         reason: e.to_string(),
