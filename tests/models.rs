@@ -202,6 +202,8 @@ fn permutation_importance_finds_the_informative_feature() {
         dropped_level_features: vec![],
         labels: Labels::with_horizon(n, 1),
         timestamps: (0..n as i64).collect(),
+        symbol: vec![0; n],
+        symbol_names: vec![],
         dropped_warmup: 0,
         dropped_horizon: 0,
         dropped_columns: vec![],

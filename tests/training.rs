@@ -207,6 +207,8 @@ fn pca_neutralisation_is_fitted_on_the_training_fold() {
         cost_bps: 0.0,
         labels: Labels::with_horizon(n, 1),
         timestamps: (0..n as i64).collect(),
+        symbol: vec![0; n],
+        symbol_names: vec![],
         dropped_warmup: 0,
         dropped_horizon: 0,
         dropped_columns: vec![],

@@ -115,6 +115,12 @@ pub fn run_backtest(args: &Args) -> anyhow::Result<()> {
     let input = std::fs::read(&args.input)
         .with_context(|| format!("cannot read {}", args.input.display()))?;
     let records = load_input(&args.input, config.train.bar_rule()?)?;
+    if tickml_train::data::symbols(&records).len() > 1 {
+        anyhow::bail!(
+            "{}: more than one symbol; the walk-forward backtest runs one series (the portfolio backtest of a universe is not built yet: pass one symbol's rows)",
+            args.input.display()
+        );
+    }
     let bars: Vec<_> = records.iter().map(|r| r.bar).collect();
     let started = Instant::now();
     let bar = ProgressBar::new(0).with_style(

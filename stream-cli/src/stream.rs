@@ -61,6 +61,11 @@ pub struct Args {
     /// trained on trades brings its own rule.
     #[arg(long)]
     bars: Option<String>,
+    /// The universe's members, comma-separated: a timestamp's decisions are emitted as
+    /// soon as every member's bar arrived (without it: when a later timestamp begins or
+    /// the input ends). Members missing then are left out of the ranks and counted.
+    #[arg(long)]
+    universe: Option<String>,
     /// Most symbols kept at once.
     #[arg(long, default_value_t = 64)]
     max_symbols: usize,
@@ -510,49 +515,118 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     let mut number = 0u64;
     // the one-bar log returns of the symbols seen at the current timestamp: each
     // symbol's cross-sectional features rank it against those before it
-    let mut cross_section: (i64, Vec<f64>) = (i64::MIN, Vec::new());
-    // runs one bar for `symbol`, creating its pipeline if there is room
-    let mut step = |symbol: Option<String>,
-                    timestamp: &str,
-                    bar: &Bar<f64>,
-                    emitter: &mut Emitter<_>|
-     -> anyhow::Result<()> {
-        if !pipelines.contains_key(&symbol) {
-            if pipelines.len() >= args.max_symbols {
-                bail!("more than {} symbols", args.max_symbols);
+    // one timestamp's bars of a universe, decided together once the cross-section is
+    // complete (every declared member arrived, or a later timestamp began, or the input
+    // ended): each member is ranked against every other member's return at that
+    // timestamp, whatever the order of the rows
+    let mut pending: Vec<(Option<String>, String, Bar<f64>)> = Vec::new();
+    let mut last_seen: HashMap<Option<String>, i64> = HashMap::new();
+    let mut incomplete = 0u64;
+    let mut decide = |batch: Vec<(Option<String>, String, Bar<f64>)>,
+                      emitter: &mut Emitter<_>|
+     -> anyhow::Result<u64> {
+        for (symbol, _, _) in &batch {
+            if !pipelines.contains_key(symbol) {
+                if pipelines.len() >= args.max_symbols {
+                    bail!("more than {} symbols", args.max_symbols);
+                }
+                pipelines.insert(
+                    symbol.clone(),
+                    Pipeline::<f64>::from_bundle(bundle).map_err(|e| anyhow::anyhow!("{e}"))?,
+                );
             }
-            pipelines.insert(
-                symbol.clone(),
-                Pipeline::<f64>::from_bundle(bundle).map_err(|e| anyhow::anyhow!("{e}"))?,
+        }
+        let returns: Vec<Option<f64>> = batch
+            .iter()
+            .map(|(symbol, _, bar)| pipelines.get(symbol).and_then(|p| p.log_return_of(bar)))
+            .collect();
+        for (i, (symbol, timestamp, bar)) in batch.iter().enumerate() {
+            let p = pipelines.get_mut(symbol).context("pipeline")?;
+            let decision = if symbol.is_some() {
+                let peers: Vec<f64> = returns
+                    .iter()
+                    .enumerate()
+                    .filter(|&(j, _)| j != i)
+                    .filter_map(|(_, r)| *r)
+                    .collect();
+                p.on_bar_in_universe(bar, &peers)
+            } else {
+                p.on_bar(bar)
+            }
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            emitter.emit(
+                timestamp,
+                symbol.as_deref(),
+                &decision,
+                p.features().values(),
+            )?;
+            if let Some(n) = args.summary_every.filter(|&n| n > 0) {
+                if p.feature_set().bars_seen() % n == 0 {
+                    print_summary(symbol.as_deref(), &summary_names, p);
+                }
+            }
+        }
+        Ok(batch.len() as u64)
+    };
+    let universe: Option<Vec<String>> = args
+        .universe
+        .as_deref()
+        .map(|u| u.split(',').map(|s| s.trim().to_string()).collect());
+    // buffers one bar of a symbol (`built`: made from trades, where one symbol's bar may
+    // complete after a later bar of another: it is then decided on its own)
+    let mut offer = |symbol: Option<String>,
+                     timestamp: String,
+                     bar: Bar<f64>,
+                     built: bool,
+                     pending: &mut Vec<(Option<String>, String, Bar<f64>)>,
+                     emitter: &mut Emitter<_>|
+     -> anyhow::Result<u64> {
+        let ts = bar.timestamp();
+        if let Some(&previous) = last_seen.get(&symbol) {
+            if ts <= previous {
+                bail!("timestamp goes backwards for its symbol");
+            }
+        }
+        let mut done = 0;
+        if symbol.is_none() {
+            last_seen.insert(symbol.clone(), ts);
+            return decide(vec![(symbol, timestamp, bar)], emitter);
+        }
+        if let Some((_, _, first)) = pending.first() {
+            if ts < first.timestamp() {
+                if !built {
+                    bail!("rows are not in time order: a bar before the current timestamp");
+                }
+                last_seen.insert(symbol.clone(), ts);
+                return decide(vec![(symbol, timestamp, bar)], emitter);
+            }
+            if ts > first.timestamp() {
+                if universe.as_ref().is_some_and(|u| pending.len() < u.len()) {
+                    incomplete += 1;
+                }
+                done += decide(std::mem::take(pending), emitter)?;
+            }
+        }
+        if let Some(u) = &universe {
+            if !u.iter().any(|m| Some(m) == symbol.as_ref()) {
+                bail!(
+                    "symbol `{}` is not in --universe",
+                    symbol.unwrap_or_default()
+                );
+            }
+        }
+        if pending.iter().any(|(s, _, _)| *s == symbol) {
+            bail!(
+                "symbol `{}` twice at one timestamp",
+                symbol.unwrap_or_default()
             );
         }
-        let p = pipelines.get_mut(&symbol).context("pipeline")?;
-        let decision = if symbol.is_some() {
-            if cross_section.0 != bar.timestamp() {
-                cross_section = (bar.timestamp(), Vec::new());
-            }
-            let d = p
-                .on_bar_in_universe(bar, &cross_section.1)
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            if let Some(r) = p.last_log_return() {
-                cross_section.1.push(r);
-            }
-            d
-        } else {
-            p.on_bar(bar).map_err(|e| anyhow::anyhow!("{e}"))?
-        };
-        emitter.emit(
-            timestamp,
-            symbol.as_deref(),
-            &decision,
-            p.features().values(),
-        )?;
-        if let Some(n) = args.summary_every.filter(|&n| n > 0) {
-            if p.feature_set().bars_seen() % n == 0 {
-                print_summary(symbol.as_deref(), &summary_names, p);
-            }
+        last_seen.insert(symbol.clone(), ts);
+        pending.push((symbol, timestamp, bar));
+        if universe.as_ref().is_some_and(|u| pending.len() == u.len()) {
+            done += decide(std::mem::take(pending), emitter)?;
         }
-        Ok(())
+        Ok(done)
     };
     let stamp = |ts: i64| {
         chrono::DateTime::from_timestamp_nanos(ts)
@@ -579,8 +653,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
                     symbol,
                     bar,
                 } => {
-                    step(symbol, &timestamp, &bar, &mut emitter)?;
-                    emitted += 1;
+                    emitted += offer(symbol, timestamp, bar, false, &mut pending, &mut emitter)?;
                 }
                 Record::Trade { symbol, trade } => {
                     let Some(rule) = rule else {
@@ -596,8 +669,8 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
                         }
                     };
                     if let Some(bar) = builder.on_trade(&trade)? {
-                        step(symbol, &stamp(bar.timestamp()), &bar, &mut emitter)?;
-                        emitted += 1;
+                        let ts = stamp(bar.timestamp());
+                        emitted += offer(symbol, ts, bar, true, &mut pending, &mut emitter)?;
                     }
                 }
             }
@@ -634,12 +707,27 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         }
     }
     last.sort_by_key(|(s, b)| (b.timestamp(), s.clone()));
+    let mut ending: anyhow::Result<()> = Ok(());
     for (symbol, bar) in last {
-        match step(symbol, &stamp(bar.timestamp()), &bar, &mut emitter) {
-            Ok(()) => emitted += 1,
-            Err(e) if io::is_broken_pipe(&e) => return Ok(()),
-            Err(e) => return Err(e),
+        let ts = stamp(bar.timestamp());
+        match offer(symbol, ts, bar, true, &mut pending, &mut emitter) {
+            Ok(n) => emitted += n,
+            Err(e) => {
+                ending = Err(e);
+                break;
+            }
         }
+    }
+    if ending.is_ok() && !pending.is_empty() {
+        if universe.as_ref().is_some_and(|u| pending.len() < u.len()) {
+            incomplete += 1;
+        }
+        ending = decide(std::mem::take(&mut pending), &mut emitter).map(|n| emitted += n);
+    }
+    match ending {
+        Err(e) if io::is_broken_pipe(&e) => return Ok(()),
+        Err(e) => return Err(e),
+        Ok(()) => {}
     }
     if let Err(e) = emitter.out.flush() {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
@@ -656,8 +744,13 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     let skipped_total: u64 = skipped.values().sum();
     let reasons: Vec<String> = skipped.iter().map(|(r, n)| format!("{r}: {n}")).collect();
     eprintln!(
-        "tickml stream: {read} records read, {emitted} decisions, {skipped_total} lines skipped{}, {:.0} bars/s",
+        "tickml stream: {read} records read, {emitted} decisions, {skipped_total} lines skipped{}{}, {:.0} bars/s",
         if reasons.is_empty() { String::new() } else { format!(" ({})", reasons.join("; ")) },
+        if args.universe.is_some() {
+            format!(", {incomplete} cross-sections decided without every member")
+        } else {
+            String::new()
+        },
         emitted as f64 / secs.max(1e-9)
     );
     Ok(())

@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use tickml_train::data::load_input;
-use tickml_train::pipeline::{ablate, build_bundle, train, TrainConfig};
+use tickml_train::pipeline::{ablate_dataset, build_bundle, train_records, TrainConfig};
 
 use crate::io;
 
@@ -114,16 +114,14 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     if args.bars.is_some() {
         config.bars.clone_from(&args.bars);
     }
-    let bars: Vec<_> = load_input(&args.input, config.bar_rule()?)?
-        .into_iter()
-        .map(|r| r.bar)
-        .collect();
+    let records = load_input(&args.input, config.bar_rule()?)?;
+    let bars: Vec<_> = records.iter().map(|r| r.bar).collect();
     let started = Instant::now();
     let bar = ProgressBar::new(0).with_style(
         ProgressStyle::with_template("{msg:20} [{bar:30}] {pos}/{len} fits")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let (data, report) = train(&bars, &config, &|model, done, total| {
+    let (data, report) = train_records(&records, &config, &|model, done, total| {
         bar.set_length(total as u64);
         bar.set_message(model.to_string());
         bar.set_position(done as u64);
@@ -145,6 +143,14 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         config.target,
         config.horizon
     )?;
+    if !report.symbols.is_empty() {
+        writeln!(
+            out,
+            "universe of {} symbols ({}): one model pooled over them, CV purged by time across symbols, Sharpe of an equal-weight portfolio of their positions",
+            report.symbols.len(),
+            report.symbols.join(", ")
+        )?;
+    }
     writeln!(
         out,
         "{:<30}{:>10}{:>10}{:>10}{:>10}",
@@ -252,11 +258,10 @@ pub fn run_ablation(args: &AblateArgs) -> anyhow::Result<()> {
         anyhow::bail!("--groups: only `families` is available");
     }
     let config = load_config(args.config.as_deref())?;
-    let bars: Vec<_> = load_input(&args.input, config.bar_rule()?)?
-        .into_iter()
-        .map(|r| r.bar)
-        .collect();
-    let rows = ablate(&bars, &config)?;
+    let records = load_input(&args.input, config.bar_rule()?)?;
+    let data = config.dataset_of(&records)?;
+    let bars: Vec<_> = records.iter().map(|r| r.bar).collect();
+    let rows = ablate_dataset(&data, &config)?;
     let log = args
         .trials
         .clone()

@@ -715,29 +715,37 @@ fn the_embedded_bundle_is_reproducible() {
 /// same timestamp (decisions are not held back for later symbols).
 #[test]
 fn stream_ranks_symbols_within_a_timestamp() {
-    let input = "timestamp,open,high,low,close,volume,symbol\n1,10,11,9,10,5,A\n1,20,21,19,20,5,B\n2,10,11,9,10.5,5,A\n2,20,21,19,19,5,B\n";
-    let out = tickml(&["stream", "--emit-features"], Some(input));
-    let lines = jsonl(&out.stdout);
+    let rows = [
+        "1,10,11,9,10,5,A",
+        "1,20,21,19,20,5,B",
+        "2,10,11,9,10.5,5,A",
+        "2,20,21,19,19,5,B",
+    ];
+    let header = "timestamp,open,high,low,close,volume,symbol\n";
+    let run = |order: [usize; 4]| {
+        let input = format!("{header}{}\n", order.map(|i| rows[i]).join("\n"));
+        jsonl(&tickml(&["stream", "--emit-features"], Some(&input)).stdout)
+    };
+    let (straight, swapped) = (run([0, 1, 2, 3]), run([1, 0, 3, 2]));
     assert_eq!(
-        lines[0]["features"]["xs_rank"],
+        straight[0]["features"]["xs_rank"],
         serde_json::Value::Null,
         "no return on the first bar"
     );
-    // A (+4.9%) arrives first: alone, percentile 0.5; B (-5.1%) is below A
-    assert_eq!(
+    // A (+4.9%) above B (-5.1%) at timestamp 2, whichever row comes first
+    let xs = |lines: &[serde_json::Value], symbol: &str| {
+        let l = lines.iter().rfind(|l| l["symbol"] == symbol).unwrap();
         (
-            lines[2]["features"]["xs_rank"].as_f64(),
-            lines[2]["features"]["xs_pct"].as_f64()
-        ),
-        (Some(1.0), Some(0.5))
-    );
-    assert_eq!(
-        (
-            lines[3]["features"]["xs_rank"].as_f64(),
-            lines[3]["features"]["xs_pct"].as_f64()
-        ),
-        (Some(1.0), Some(0.0))
-    );
+            l["features"]["xs_rank"].as_f64(),
+            l["features"]["xs_pct"].as_f64(),
+        )
+    };
+    for lines in [&straight, &swapped] {
+        assert_eq!(xs(lines, "A"), (Some(2.0), Some(1.0)));
+        assert_eq!(xs(lines, "B"), (Some(1.0), Some(0.0)));
+    }
+    // output in input order
+    assert_eq!(swapped[2]["symbol"], "B");
 }
 
 fn fixture(name: &str) -> serde_json::Value {
@@ -1009,4 +1017,74 @@ fn a_model_researched_on_trade_bars_streams_on_them() {
     assert!(features.status.success(), "{}", text(&features.stderr));
     assert_eq!(text(&features.stdout).lines().count(), 1 + 1200);
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Live cross-sections mean what research computes: a universe file streamed with its
+/// rows shuffled within each timestamp gives the same decisions as in order, and the
+/// cross-sectional features of every research sample (`prepare_panel`).
+#[test]
+fn universe_decisions_do_not_depend_on_row_order_and_equal_research() {
+    let file = std::fs::read_to_string(repo("data/spx_goog_daily.csv")).unwrap();
+    let mut lines: Vec<&str> = file.lines().collect();
+    let header = lines.remove(0);
+    let mut shuffled = lines.clone();
+    for (k, pair) in shuffled.chunks_mut(2).enumerate() {
+        if k % 3 != 0 {
+            pair.swap(0, 1);
+        }
+    }
+    let run = |rows: &[&str], extra: &[&str]| {
+        let mut args = vec!["stream", "--emit-features"];
+        args.extend_from_slice(extra);
+        let out = tickml(&args, Some(&format!("{header}\n{}\n", rows.join("\n"))));
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let mut v = jsonl(&out.stdout);
+        v.sort_by_key(|l| {
+            (
+                l["timestamp"].as_str().unwrap().to_string(),
+                l["symbol"].as_str().unwrap().to_string(),
+            )
+        });
+        v
+    };
+    let (a, b) = (
+        run(&lines, &[]),
+        run(&shuffled, &["--universe", "GOOG,SPX"]),
+    );
+    assert_eq!(a.len(), lines.len());
+    assert_eq!(a, b);
+    let records = tickml_train::data::load_bars(repo("data/spx_goog_daily.csv")).unwrap();
+    let data = tickml_train::dataset::prepare_panel(
+        &records,
+        &tickml_core::FeatureConfig::default(),
+        &tickml_train::dataset::InputConfig::default(),
+        tickml_train::dataset::TargetType::Direction,
+        5,
+    )
+    .unwrap();
+    let rank = data.names.iter().position(|n| n == "xs_rank").unwrap();
+    let pct = data.names.iter().position(|n| n == "xs_pct").unwrap();
+    let mut checked = 0;
+    for k in 0..data.len() {
+        let symbol = &data.symbol_names[data.symbol[k] as usize];
+        let ts = chrono::DateTime::from_timestamp_nanos(data.timestamps[k])
+            .format("%Y-%m-%dT%H:%M:%SZ")
+            .to_string();
+        let live = a
+            .iter()
+            .find(|l| l["timestamp"] == ts.as_str() && l["symbol"] == symbol.as_str())
+            .unwrap();
+        assert_eq!(
+            live["features"]["xs_rank"].as_f64(),
+            Some(data.row(k)[rank]),
+            "{symbol} {ts}"
+        );
+        assert_eq!(
+            live["features"]["xs_pct"].as_f64(),
+            Some(data.row(k)[pct]),
+            "{symbol} {ts}"
+        );
+        checked += 1;
+    }
+    assert!(checked > 3800);
 }

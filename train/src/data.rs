@@ -181,8 +181,10 @@ impl<R: Read> Iterator for BarReader<R> {
     }
 }
 
-/// Reads a whole OHLCV file; the first bad row (including a timestamp that does not
-/// increase) is an error naming its line.
+/// Reads a whole OHLCV file; the first bad row is an error naming its line. One series:
+/// timestamps strictly increase. With a `symbol` column (long format, a universe): rows
+/// are in time order (timestamps never decrease, any symbol order within a timestamp)
+/// and each symbol's timestamps strictly increase.
 pub fn load_bars(path: impl AsRef<Path>) -> Result<Vec<BarRecord>, DataError> {
     let path = path.as_ref();
     let file = std::fs::File::open(path).map_err(|source| DataError::Io {
@@ -190,22 +192,48 @@ pub fn load_bars(path: impl AsRef<Path>) -> Result<Vec<BarRecord>, DataError> {
         source,
     })?;
     let mut bars: Vec<BarRecord> = Vec::new();
+    let mut last: std::collections::HashMap<Option<String>, i64> = Default::default();
     for record in BarReader::new(std::io::BufReader::new(file))? {
         let record = record?;
+        let ts = record.bar.timestamp();
+        let refused = |previous: i64| DataError::Invalid {
+            line: record.line,
+            source: tickml_core::Error::TimestampNotIncreasing { previous, got: ts },
+        };
+        if let Some(&previous) = last.get(&record.symbol) {
+            if ts <= previous {
+                return Err(refused(previous));
+            }
+        }
         if let Some(prev) = bars.last() {
-            if record.bar.timestamp() <= prev.bar.timestamp() {
-                return Err(DataError::Invalid {
+            if ts < prev.bar.timestamp() {
+                return Err(DataError::Malformed {
                     line: record.line,
-                    source: tickml_core::Error::TimestampNotIncreasing {
-                        previous: prev.bar.timestamp(),
-                        got: record.bar.timestamp(),
-                    },
+                    reason: format!(
+                        "rows are not in time order (this bar is before line {}'s): sort the file by timestamp",
+                        prev.line
+                    ),
                 });
             }
         }
+        last.insert(record.symbol.clone(), ts);
         bars.push(record);
     }
     Ok(bars)
+}
+
+/// The symbols of `records` in first-seen order (none for a file without a `symbol`
+/// column).
+pub fn symbols(records: &[BarRecord]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for r in records {
+        if let Some(s) = &r.symbol {
+            if !out.contains(s) {
+                out.push(s.clone());
+            }
+        }
+    }
+    out
 }
 
 /// A bar rule's text that does not parse.

@@ -200,6 +200,10 @@ pub struct Dataset {
     pub labels: Labels,
     /// Timestamps (unix ns) of the samples' bars.
     pub timestamps: Vec<i64>,
+    /// Each sample's symbol (an index into `symbol_names`; 0 for one series).
+    pub symbol: Vec<u32>,
+    /// The universe's symbols by name (empty for one series).
+    pub symbol_names: Vec<String>,
     /// Rows dropped because a feature was still warming up.
     pub dropped_warmup: usize,
     /// Rows dropped because the label runs past the data.
@@ -252,10 +256,41 @@ impl Dataset {
                 t1: indices.iter().map(|&i| self.labels.t1[i]).collect(),
             },
             timestamps: indices.iter().map(|&i| self.timestamps[i]).collect(),
+            symbol: indices.iter().map(|&i| self.symbol[i]).collect(),
+            symbol_names: self.symbol_names.clone(),
             dropped_warmup: 0,
             dropped_horizon: 0,
             dropped_columns: Vec::new(),
             dropped_level_features: Vec::new(),
+        }
+    }
+
+    /// The annualised net Sharpe ratio of holding `positions` on the samples `samples`
+    /// (in time order): each symbol's positions accounted as the backtest does
+    /// ([`account_held`](crate::backtest::accounting::account_held): held over the next
+    /// bar, `cost_bps` on each change from that symbol's previous sample), then an equal
+    /// weight on the symbols held at each time index; annualised with
+    /// `periods_per_year`. For one series, its own ledger. 0 without variance.
+    pub fn net_sharpe(&self, samples: &[usize], positions: &[f64]) -> f64 {
+        let mut by_time: std::collections::BTreeMap<usize, (f64, f64)> = Default::default();
+        for s in 0..self.symbol_names.len().max(1) as u32 {
+            let own: Vec<usize> = (0..samples.len())
+                .filter(|&k| self.symbol[samples[k]] == s)
+                .collect();
+            let next: Vec<f64> = own.iter().map(|&k| self.next_return[samples[k]]).collect();
+            let held: Vec<f64> = own.iter().map(|&k| positions[k]).collect();
+            let ledger = crate::backtest::accounting::account_held(&next, &held, self.cost_bps);
+            for (&k, net) in own.iter().zip(ledger.net) {
+                let slot = by_time.entry(self.labels.t0[samples[k]]).or_default();
+                *slot = (slot.0 + net, slot.1 + 1.0);
+            }
+        }
+        let nets: Vec<f64> = by_time.values().map(|(sum, n)| sum / n).collect();
+        let s = crate::stats::sharpe::sharpe(&nets);
+        if s.is_nan() {
+            0.0
+        } else {
+            s * self.periods_per_year.sqrt()
         }
     }
 
@@ -322,8 +357,146 @@ pub fn prepare_data(
     horizon: usize,
 ) -> Result<Dataset, Error> {
     let m = compute_features(config, bars)?;
+    let rows = Rows {
+        time: (0..bars.len()).collect(),
+        symbol: vec![0; bars.len()],
+        by_symbol: vec![(0..bars.len()).collect()],
+        bars: bars.to_vec(),
+        time_stamps: bars.iter().map(Bar::timestamp).collect(),
+    };
+    assemble(&m, &rows, Vec::new(), inputs, target, horizon)
+}
+
+/// [`prepare_data`] for a universe (long format, rows in time order): one feature
+/// engine per symbol; after a timestamp's bars are in, each member is ranked against
+/// every other member's one-bar log return at that timestamp
+/// ([`FeatureSet::rank_against`](tickml_core::FeatureSet::rank_against), the core
+/// [`Universe`](tickml_core::Universe)'s definition), so the cross-sectional features
+/// do not depend on the order of rows within a timestamp. Samples are (symbol,
+/// timestamp) rows in time order, symbols by name within a timestamp; label intervals
+/// are in the universe's time index (the rank of the timestamp among all of them), so
+/// purging compares time across symbols; warm-up, horizon and transforms are per
+/// symbol.
+pub fn prepare_panel(
+    records: &[crate::data::BarRecord],
+    config: &FeatureConfig,
+    inputs: &InputConfig,
+    target: TargetType,
+    horizon: usize,
+) -> Result<Dataset, Error> {
+    let mut names = crate::data::symbols(records);
+    names.sort();
+    let id = |r: &crate::data::BarRecord| -> u32 {
+        let name = r.symbol.as_deref().unwrap_or("");
+        names.iter().position(|n| n == name).unwrap_or(0) as u32
+    };
+    let set = DefaultFeatureSet::<f64>::new(config.clone())?;
+    let mut sets: Vec<Box<DefaultFeatureSet<f64>>> = names
+        .iter()
+        .map(|_| DefaultFeatureSet::new(config.clone()).map(Box::new))
+        .collect::<Result<_, _>>()?;
+    let columns: Vec<String> = set.schema().ids().iter().map(|i| i.to_string()).collect();
+    let width = columns.len();
+    // rows sorted by (timestamp, symbol name): the sample order, whatever the file's
+    let mut order: Vec<usize> = (0..records.len()).collect();
+    order.sort_by_key(|&i| (records[i].bar.timestamp(), id(&records[i])));
+    let mut values = vec![f64::NAN; records.len() * width];
+    let mut rows = Rows {
+        time: Vec::with_capacity(records.len()),
+        symbol: Vec::with_capacity(records.len()),
+        by_symbol: vec![Vec::new(); names.len()],
+        bars: Vec::with_capacity(records.len()),
+        time_stamps: Vec::new(),
+    };
+    let mut start = 0;
+    while start < order.len() {
+        let ts = records[order[start]].bar.timestamp();
+        let end = start
+            + order[start..]
+                .iter()
+                .take_while(|&&i| records[i].bar.timestamp() == ts)
+                .count();
+        let batch: Vec<(u32, Bar<f64>)> = order[start..end]
+            .iter()
+            .map(|&i| (id(&records[i]), records[i].bar))
+            .collect();
+        for (symbol, bar) in &batch {
+            sets[*symbol as usize].update(bar)?;
+        }
+        let returns: Vec<(u32, f64)> = batch
+            .iter()
+            .filter_map(|(s, _)| sets[*s as usize].last_log_return().map(|r| (*s, r)))
+            .collect();
+        for &(symbol, _) in &returns {
+            let peers: Vec<f64> = returns
+                .iter()
+                .filter(|(other, _)| *other != symbol)
+                .map(|(_, r)| *r)
+                .collect();
+            sets[symbol as usize].rank_against(&peers);
+        }
+        for &(symbol, bar) in &batch {
+            let row = rows.bars.len();
+            values[row * width..(row + 1) * width]
+                .copy_from_slice(sets[symbol as usize].features().values());
+            rows.time.push(rows.time_stamps.len());
+            rows.symbol.push(symbol);
+            rows.by_symbol[symbol as usize].push(row);
+            rows.bars.push(bar);
+        }
+        rows.time_stamps.push(ts);
+        start = end;
+    }
+    let m = FeatureMatrix {
+        names: columns,
+        scale_free: set
+            .schema()
+            .ids()
+            .iter()
+            .map(|i| i.kind.scale_free())
+            .collect(),
+        schema_hash: set.schema().hash(),
+        values,
+        rows: rows.bars.len(),
+    };
+    assemble(&m, &rows, names, inputs, target, horizon)
+}
+
+/// Where the rows of a feature matrix come from.
+struct Rows {
+    /// Each row's time index (into `time_stamps`).
+    time: Vec<usize>,
+    /// Each row's symbol.
+    symbol: Vec<u32>,
+    /// Each symbol's rows in time order.
+    by_symbol: Vec<Vec<usize>>,
+    /// Each row's bar.
+    bars: Vec<Bar<f64>>,
+    /// The distinct timestamps in order.
+    time_stamps: Vec<i64>,
+}
+
+fn assemble(
+    m: &FeatureMatrix,
+    rows: &Rows,
+    symbol_names: Vec<String>,
+    inputs: &InputConfig,
+    target: TargetType,
+    horizon: usize,
+) -> Result<Dataset, Error> {
     let width = m.names.len();
     let column = |c: usize| -> Vec<f64> { (0..m.rows).map(|r| m.values[r * width + c]).collect() };
+    // a transform runs along each symbol's own rows
+    let per_symbol = |values: &[f64], f: &dyn Fn(&[f64]) -> Vec<f64>| -> Vec<f64> {
+        let mut out = vec![f64::NAN; values.len()];
+        for own in &rows.by_symbol {
+            let series: Vec<f64> = own.iter().map(|&r| values[r]).collect();
+            for (&r, v) in own.iter().zip(f(&series)) {
+                out[r] = v;
+            }
+        }
+        out
+    };
     let mut columns: Vec<(InputColumn, Vec<f64>)> = Vec::new();
     let (mut dropped_columns, mut dropped_level_features) = (Vec::new(), Vec::new());
     for c in 0..width {
@@ -353,30 +526,41 @@ pub fn prepare_data(
                         feature: name.clone(),
                         transform: Some(label),
                     },
-                    inputs.transform.apply(&values),
+                    per_symbol(&values, &|v| inputs.transform.apply(v)),
                 ));
             }
         }
     }
+    // each row's position in its symbol's series
+    let mut position = vec![0usize; m.rows];
+    for own in &rows.by_symbol {
+        for (k, &r) in own.iter().enumerate() {
+            position[r] = k;
+        }
+    }
     let mut x = Vec::new();
     let (mut t0, mut t1, mut r, mut timestamps) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let mut next = Vec::new();
+    let (mut next, mut symbol) = (Vec::new(), Vec::new());
     let (mut dropped_warmup, mut dropped_horizon) = (0, 0);
-    for t in 0..m.rows {
-        if t + horizon >= bars.len() || horizon == 0 {
+    for row in 0..m.rows {
+        let own = &rows.by_symbol[rows.symbol[row] as usize];
+        let k = position[row];
+        if k + horizon >= own.len() || horizon == 0 {
             dropped_horizon += 1;
             continue;
         }
-        if columns.iter().any(|(_, v)| v[t].is_nan()) {
+        if columns.iter().any(|(_, v)| v[row].is_nan()) {
             dropped_warmup += 1;
             continue;
         }
-        x.extend(columns.iter().map(|(_, v)| v[t]));
-        t0.push(t);
-        t1.push(t + horizon);
-        r.push(bars[t + horizon].close() / bars[t].close() - 1.0);
-        next.push(bars[t + 1].close() / bars[t].close() - 1.0);
-        timestamps.push(bars[t].timestamp());
+        let bar = |j: usize| &rows.bars[own[j]];
+        x.extend(columns.iter().map(|(_, v)| v[row]));
+        t0.push(rows.time[row]);
+        t1.push(rows.time[own[k + horizon]]);
+        r.push(bar(k + horizon).close() / bar(k).close() - 1.0);
+        next.push(bar(k + 1).close() / bar(k).close() - 1.0);
+        timestamps.push(bar(k).timestamp());
+        symbol.push(rows.symbol[row]);
     }
     let y = match target {
         TargetType::Direction => r.iter().map(|&v| f64::from(u8::from(v > 0.0))).collect(),
@@ -397,12 +581,12 @@ pub fn prepare_data(
         pca_neutralize: inputs.pca_neutralize,
         forward_return: r,
         next_return: next,
-        periods_per_year: crate::backtest::accounting::periods_per_year(
-            &bars.iter().map(Bar::timestamp).collect::<Vec<_>>(),
-        ),
+        periods_per_year: crate::backtest::accounting::periods_per_year(&rows.time_stamps),
         cost_bps: DEFAULT_COST_BPS,
         labels: Labels { t0, t1 },
         timestamps,
+        symbol,
+        symbol_names,
         dropped_warmup,
         dropped_horizon,
         dropped_columns,

@@ -63,16 +63,15 @@ pub fn roc_auc(y: &[f64], p: &[f64]) -> f64 {
     (rank_sum - positives * (positives + 1.0) / 2.0) / (positives * negatives)
 }
 
-/// Scores predictions `p` of labels `y`. The Sharpe ratio is the backtest's: each
-/// prediction's [`position`] held over the bar after its own (`next_return`), net of
-/// `cost_bps` per unit of turnover, annualised with `periods_per_year` (from the data).
-pub fn score(
+/// Scores predictions `p` of the samples `samples` of `data` (labels `y`): accuracy,
+/// ROC AUC and log loss for classification, and the backtest's Sharpe ratio of the
+/// positions ([`position`]) they imply ([`Dataset::net_sharpe`]).
+pub fn score_samples(
     task: Task,
+    data: &Dataset,
+    samples: &[usize],
     y: &[f64],
     p: &[f64],
-    next_return: &[f64],
-    periods_per_year: f64,
-    cost_bps: f64,
 ) -> Scores {
     let n = y.len() as f64;
     let (accuracy, roc, log_loss) = match task {
@@ -101,27 +100,13 @@ pub fn score(
         accuracy,
         roc_auc: roc,
         log_loss,
-        sharpe: net_sharpe(&positions, next_return, periods_per_year, cost_bps),
+        sharpe: data.net_sharpe(samples, &positions),
     }
-}
-
-/// [`score`] of predictions `p` of the samples `samples` of `data` (labels `y`), with
-/// the data's next-bar returns, bars a year and cost.
-pub fn score_samples(
-    task: Task,
-    data: &Dataset,
-    samples: &[usize],
-    y: &[f64],
-    p: &[f64],
-) -> Scores {
-    let next: Vec<f64> = samples.iter().map(|&i| data.next_return[i]).collect();
-    score(task, y, p, &next, data.periods_per_year, data.cost_bps)
 }
 
 /// The annualised net Sharpe ratio of each CPCV backtest path: path p holds, on each
 /// fold f's samples, the predictions of split `cv.paths[p][f]` (`split_predictions[s]`
-/// is split s's prediction per sample of `data`), positions and accounting as
-/// [`score`].
+/// is split s's prediction per sample of `data`), accounted as [`Dataset::net_sharpe`].
 pub fn path_sharpes(
     task: Task,
     data: &Dataset,
@@ -131,33 +116,16 @@ pub fn path_sharpes(
     cv.paths
         .iter()
         .map(|path| {
-            let (mut positions, mut next) = (Vec::new(), Vec::new());
+            let (mut samples, mut positions) = (Vec::new(), Vec::new());
             for (fold, &split) in cv.folds.iter().zip(path) {
                 for k in fold.clone() {
+                    samples.push(k);
                     positions.push(position(task, split_predictions[split][k]));
-                    next.push(data.next_return[k]);
                 }
             }
-            net_sharpe(&positions, &next, data.periods_per_year, data.cost_bps)
+            data.net_sharpe(&samples, &positions)
         })
         .collect()
-}
-
-/// Annualised Sharpe of `positions` held one bar each (`next_return`), net of costs
-/// ([`crate::backtest::accounting::account_held`]); 0 without variance.
-pub fn net_sharpe(
-    positions: &[f64],
-    next_return: &[f64],
-    periods_per_year: f64,
-    cost_bps: f64,
-) -> f64 {
-    let ledger = crate::backtest::accounting::account_held(next_return, positions, cost_bps);
-    let s = crate::stats::sharpe::sharpe(&ledger.net);
-    if s.is_nan() {
-        0.0
-    } else {
-        s * periods_per_year.sqrt()
-    }
 }
 
 /// Out-of-fold results of one estimator.

@@ -6,7 +6,7 @@ use tickml_core::{Bar, FeatureConfig};
 
 use crate::cv::{CombinatorialPurgedCV, CvError, PurgedKFold, Split, WalkForwardCV};
 use crate::dataset::{prepare_data, Dataset, InputColumn, InputConfig, TargetType};
-use crate::evaluate::{cross_validate, net_sharpe, path_sharpes, score_samples, Scores};
+use crate::evaluate::{cross_validate, path_sharpes, score_samples, Scores};
 use crate::models::{Matrix, ModelConfig, ModelFactory, ModelType, Task, TrainError};
 use crate::stats::ablation::{family_groups, AblationRow, AblationTester};
 
@@ -213,6 +213,26 @@ impl TrainConfig {
         Ok(data)
     }
 
+    /// Features and targets of a file's records: one series ([`TrainConfig::dataset`]),
+    /// or a universe when they carry more than one symbol
+    /// ([`prepare_panel`](crate::dataset::prepare_panel)).
+    pub fn dataset_of(&self, records: &[crate::data::BarRecord]) -> Result<Dataset, PipelineError> {
+        if crate::data::symbols(records).len() <= 1 {
+            let bars: Vec<Bar<f64>> = records.iter().map(|r| r.bar).collect();
+            return self.dataset(&bars);
+        }
+        let (_, target) = self.task()?;
+        let mut data = crate::dataset::prepare_panel(
+            records,
+            &self.features,
+            &self.inputs,
+            target,
+            self.horizon,
+        )?;
+        data.cost_bps = self.cost_bps;
+        Ok(data)
+    }
+
     /// The bar rule, parsed.
     pub fn bar_rule(&self) -> Result<Option<tickml_core::bars::BarRule>, PipelineError> {
         self.bars
@@ -290,6 +310,9 @@ pub struct TrainReport {
     pub schema_hash: String,
     /// Bars a year, measured from the timestamps (annualises every Sharpe ratio).
     pub periods_per_year: f64,
+    /// The universe's symbols (empty for one series): one pooled model over all of
+    /// them, Sharpe ratios of an equal-weight portfolio of their positions.
+    pub symbols: Vec<String>,
     /// Cost per unit of turnover in the net Sharpe ratios, basis points.
     pub cost_bps: f64,
     /// Per model.
@@ -331,6 +354,20 @@ pub fn train(
     Ok((data, report))
 }
 
+/// [`train`] on a file's records: one series, or a universe (pooled: one model over
+/// every symbol's samples, CV purged by time across the whole panel).
+pub fn train_records(
+    records: &[crate::data::BarRecord],
+    config: &TrainConfig,
+    progress: &(dyn Fn(&str, usize, usize) + Sync),
+) -> Result<(Dataset, TrainReport), PipelineError> {
+    let (task, _) = config.task()?;
+    let data = config.dataset_of(records)?;
+    let splits = config.cv.splits(&data)?;
+    let report = train_dataset(&data, &splits, task, config, progress)?;
+    Ok((data, report))
+}
+
 /// [`train`] on a prepared dataset and its splits (a walk-forward backtest's training
 /// window, for instance).
 pub fn train_dataset(
@@ -348,14 +385,8 @@ pub fn train_dataset(
         .map(|s| {
             let (ytr, yte) = data.fold_targets(&s.train, &s.test);
             let prior = ytr.iter().sum::<f64>() / ytr.len().max(1) as f64;
-            let next: Vec<f64> = s.test.iter().map(|&i| data.next_return[i]).collect();
             Scores {
-                sharpe: net_sharpe(
-                    &vec![1.0; next.len()],
-                    &next,
-                    data.periods_per_year,
-                    data.cost_bps,
-                ),
+                sharpe: data.net_sharpe(&s.test, &vec![1.0; s.test.len()]),
                 ..score_samples(task, data, &s.test, &yte, &vec![prior; yte.len()])
             }
         })
@@ -447,6 +478,7 @@ pub fn train_dataset(
         baseline: mean_scores(&baseline),
         schema_hash: format!("{:#018x}", data.schema_hash),
         periods_per_year: data.periods_per_year,
+        symbols: data.symbol_names.clone(),
         cost_bps: data.cost_bps,
         models,
     };
@@ -455,7 +487,16 @@ pub fn train_dataset(
 
 /// Ablation of the 8 feature families for the first configured model.
 pub fn ablate(bars: &[Bar<f64>], config: &TrainConfig) -> Result<Vec<AblationRow>, PipelineError> {
-    let (data, splits, task) = prepare(bars, config)?;
+    ablate_dataset(&config.dataset(bars)?, config)
+}
+
+/// [`ablate`] on a prepared dataset (one series or a universe).
+pub fn ablate_dataset(
+    data: &Dataset,
+    config: &TrainConfig,
+) -> Result<Vec<AblationRow>, PipelineError> {
+    let (task, _) = config.task()?;
+    let splits = config.cv.splits(data)?;
     let model_type = *config
         .model_types()?
         .first()
@@ -463,7 +504,7 @@ pub fn ablate(bars: &[Bar<f64>], config: &TrainConfig) -> Result<Vec<AblationRow
     let estimator = ModelFactory::create(model_type, &config.model, task)?;
     let tester = AblationTester {
         estimator,
-        data: &data,
+        data,
         splits: &splits,
     };
     Ok(tester.run(&family_groups(&data.names))?)
@@ -632,6 +673,13 @@ pub fn bundle_spec(
     meta_learner: bool,
 ) -> Result<crate::export::BundleSpec, PipelineError> {
     use tickml_core::arbitrator::StrategyFamily;
+    if data.symbol_names.len() > 1 {
+        return Err(PipelineError::Config(
+            "a bundle for a universe needs the universe declared in it and the live \
+             cross-section it implies; bundles are built from one series for now"
+                .into(),
+        ));
+    }
     if !config.inputs.is_live() {
         return Err(PipelineError::Config(
             "a bundle runs the core's features as they are live; transformed level features \

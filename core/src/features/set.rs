@@ -178,6 +178,16 @@ impl<T: Float, const W: usize, const F: usize> FeatureSet<T, W, F> {
         }
     }
 
+    /// The one-bar log return `bar` would have after the bars seen so far, computed as
+    /// [`FeatureSet::last_log_return`] will be once it is in: what the other members of
+    /// a cross-section are ranked against. None before the first bar.
+    pub fn log_return_of(&self, bar: &Bar<T>) -> Option<T> {
+        self.history
+            .close
+            .newest()
+            .map(|prev| (bar.close() / prev).ln())
+    }
+
     /// Checks that `bar` may follow the bars seen so far.
     pub fn check(&self, bar: &Bar<T>) -> Result<(), Error> {
         match self.last_timestamp {

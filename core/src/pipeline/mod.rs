@@ -348,6 +348,15 @@ impl<'a, T: Float> Pipeline<'a, T> {
         }
     }
 
+    /// The one-bar log return `bar` would have ([`FeatureSet::log_return_of`]): a
+    /// universe's members are ranked against each other's before their bars run
+    /// ([`Pipeline::on_bar_in_universe`]).
+    ///
+    /// [`FeatureSet::log_return_of`]: crate::FeatureSet::log_return_of
+    pub fn log_return_of(&self, bar: &Bar<T>) -> Option<T> {
+        self.state.features.log_return_of(bar)
+    }
+
     /// The one-bar log return of the last bar (from the second bar on).
     pub fn last_log_return(&self) -> Option<T> {
         self.state.features.last_log_return()
