@@ -74,20 +74,9 @@ fn position_rule(name: &str) -> anyhow::Result<PositionRule> {
     })
 }
 
-fn cell(v: f64, digits: usize) -> String {
-    if v.is_nan() {
-        "-".into()
-    } else {
-        format!("{v:.digits$}")
-    }
-}
-
 /// Runs the backtest, prints the table, writes the report and appends the trials.
 pub fn run_backtest(args: &Args) -> anyhow::Result<()> {
-    let mut train = load_config(args.config.as_deref())?;
-    if args.bars.is_some() {
-        train.bars.clone_from(&args.bars);
-    }
+    let mut train = load_config(args.config.as_deref(), args.bars.as_deref())?;
     if let CvConfig::Purged {
         purge_gap,
         embargo_pct,
@@ -204,20 +193,20 @@ pub fn run_backtest(args: &Args) -> anyhow::Result<()> {
             out,
             "{:<28}{:>8}{:>8}{:>7}{:>7}{:>8}{:>9}{:>8}{:>8}",
             c.name,
-            cell(p.sharpe.sharpe_annualised, 3),
-            cell(p.sharpe.sharpe_se * bt.periods_per_year.sqrt(), 3),
-            cell(p.sharpe.psr, 3),
-            cell(p.dsr, 3),
-            cell(p.max_drawdown, 3),
-            cell(p.turnover_per_year, 1),
-            cell(p.costs_paid, 4),
-            cell(p.total_return, 3),
+            io::cell(p.sharpe.sharpe_annualised, 3),
+            io::cell(p.sharpe.sharpe_se * bt.periods_per_year.sqrt(), 3),
+            io::cell(p.sharpe.psr, 3),
+            io::cell(p.dsr, 3),
+            io::cell(p.max_drawdown, 3),
+            io::cell(p.turnover_per_year, 1),
+            io::cell(p.costs_paid, 4),
+            io::cell(p.total_return, 3),
         )?;
     }
     writeln!(
         out,
         "sharpe: annualised net Sharpe; se: Lo (2002) HAC standard error, annualised by sqrt(bars a year); psr: P(true Sharpe > 0); dsr: deflated for {n_trials} trials on this data (V = {})",
-        cell(variance, 6)
+        io::cell(variance, 6)
     )?;
     match (&bt.pbo, &bt.pbo_error) {
         (Some(p), _) => writeln!(

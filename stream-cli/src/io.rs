@@ -77,3 +77,12 @@ pub fn write_path_sharpes(out: &mut impl Write, model: &str, sharpes: &[f64]) ->
         sharpes.len()
     )
 }
+
+/// A table cell: `v` with `digits` decimals, `-` for NaN.
+pub fn cell(v: f64, digits: usize) -> String {
+    if v.is_nan() {
+        "-".into()
+    } else {
+        format!("{v:.digits$}")
+    }
+}

@@ -87,33 +87,27 @@ fn record_trials(
     Ok(trials::distinct(&trials::load(log)?, &data).len())
 }
 
-/// The training configuration at `path`, or the default.
-pub fn load_config(path: Option<&Path>) -> anyhow::Result<TrainConfig> {
-    match path {
-        None => Ok(TrainConfig::default()),
+/// The training configuration at `path`, or the default; `bars` (a `--bars` rule)
+/// replaces the configuration's.
+pub fn load_config(path: Option<&Path>, bars: Option<&str>) -> anyhow::Result<TrainConfig> {
+    let mut config: TrainConfig = match path {
+        None => TrainConfig::default(),
         Some(p) => {
             let text = std::fs::read_to_string(p)
                 .with_context(|| format!("cannot read {}", p.display()))?;
             toml::from_str(&text)
-                .with_context(|| format!("{}: invalid training configuration", p.display()))
+                .with_context(|| format!("{}: invalid training configuration", p.display()))?
         }
+    };
+    if let Some(rule) = bars {
+        config.bars = Some(rule.to_string());
     }
-}
-
-fn cell(v: f64) -> String {
-    if v.is_nan() {
-        "-".into()
-    } else {
-        format!("{v:.4}")
-    }
+    Ok(config)
 }
 
 /// Trains, prints a table per model, writes `<model>.tml` and `report.json` into `--out`.
 pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
-    let mut config = load_config(args.config.as_deref())?;
-    if args.bars.is_some() {
-        config.bars.clone_from(&args.bars);
-    }
+    let config = load_config(args.config.as_deref(), args.bars.as_deref())?;
     let records = load_input(&args.input, config.bar_rule()?)?;
     let bars: Vec<_> = records.iter().map(|r| r.bar).collect();
     let started = Instant::now();
@@ -169,10 +163,10 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             out,
             "{:<30}{:>10}{:>10}{:>10}{:>10}",
             name,
-            cell(s.accuracy),
-            cell(s.roc_auc),
-            cell(s.log_loss),
-            cell(s.sharpe)
+            io::cell(s.accuracy, 4),
+            io::cell(s.roc_auc, 4),
+            io::cell(s.log_loss, 4),
+            io::cell(s.sharpe, 4)
         )?;
     }
     let beaten: Vec<&str> = report
@@ -257,7 +251,7 @@ pub fn run_ablation(args: &AblateArgs) -> anyhow::Result<()> {
     if args.groups != "families" {
         anyhow::bail!("--groups: only `families` is available");
     }
-    let config = load_config(args.config.as_deref())?;
+    let config = load_config(args.config.as_deref(), None)?;
     let records = load_input(&args.input, config.bar_rule()?)?;
     let data = config.dataset_of(&records)?;
     let bars: Vec<_> = records.iter().map(|r| r.bar).collect();

@@ -83,6 +83,33 @@ pub struct BarRecord {
     pub bar: Bar<f64>,
 }
 
+/// A buffered file, or an error naming it.
+fn open(path: &Path) -> Result<std::io::BufReader<std::fs::File>, DataError> {
+    std::fs::File::open(path)
+        .map(std::io::BufReader::new)
+        .map_err(|source| DataError::Io {
+            path: path.display().to_string(),
+            source,
+        })
+}
+
+/// A trimming, flexible CSV reader of `input` and its header (line 1).
+fn csv_with_header<R: Read>(input: R) -> Result<(csv::Reader<R>, csv::StringRecord), DataError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .trim(csv::Trim::All)
+        .flexible(true)
+        .from_reader(input);
+    let header = reader
+        .headers()
+        .map_err(|e| DataError::Malformed {
+            line: 1,
+            reason: e.to_string(),
+        })?
+        .clone();
+    Ok((reader, header))
+}
+
 /// Parses an RFC 3339 timestamp or integer unix seconds into unix nanoseconds.
 pub fn parse_timestamp(text: &str) -> Option<i64> {
     let text = text.trim();
@@ -106,15 +133,7 @@ const COLUMNS: [&str; 6] = ["timestamp", "open", "high", "low", "close", "volume
 impl<R: Read> BarReader<R> {
     /// Reads the header of `input`.
     pub fn new(input: R) -> Result<Self, DataError> {
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .trim(csv::Trim::All)
-            .flexible(true)
-            .from_reader(input);
-        let header = reader.headers().map_err(|e| DataError::Malformed {
-            line: 1,
-            reason: e.to_string(),
-        })?;
+        let (reader, header) = csv_with_header(input)?;
         let find = |name: &str| header.iter().position(|h| h.eq_ignore_ascii_case(name));
         let mut columns = [0usize; 6];
         for (slot, name) in columns.iter_mut().zip(COLUMNS) {
@@ -186,14 +205,10 @@ impl<R: Read> Iterator for BarReader<R> {
 /// are in time order (timestamps never decrease, any symbol order within a timestamp)
 /// and each symbol's timestamps strictly increase.
 pub fn load_bars(path: impl AsRef<Path>) -> Result<Vec<BarRecord>, DataError> {
-    let path = path.as_ref();
-    let file = std::fs::File::open(path).map_err(|source| DataError::Io {
-        path: path.display().to_string(),
-        source,
-    })?;
+    let file = open(path.as_ref())?;
     let mut bars: Vec<BarRecord> = Vec::new();
     let mut last: std::collections::HashMap<Option<String>, i64> = Default::default();
-    for record in BarReader::new(std::io::BufReader::new(file))? {
+    for record in BarReader::new(file)? {
         let record = record?;
         let ts = record.bar.timestamp();
         let refused = |previous: i64| DataError::Invalid {
@@ -358,25 +373,12 @@ pub struct TradeRecord {
 /// Reads a whole trade file (`timestamp,price,size[,side][,symbol]`); the first bad row
 /// (including a timestamp before the previous one) is an error naming its line.
 pub fn load_trades(path: impl AsRef<Path>) -> Result<Vec<TradeRecord>, DataError> {
-    let path = path.as_ref();
-    let file = std::fs::File::open(path).map_err(|source| DataError::Io {
-        path: path.display().to_string(),
-        source,
-    })?;
-    read_trades(std::io::BufReader::new(file))
+    read_trades(open(path.as_ref())?)
 }
 
 /// [`load_trades`] from any reader.
 pub fn read_trades<R: Read>(input: R) -> Result<Vec<TradeRecord>, DataError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .trim(csv::Trim::All)
-        .flexible(true)
-        .from_reader(input);
-    let header = reader.headers().map_err(|e| DataError::Malformed {
-        line: 1,
-        reason: e.to_string(),
-    })?;
+    let (reader, header) = csv_with_header(input)?;
     let find = |name: &str| header.iter().position(|h| h.eq_ignore_ascii_case(name));
     const NAMES: [&str; 3] = ["timestamp", "price", "size"];
     let mut columns = [0usize; 3];
