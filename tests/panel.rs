@@ -167,3 +167,36 @@ fn purging_by_time_catches_a_leak_through_a_second_symbol() {
     assert!(leaked > 0.95, "the leak is real: {leaked}");
     assert!(purged < 0.6, "and purging by time removes it: {purged}");
 }
+
+#[test]
+fn grouped_splits_test_every_symbol_once_and_never_train_on_it() {
+    let records = load_bars(repo_path("data/synthetic_universe_daily.csv")).unwrap();
+    let data = panel(&records);
+    assert_eq!(data.symbol_names.len(), 8);
+    let splits = tickml_train::cv::group_kfold(&data.symbol, 3).unwrap();
+    let mut tested = vec![0usize; data.len()];
+    for s in &splits {
+        let test_symbols: std::collections::BTreeSet<u32> =
+            s.test.iter().map(|&i| data.symbol[i]).collect();
+        assert!(s
+            .train
+            .iter()
+            .all(|&i| !test_symbols.contains(&data.symbol[i])));
+        assert_eq!(s.train.len() + s.test.len(), data.len());
+        s.test.iter().for_each(|&i| tested[i] += 1);
+    }
+    assert!(tested.iter().all(|&c| c == 1));
+    // symbols dealt in turn: folds of 3, 3 and 2 names
+    let sizes: Vec<usize> = splits
+        .iter()
+        .map(|s| {
+            s.test
+                .iter()
+                .map(|&i| data.symbol[i])
+                .collect::<std::collections::BTreeSet<_>>()
+                .len()
+        })
+        .collect();
+    assert_eq!(sizes, vec![3, 3, 2]);
+    assert!(tickml_train::cv::group_kfold(&data.symbol, 9).is_err());
+}

@@ -274,6 +274,32 @@ impl WalkForwardCV {
     }
 }
 
+/// Grouped K-fold by symbol ("does it generalise to names it never saw"): the symbols
+/// (group ids, sorted) are dealt to `n_splits` folds in turn; a split tests every
+/// sample of its fold's symbols and trains on every sample of the others, at every time.
+/// Nothing is purged: the test set spans the whole history, so these splits measure
+/// generalisation across names, not through time (the other symbols' rows of the same
+/// days train; use the time-purged schemes for that).
+pub fn group_kfold(groups: &[u32], n_splits: usize) -> Result<Vec<Split>, CvError> {
+    let mut ids: Vec<u32> = groups.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    if n_splits < 2 || n_splits > ids.len() {
+        return invalid(format!(
+            "grouped K-fold needs 2 <= n_splits <= symbols ({})",
+            ids.len()
+        ));
+    }
+    Ok((0..n_splits)
+        .map(|f| {
+            let tested = |g: u32| ids.iter().position(|&i| i == g).unwrap_or(0) % n_splits == f;
+            let (test, train): (Vec<usize>, Vec<usize>) =
+                (0..groups.len()).partition(|&i| tested(groups[i]));
+            Split { train, test }
+        })
+        .collect())
+}
+
 /// Combinatorial purged CV: `n_splits` (N) folds, every choice of `n_test_splits` (k)
 /// test folds in lexicographic order, `C(N, k)` splits and `k C(N, k) / N` backtest
 /// paths. Fold size is `n / N` with the remainder in the last fold (as skfolio).

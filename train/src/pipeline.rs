@@ -37,6 +37,12 @@ pub enum CvConfig {
         #[serde(default)]
         expand_train: bool,
     },
+    /// Grouped K-fold by symbol (a universe): generalisation to unseen names
+    /// ([`crate::cv::group_kfold`]).
+    BySymbol {
+        /// Folds (at most the number of symbols).
+        n_splits: usize,
+    },
     /// Combinatorial purged CV in label mode.
     Combinatorial {
         /// Folds.
@@ -113,6 +119,7 @@ impl CvConfig {
                 expand_train,
             }
             .split(&data.labels),
+            CvConfig::BySymbol { n_splits } => crate::cv::group_kfold(&data.symbol, n_splits),
             CvConfig::Combinatorial { .. } => Ok(self
                 .combinatorial(data)?
                 .map(|c| c.splits)
