@@ -196,9 +196,9 @@ fn information_bars_stay_within_their_bounds_on_a_long_run() {
 /// A bundle with a bar rule (a logistic model on `rsi_14` and `roc_5`), and the same
 /// bundle without one.
 fn bundles(rule: &str) -> (Vec<u8>, Vec<u8>) {
-    use tickml_core::arbitrator::{ArbitratorConfig, StrategyFamily};
+    use tickml_core::arbitrator::StrategyFamily;
     use tickml_core::model::Link;
-    use tickml_train::export::{BundleSpec, LinearSpec};
+    use tickml_train::export::LinearSpec;
     let model = LinearSpec {
         feature_names: vec!["rsi_14".into(), "roc_5".into()],
         link: Link::Sigmoid,
@@ -207,23 +207,10 @@ fn bundles(rule: &str) -> (Vec<u8>, Vec<u8>) {
     }
     .to_blob(0)
     .unwrap();
-    let spec = |bars| BundleSpec {
-        features: tickml_core::FeatureConfig::default(),
-        models: vec![(
-            1,
-            StrategyFamily::MlModel,
-            "logit".into(),
-            true,
-            model.clone(),
-        )],
-        regime: Ok(tickml_core::regime::RuleConfig::default()),
-        arbitrator: ArbitratorConfig::default(),
-        meta_learner: None,
-        bars,
-    };
+    let rule = parse_bar_rule(rule).unwrap();
     (
-        spec(Some(parse_bar_rule(rule).unwrap())).to_blob().unwrap(),
-        spec(None).to_blob().unwrap(),
+        common::one_model_bundle(1, StrategyFamily::MlModel, model.clone(), Some(rule)),
+        common::one_model_bundle(1, StrategyFamily::MlModel, model, None),
     )
 }
 

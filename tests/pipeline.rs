@@ -125,9 +125,9 @@ fn damaged_or_foreign_bundles_are_refused() {
 /// replacing this pipeline's strategies and arbitrator.
 #[test]
 fn a_snapshot_of_another_bundle_is_refused() {
-    use tickml_core::arbitrator::{ArbitratorConfig, StrategyFamily};
+    use tickml_core::arbitrator::StrategyFamily;
     use tickml_core::model::Link;
-    use tickml_train::export::{BundleSpec, LinearSpec};
+    use tickml_train::export::LinearSpec;
     let model = LinearSpec {
         feature_names: vec!["rsi_14".into()],
         link: Link::Sigmoid,
@@ -136,16 +136,7 @@ fn a_snapshot_of_another_bundle_is_refused() {
     }
     .to_blob(0)
     .unwrap();
-    let other = BundleSpec {
-        features: tickml_core::FeatureConfig::default(),
-        models: vec![(1, StrategyFamily::Momentum, "rsi".into(), true, model)],
-        regime: Ok(tickml_core::regime::RuleConfig::default()),
-        arbitrator: ArbitratorConfig::default(),
-        meta_learner: None,
-        bars: None,
-    }
-    .to_blob()
-    .unwrap();
+    let other = common::one_model_bundle(1, StrategyFamily::Momentum, model, None);
     let bars = common::load("spx_daily.csv");
     let mut foreign = Pipeline::<f64>::from_bundle(&other).unwrap();
     let default = bundle();
@@ -168,24 +159,15 @@ fn a_snapshot_of_another_bundle_is_refused() {
 /// A multiclass model cannot be a strategy: its first class probability is not P(up).
 #[test]
 fn a_multiclass_strategy_is_refused() {
-    use tickml_core::arbitrator::{ArbitratorConfig, StrategyFamily};
-    use tickml_train::export::BundleSpec;
+    use tickml_core::arbitrator::StrategyFamily;
+
     let text =
         std::fs::read_to_string(repo_path("tests/fixtures/models/lgb_multiclass.txt")).unwrap();
     let model = tickml_train::import::lightgbm::parse(&text)
         .unwrap()
         .to_blob(0)
         .unwrap();
-    let bundle = BundleSpec {
-        features: tickml_core::FeatureConfig::default(),
-        models: vec![(3, StrategyFamily::MlModel, "classes".into(), true, model)],
-        regime: Ok(tickml_core::regime::RuleConfig::default()),
-        arbitrator: ArbitratorConfig::default(),
-        meta_learner: None,
-        bars: None,
-    }
-    .to_blob()
-    .unwrap();
+    let bundle = common::one_model_bundle(3, StrategyFamily::MlModel, model, None);
     assert!(matches!(
         Pipeline::<f64>::from_bundle(&bundle),
         Err(PipelineError::MultiOutputStrategy {
@@ -205,7 +187,7 @@ fn decisions_equal_an_independent_recomputation() {
     use tickml_core::arbitrator::{ArbitratorConfig, Signal, StrategyFamily};
     use tickml_core::FeatureConfig;
     use tickml_train::dataset::{prepare_data, InputConfig, TargetType};
-    use tickml_train::export::BundleSpec;
+
     use tickml_train::models::{Matrix, ModelConfig, ModelFactory, ModelType, Task};
     let bars = common::load("spx_daily.csv");
     let names = ["close_to_sma_20", "logret_5", "rvol_20", "zscore_20"];
@@ -244,23 +226,13 @@ fn decisions_equal_an_independent_recomputation() {
         &names_owned,
     )
     .unwrap();
-    let config = ArbitratorConfig::default();
-    let bundle = BundleSpec {
-        features: FeatureConfig::default(),
-        models: vec![(
-            1,
-            StrategyFamily::MlModel,
-            "logistic".into(),
-            true,
-            model.to_blob(data.schema_hash).unwrap(),
-        )],
-        regime: Ok(tickml_core::regime::RuleConfig::default()),
-        arbitrator: config,
-        meta_learner: None,
-        bars: None,
-    }
-    .to_blob()
-    .unwrap();
+    let _config = ArbitratorConfig::default();
+    let bundle = common::one_model_bundle(
+        1,
+        StrategyFamily::MlModel,
+        model.to_blob(data.schema_hash).unwrap(),
+        None,
+    );
     let mut pipeline = Pipeline::<f64>::from_bundle(&bundle).unwrap();
     let index: Vec<usize> = names
         .iter()

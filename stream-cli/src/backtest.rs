@@ -10,7 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use tickml_train::backtest::{run, BacktestConfig, PositionRule};
 use tickml_train::data::load_input;
 use tickml_train::pipeline::CvConfig;
-use tickml_train::trials::{self, Trial};
+use tickml_train::trials;
 
 use crate::io;
 use crate::train::load_config;
@@ -130,25 +130,17 @@ pub fn run_backtest(args: &Args) -> anyhow::Result<()> {
         .trials
         .clone()
         .unwrap_or_else(|| args.out.join("trials.jsonl"));
-    let data = trials::identity(&input);
-    let settings = trials::identity(&serde_json::to_vec(&config.trial_settings())?);
-    let mut log_trials = trials::load(&log)?;
-    let new: Vec<Trial> = bt
+    let grid: Vec<(String, f64, usize)> = bt
         .configurations
         .iter()
         .filter(|c| c.in_grid)
-        .map(|c| Trial {
-            command: "backtest".into(),
-            data: data.clone(),
-            configuration: c.name.clone(),
-            settings: settings.clone(),
-            sharpe: c.performance.sharpe.sharpe,
-            n: c.performance.sharpe.n,
+        .map(|c| {
+            let s = &c.performance.sharpe;
+            (c.name.clone(), s.sharpe, s.n)
         })
         .collect();
-    trials::append(&log, &new)?;
-    log_trials.extend(new);
-    let (n_trials, variance) = trials::deflation(&log_trials, &data);
+    let (n_trials, variance) =
+        trials::record(&log, &input, "backtest", &config.trial_settings(), &grid)?;
     bt.deflate(n_trials, variance);
     let elapsed = started.elapsed().as_secs_f64();
 

@@ -10,7 +10,7 @@ use anyhow::{bail, Context};
 use tickml_core::bars::{BarBuilder, Side, Trade};
 use tickml_core::pipeline::{Decision, Pipeline};
 use tickml_core::Bar;
-use tickml_train::data::{parse_bar_rule, parse_timestamp};
+use tickml_train::data::{format_timestamp, parse_bar_rule, parse_timestamp};
 
 use crate::io;
 
@@ -522,10 +522,10 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     let mut pending: Vec<(Option<String>, String, Bar<f64>)> = Vec::new();
     let mut last_seen: HashMap<Option<String>, i64> = HashMap::new();
     let mut incomplete = 0u64;
-    let mut decide = |batch: Vec<(Option<String>, String, Bar<f64>)>,
+    let mut decide = |batch: &[(Option<String>, String, Bar<f64>)],
                       emitter: &mut Emitter<_>|
      -> anyhow::Result<u64> {
-        for (symbol, _, _) in &batch {
+        for (symbol, _, _) in batch {
             if !pipelines.contains_key(symbol) {
                 if pipelines.len() >= args.max_symbols {
                     bail!("more than {} symbols", args.max_symbols);
@@ -536,10 +536,15 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
                 );
             }
         }
-        let returns: Vec<Option<f64>> = batch
-            .iter()
-            .map(|(symbol, _, bar)| pipelines.get(symbol).and_then(|p| p.log_return_of(bar)))
-            .collect();
+        // one series (no symbol) has no cross-section: nothing to rank, nothing allocated
+        let returns: Vec<Option<f64>> = if batch.iter().any(|(s, _, _)| s.is_some()) {
+            batch
+                .iter()
+                .map(|(symbol, _, bar)| pipelines.get(symbol).and_then(|p| p.log_return_of(bar)))
+                .collect()
+        } else {
+            Vec::new()
+        };
         for (i, (symbol, timestamp, bar)) in batch.iter().enumerate() {
             let p = pipelines.get_mut(symbol).context("pipeline")?;
             let decision = if symbol.is_some() {
@@ -590,7 +595,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         let mut done = 0;
         if symbol.is_none() {
             last_seen.insert(symbol.clone(), ts);
-            return decide(vec![(symbol, timestamp, bar)], emitter);
+            return decide(std::slice::from_ref(&(symbol, timestamp, bar)), emitter);
         }
         if let Some((_, _, first)) = pending.first() {
             if ts < first.timestamp() {
@@ -598,13 +603,13 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
                     bail!("rows are not in time order: a bar before the current timestamp");
                 }
                 last_seen.insert(symbol.clone(), ts);
-                return decide(vec![(symbol, timestamp, bar)], emitter);
+                return decide(std::slice::from_ref(&(symbol, timestamp, bar)), emitter);
             }
             if ts > first.timestamp() {
                 if universe.as_ref().is_some_and(|u| pending.len() < u.len()) {
                     incomplete += 1;
                 }
-                done += decide(std::mem::take(pending), emitter)?;
+                done += decide(&std::mem::take(pending), emitter)?;
             }
         }
         if let Some(u) = &universe {
@@ -624,13 +629,9 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         last_seen.insert(symbol.clone(), ts);
         pending.push((symbol, timestamp, bar));
         if universe.as_ref().is_some_and(|u| pending.len() == u.len()) {
-            done += decide(std::mem::take(pending), emitter)?;
+            done += decide(&std::mem::take(pending), emitter)?;
         }
         Ok(done)
-    };
-    let stamp = |ts: i64| {
-        chrono::DateTime::from_timestamp_nanos(ts)
-            .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
     };
     loop {
         line.clear();
@@ -669,7 +670,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
                         }
                     };
                     if let Some(bar) = builder.on_trade(&trade)? {
-                        let ts = stamp(bar.timestamp());
+                        let ts = format_timestamp(bar.timestamp());
                         emitted += offer(symbol, ts, bar, true, &mut pending, &mut emitter)?;
                     }
                 }
@@ -709,7 +710,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     last.sort_by_key(|(s, b)| (b.timestamp(), s.clone()));
     let mut ending: anyhow::Result<()> = Ok(());
     for (symbol, bar) in last {
-        let ts = stamp(bar.timestamp());
+        let ts = format_timestamp(bar.timestamp());
         match offer(symbol, ts, bar, true, &mut pending, &mut emitter) {
             Ok(n) => emitted += n,
             Err(e) => {
@@ -722,7 +723,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         if universe.as_ref().is_some_and(|u| pending.len() < u.len()) {
             incomplete += 1;
         }
-        ending = decide(std::mem::take(&mut pending), &mut emitter).map(|n| emitted += n);
+        ending = decide(&std::mem::take(&mut pending), &mut emitter).map(|n| emitted += n);
     }
     match ending {
         Err(e) if io::is_broken_pipe(&e) => return Ok(()),

@@ -67,24 +67,13 @@ fn record_trials(
     periods_per_year: f64,
     configurations: &[(String, f64, usize)],
 ) -> anyhow::Result<usize> {
-    use tickml_train::trials::{self, Trial};
-    let data = trials::identity(
-        &std::fs::read(input).with_context(|| format!("cannot read {}", input.display()))?,
-    );
-    let settings = trials::identity(&serde_json::to_vec(settings)?);
-    let new: Vec<Trial> = configurations
+    let bytes = std::fs::read(input).with_context(|| format!("cannot read {}", input.display()))?;
+    let per_period: Vec<(String, f64, usize)> = configurations
         .iter()
-        .map(|(name, sharpe, n)| Trial {
-            command: command.into(),
-            data: data.clone(),
-            configuration: name.clone(),
-            settings: settings.clone(),
-            sharpe: sharpe / periods_per_year.sqrt(),
-            n: *n,
-        })
+        .map(|(name, sharpe, n)| (name.clone(), sharpe / periods_per_year.sqrt(), *n))
         .collect();
-    trials::append(log, &new)?;
-    Ok(trials::distinct(&trials::load(log)?, &data).len())
+    let (counted, _) = tickml_train::trials::record(log, &bytes, command, settings, &per_period)?;
+    Ok(counted)
 }
 
 /// The training configuration at `path`, or the default; `bars` (a `--bars` rule)

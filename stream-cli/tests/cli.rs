@@ -1067,9 +1067,7 @@ fn universe_decisions_do_not_depend_on_row_order_and_equal_research() {
     let mut checked = 0;
     for k in 0..data.len() {
         let symbol = &data.symbol_names[data.symbol[k] as usize];
-        let ts = chrono::DateTime::from_timestamp_nanos(data.timestamps[k])
-            .format("%Y-%m-%dT%H:%M:%SZ")
-            .to_string();
+        let ts = tickml_train::data::format_timestamp(data.timestamps[k]);
         let live = a
             .iter()
             .find(|l| l["timestamp"] == ts.as_str() && l["symbol"] == symbol.as_str())

@@ -102,3 +102,23 @@ pub fn arb_bars(len: std::ops::Range<usize>) -> impl Strategy<Value = Vec<Bar<f6
             .collect()
     })
 }
+
+/// A bundle of one classifier strategy (id `id`, family `family`, model blob `model`)
+/// over the default features, rule detector and arbitrator, building bars by `bars`.
+pub fn one_model_bundle(
+    id: u32,
+    family: tickml_core::arbitrator::StrategyFamily,
+    model: Vec<u8>,
+    bars: Option<tickml_core::bars::BarRule>,
+) -> Vec<u8> {
+    tickml_train::export::BundleSpec {
+        features: tickml_core::FeatureConfig::default(),
+        models: vec![(id, family, "model".into(), true, model)],
+        regime: Ok(tickml_core::regime::RuleConfig::default()),
+        arbitrator: tickml_core::arbitrator::ArbitratorConfig::default(),
+        meta_learner: None,
+        bars,
+    }
+    .to_blob()
+    .unwrap()
+}

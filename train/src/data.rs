@@ -110,6 +110,12 @@ fn csv_with_header<R: Read>(input: R) -> Result<(csv::Reader<R>, csv::StringReco
     Ok((reader, header))
 }
 
+/// A unix-ns timestamp as RFC 3339 UTC with as many fractional digits as it needs (the
+/// stamp of a bar made from trades).
+pub fn format_timestamp(ns: i64) -> String {
+    chrono::DateTime::from_timestamp_nanos(ns).to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
 /// Parses an RFC 3339 timestamp or integer unix seconds into unix nanoseconds.
 pub fn parse_timestamp(text: &str) -> Option<i64> {
     let text = text.trim();
@@ -464,8 +470,7 @@ pub fn bars_from_trades(
     let first_symbol = trades.first().and_then(|t| t.symbol.clone());
     let record = |line: u64, bar: Bar<f64>| BarRecord {
         line,
-        timestamp_text: chrono::DateTime::from_timestamp_nanos(bar.timestamp())
-            .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+        timestamp_text: format_timestamp(bar.timestamp()),
         symbol: first_symbol.clone(),
         bar,
     };

@@ -1,5 +1,7 @@
 //! Out-of-sample evaluation: fit on each split's training rows, predict its test rows.
 
+use tickml_core::arbitrator::Signal;
+
 use crate::cv::Split;
 use crate::dataset::Dataset;
 use crate::models::{Estimator, Matrix, Task, TrainError, TrainedModel};
@@ -14,17 +16,16 @@ pub struct Scores {
     /// Mean log loss with probabilities clipped to [1e-15, 1 - 1e-15], or NaN.
     pub log_loss: f64,
     /// Annualised net Sharpe of the positions the predictions imply ([`position`]), each
-    /// held over the next bar, annualised from the data ([`score`]).
+    /// held over the next bar, annualised from the data ([`score_samples`]).
     pub sharpe: f64,
 }
 
-/// The position a prediction implies: `2p - 1` for a probability, the sign for a
-/// regression value.
+/// The position a prediction implies: the serving mapping
+/// ([`Signal::from_prediction`]) as signal x confidence, i.e. `2p - 1` for a
+/// probability and the sign for a regression value (0 for NaN).
 pub fn position(task: Task, prediction: f64) -> f64 {
-    match task {
-        Task::Classification => 2.0 * prediction - 1.0,
-        Task::Regression => prediction.signum(),
-    }
+    let (signal, confidence) = Signal::from_prediction(task == Task::Classification, prediction);
+    signal.value() * confidence
 }
 
 /// Average ranks, 1-based and ascending, ties sharing their mean rank

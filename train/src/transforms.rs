@@ -116,14 +116,52 @@ impl NonStationarity {
     }
 }
 
+/// Column means and population standard deviations fitted on training rows (1 for a
+/// constant column): `z = (x - mean) / sd`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Standardizer {
+    /// Column means.
+    pub mean: Vec<f64>,
+    /// Column standard deviations (1 where a column is constant).
+    pub sd: Vec<f64>,
+}
+
+impl Standardizer {
+    /// Fits on `rows x cols` row-major values.
+    pub fn fit(x: &[f64], cols: usize) -> Self {
+        let rows = x.len() / cols.max(1);
+        let n = rows.max(1) as f64;
+        let column = |c: usize| (0..rows).map(move |r| x[r * cols + c]);
+        let mean: Vec<f64> = (0..cols).map(|c| column(c).sum::<f64>() / n).collect();
+        let sd = (0..cols)
+            .map(|c| {
+                let v = column(c).map(|v| (v - mean[c]).powi(2)).sum::<f64>() / n;
+                if v > 0.0 {
+                    v.sqrt()
+                } else {
+                    1.0
+                }
+            })
+            .collect();
+        Standardizer { mean, sd }
+    }
+
+    /// One row, standardised.
+    pub fn apply(&self, row: &[f64]) -> Vec<f64> {
+        row.iter()
+            .zip(self.mean.iter().zip(&self.sd))
+            .map(|(v, (m, s))| (v - m) / s)
+            .collect()
+    }
+}
+
 /// PCA neutralisation fitted on training rows: standardise each column (training mean
-/// and population sd), then remove the projection onto the `k` leading principal
+/// and population sd, [`Standardizer`]), then remove the projection onto the `k` leading principal
 /// components of the training rows, `z - (z V) V^T` (V: the top-k eigenvectors of the
 /// training covariance). Rows it is applied to later (a test fold) never enter the fit.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PcaNeutralizer {
-    mean: Vec<f64>,
-    sd: Vec<f64>,
+    scaler: Standardizer,
     /// `k` unit eigenvectors, each of length `cols`, largest eigenvalue first.
     components: Vec<Vec<f64>>,
 }
@@ -133,27 +171,10 @@ impl PcaNeutralizer {
     pub fn fit(x: &[f64], cols: usize, k: usize) -> Self {
         let rows = x.len() / cols.max(1);
         let n = rows.max(1) as f64;
-        let mean: Vec<f64> = (0..cols)
-            .map(|c| (0..rows).map(|r| x[r * cols + c]).sum::<f64>() / n)
-            .collect();
-        let sd: Vec<f64> = (0..cols)
-            .map(|c| {
-                let v = (0..rows)
-                    .map(|r| (x[r * cols + c] - mean[c]).powi(2))
-                    .sum::<f64>()
-                    / n;
-                if v > 0.0 {
-                    v.sqrt()
-                } else {
-                    1.0
-                }
-            })
-            .collect();
+        let scaler = Standardizer::fit(x, cols);
         let mut cov = nalgebra::DMatrix::<f64>::zeros(cols, cols);
-        for r in 0..rows {
-            let z: Vec<f64> = (0..cols)
-                .map(|c| (x[r * cols + c] - mean[c]) / sd[c])
-                .collect();
+        for row in x.chunks_exact(cols.max(1)) {
+            let z = scaler.apply(row);
             for a in 0..cols {
                 for b in a..cols {
                     cov[(a, b)] += z[a] * z[b] / n;
@@ -173,23 +194,15 @@ impl PcaNeutralizer {
             .take(k.min(cols))
             .map(|&i| eigen.eigenvectors.column(i).iter().copied().collect())
             .collect();
-        PcaNeutralizer {
-            mean,
-            sd,
-            components,
-        }
+        PcaNeutralizer { scaler, components }
     }
 
     /// The neutralised, standardised rows of `x` (row-major, same shape).
     pub fn apply(&self, x: &[f64]) -> Vec<f64> {
-        let cols = self.mean.len();
+        let cols = self.scaler.mean.len();
         let mut out = Vec::with_capacity(x.len());
         for row in x.chunks_exact(cols.max(1)) {
-            let mut z: Vec<f64> = row
-                .iter()
-                .zip(self.mean.iter().zip(&self.sd))
-                .map(|(v, (m, s))| (v - m) / s)
-                .collect();
+            let mut z = self.scaler.apply(row);
             for v in &self.components {
                 let proj: f64 = z.iter().zip(v).map(|(a, b)| a * b).sum();
                 z.iter_mut().zip(v).for_each(|(a, b)| *a -= proj * b);

@@ -112,6 +112,34 @@ pub fn distinct<'a>(trials: &'a [Trial], data: &str) -> Vec<&'a Trial> {
     out
 }
 
+/// Appends `configurations` (name, per-period Sharpe ratio, returns) that `command`
+/// evaluated with `settings` (any serialisable description of them) on the input bytes
+/// `input` to the log at `log`; returns the deflation ([`deflation`]) of the distinct
+/// trials now on that data.
+pub fn record(
+    log: &Path,
+    input: &[u8],
+    command: &str,
+    settings: &impl serde::Serialize,
+    configurations: &[(String, f64, usize)],
+) -> Result<(usize, f64), TrialsError> {
+    let data = identity(input);
+    let settings = identity(&serde_json::to_vec(settings).unwrap_or_default());
+    let new: Vec<Trial> = configurations
+        .iter()
+        .map(|(name, sharpe, n)| Trial {
+            command: command.into(),
+            data: data.clone(),
+            configuration: name.clone(),
+            settings: settings.clone(),
+            sharpe: *sharpe,
+            n: *n,
+        })
+        .collect();
+    append(log, &new)?;
+    Ok(deflation(&load(log)?, &data))
+}
+
 /// The number of distinct trials on `data` and the variance (ddof 1) of their
 /// per-period Sharpe ratios: the `N` and `V` of the Deflated Sharpe Ratio.
 pub fn deflation(trials: &[Trial], data: &str) -> (usize, f64) {

@@ -75,7 +75,7 @@ pub struct RuleDetector<T> {
 }
 
 impl<T: Float> RuleDetector<T> {
-    /// Binds the rules' inputs ([`RULE_FEATURES`]) in `schema`; a missing feature is an
+    /// Binds the rules' inputs (`RULE_FEATURES`) in `schema`; a missing feature is an
     /// error naming it.
     pub fn new<const F: usize>(config: RuleConfig, schema: &Schema<F>) -> Result<Self, ModelError> {
         if config.vote_window == 0

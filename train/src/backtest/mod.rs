@@ -24,7 +24,7 @@
 
 pub mod accounting;
 pub mod html;
-use tickml_core::arbitrator::{ArbitratorConfig, Signal, Weighting, FAMILIES};
+use tickml_core::arbitrator::{ArbitratorConfig, Weighting, FAMILIES};
 use tickml_core::pipeline::{Decision, Pipeline};
 use tickml_core::regime::REGIMES;
 use tickml_core::Bar;
@@ -397,16 +397,12 @@ pub fn run(
     let per_variant = |v: usize| -> Vec<&Decision<f64>> {
         runs.iter().flat_map(|r| r.decisions[v].iter()).collect()
     };
-    let probability = task == Task::Classification;
     let mut positions: Vec<(String, bool, Vec<f64>)> =
         vec![("buy_and_hold".into(), false, vec![1.0; decided.len()])];
     for (m, name) in models.iter().enumerate() {
         let p = per_variant(headline)
             .iter()
-            .map(|d| {
-                let (s, c) = Signal::from_prediction(probability, d.predictions[m]);
-                s.value() * c
-            })
+            .map(|d| crate::evaluate::position(task, d.predictions[m]))
             .collect();
         positions.push((format!("model:{name}"), true, p));
     }

@@ -11,58 +11,24 @@ use tickml_core::model::Link;
 
 use super::{smartcore_err, Estimator, Export, Matrix, ModelType, TrainError, TrainedModel};
 use crate::export::LinearSpec;
+use crate::transforms::Standardizer;
 
-/// Column means and standard deviations (1 for constant columns).
-#[derive(Debug, Clone)]
-pub(crate) struct Standardizer {
-    mean: Vec<f64>,
-    sd: Vec<f64>,
+/// The standardised rows of `x` as smartcore's matrix.
+fn standardised(scaler: &Standardizer, x: &Matrix) -> Result<DenseMatrix<f64>, TrainError> {
+    let rows: Vec<Vec<f64>> = (0..x.rows()).map(|r| scaler.apply(x.row(r))).collect();
+    DenseMatrix::from_2d_vec(&rows).map_err(|e| TrainError::Smartcore(e.to_string()))
 }
 
-impl Standardizer {
-    fn fit(x: &Matrix) -> Self {
-        let n = x.rows() as f64;
-        let mean: Vec<f64> = (0..x.cols)
-            .map(|c| (0..x.rows()).map(|r| x.row(r)[c]).sum::<f64>() / n)
-            .collect();
-        let sd = (0..x.cols)
-            .map(|c| {
-                let v = (0..x.rows())
-                    .map(|r| (x.row(r)[c] - mean[c]).powi(2))
-                    .sum::<f64>()
-                    / n;
-                if v > 0.0 {
-                    v.sqrt()
-                } else {
-                    1.0
-                }
-            })
-            .collect();
-        Standardizer { mean, sd }
-    }
-
-    fn apply(&self, x: &Matrix) -> Result<DenseMatrix<f64>, TrainError> {
-        let rows: Vec<Vec<f64>> = (0..x.rows())
-            .map(|r| {
-                x.row(r)
-                    .iter()
-                    .enumerate()
-                    .map(|(c, v)| (v - self.mean[c]) / self.sd[c])
-                    .collect()
-            })
-            .collect();
-        DenseMatrix::from_2d_vec(&rows).map_err(|e| TrainError::Smartcore(e.to_string()))
-    }
-
-    fn fold(&self, w: &[f64], b: f64) -> (Vec<f64>, f64) {
-        let coefficients: Vec<f64> = w.iter().zip(&self.sd).map(|(w, s)| w / s).collect();
-        let intercept = b - coefficients
-            .iter()
-            .zip(&self.mean)
-            .map(|(w, m)| w * m)
-            .sum::<f64>();
-        (coefficients, intercept)
-    }
+/// Coefficients `w` and intercept `b` fitted on standardised columns, in the columns'
+/// own units: `w' = w / sd`, `b' = b - sum w' mean`.
+fn fold(scaler: &Standardizer, w: &[f64], b: f64) -> (Vec<f64>, f64) {
+    let coefficients: Vec<f64> = w.iter().zip(&scaler.sd).map(|(w, s)| w / s).collect();
+    let intercept = b - coefficients
+        .iter()
+        .zip(&scaler.mean)
+        .map(|(w, m)| w * m)
+        .sum::<f64>();
+    (coefficients, intercept)
 }
 
 pub(super) fn fit(
@@ -71,8 +37,8 @@ pub(super) fn fit(
     y: &[f64],
     names: &[String],
 ) -> Result<TrainedModel, TrainError> {
-    let scaler = Standardizer::fit(x);
-    let xs = scaler.apply(x)?;
+    let scaler = Standardizer::fit(x.values, x.cols);
+    let xs = standardised(&scaler, x)?;
     let c = est.config;
     let (w, b, link): (Vec<f64>, f64, Link) = match est.model_type {
         ModelType::LogisticRegression => {
@@ -132,12 +98,8 @@ pub(super) fn fit(
         move |x: &Matrix| -> Vec<f64> {
             (0..x.rows())
                 .map(|r| {
-                    let m = b + x
-                        .row(r)
-                        .iter()
-                        .enumerate()
-                        .map(|(c, v)| w[c] * ((v - scaler.mean[c]) / scaler.sd[c]))
-                        .sum::<f64>();
+                    let z = scaler.apply(x.row(r));
+                    let m = b + w.iter().zip(&z).map(|(w, z)| w * z).sum::<f64>();
                     if link == Link::Sigmoid {
                         1.0 / (1.0 + (-m).exp())
                     } else {
@@ -147,7 +109,7 @@ pub(super) fn fit(
                 .collect()
         }
     };
-    let (coefficients, intercept) = scaler.fold(&w, b);
+    let (coefficients, intercept) = fold(&scaler, &w, b);
     Ok(TrainedModel {
         model_type: est.model_type,
         task: est.task,
