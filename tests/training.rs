@@ -527,4 +527,20 @@ fn cpcv_reports_the_sharpe_ratio_of_every_backtest_path() {
             got[p]
         );
     }
+    // the paths' baseline: long every sample, one entry cost
+    let hold: Vec<f64> = data
+        .labels
+        .t0
+        .iter()
+        .enumerate()
+        .map(|(k, &t)| {
+            bars[t + 1].close() / bars[t].close() - 1.0 - if k == 0 { 3e-4 } else { 0.0 }
+        })
+        .collect();
+    let n = hold.len() as f64;
+    let mean = hold.iter().sum::<f64>() / n;
+    let sd = (hold.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+    let want = mean / sd * ppy.sqrt();
+    let baseline = report.cpcv_buy_and_hold.unwrap();
+    assert!((baseline - want).abs() < 1e-9, "{baseline} vs {want}");
 }

@@ -215,7 +215,12 @@ pub fn run_backtest(args: &Args) -> anyhow::Result<()> {
         _ => {}
     }
     for c in &bt.cpcv {
-        io::write_path_sharpes(&mut out, &c.model, &c.sharpe_annualised)?;
+        io::write_path_sharpes(
+            &mut out,
+            &c.model,
+            &c.sharpe_annualised,
+            bt.cpcv_buy_and_hold,
+        )?;
     }
     let json = args.out.join("report.json");
     let report = serde_json::json!({

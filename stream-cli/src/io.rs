@@ -63,8 +63,14 @@ pub fn write_cells(out: &mut impl Write, values: &[f64]) -> io::Result<()> {
     Ok(())
 }
 
-/// One line summarising a model's CPCV backtest paths (annualised net Sharpe ratios).
-pub fn write_path_sharpes(out: &mut impl Write, model: &str, sharpes: &[f64]) -> io::Result<()> {
+/// One line summarising a model's CPCV backtest paths (annualised net Sharpe ratios)
+/// beside buy and hold on the same samples.
+pub fn write_path_sharpes(
+    out: &mut impl Write,
+    model: &str,
+    sharpes: &[f64],
+    buy_and_hold: f64,
+) -> io::Result<()> {
     let mean = sharpes.iter().sum::<f64>() / sharpes.len().max(1) as f64;
     let (lo, hi) = sharpes
         .iter()
@@ -73,7 +79,7 @@ pub fn write_path_sharpes(out: &mut impl Write, model: &str, sharpes: &[f64]) ->
         });
     writeln!(
         out,
-        "CPCV backtest paths ({model}): {} paths, annualised net Sharpe mean {mean:.3}, min {lo:.3}, max {hi:.3}",
+        "CPCV backtest paths ({model}): {} paths, annualised net Sharpe mean {mean:.3}, min {lo:.3}, max {hi:.3} (buy and hold on the same samples {buy_and_hold:.3})",
         sharpes.len()
     )
 }

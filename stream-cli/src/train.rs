@@ -180,7 +180,12 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     )?;
     for m in &report.models {
         if let Some(paths) = &m.cpcv_path_sharpes {
-            io::write_path_sharpes(&mut out, &m.model, paths)?;
+            io::write_path_sharpes(
+                &mut out,
+                &m.model,
+                paths,
+                report.cpcv_buy_and_hold.unwrap_or(f64::NAN),
+            )?;
         }
     }
     let log = args

@@ -294,6 +294,13 @@ impl Dataset {
         }
     }
 
+    /// [`Dataset::net_sharpe`] of buy and hold (position 1) on every sample: the
+    /// baseline of a backtest path, which holds each sample once.
+    pub fn buy_and_hold_sharpe(&self) -> f64 {
+        let all: Vec<usize> = (0..self.len()).collect();
+        self.net_sharpe(&all, &vec![1.0; all.len()])
+    }
+
     /// The rows `indices`, row-major.
     pub fn rows(&self, indices: &[usize]) -> Vec<f64> {
         indices

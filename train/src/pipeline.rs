@@ -317,6 +317,9 @@ pub struct TrainReport {
     pub schema_hash: String,
     /// Bars a year, measured from the timestamps (annualises every Sharpe ratio).
     pub periods_per_year: f64,
+    /// Under combinatorial CV: buy and hold's annualised net Sharpe on the samples every
+    /// backtest path holds (the paths' baseline).
+    pub cpcv_buy_and_hold: Option<f64>,
     /// The universe's symbols (empty for one series): one pooled model over all of
     /// them, Sharpe ratios of an equal-weight portfolio of their positions.
     pub symbols: Vec<String>,
@@ -486,6 +489,8 @@ pub fn train_dataset(
         schema_hash: format!("{:#018x}", data.schema_hash),
         periods_per_year: data.periods_per_year,
         symbols: data.symbol_names.clone(),
+        cpcv_buy_and_hold: matches!(config.cv, CvConfig::Combinatorial { .. })
+            .then(|| data.buy_and_hold_sharpe()),
         cost_bps: data.cost_bps,
         models,
     };

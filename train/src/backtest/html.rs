@@ -560,9 +560,12 @@ figure{{margin:8px 0 18px}}figcaption{{font-weight:600;margin-bottom:2px}}
                 paths.len(),
                 models.join(", ")
             ),
-            "path Sharpe (dashed: 0)",
+            &format!(
+                "path Sharpe (dashed: buy and hold on the same samples, {})",
+                fmt(bt.cpcv_buy_and_hold, 2)
+            ),
             &paths,
-            0.0,
+            bt.cpcv_buy_and_hold,
         );
     }
     if let Some(p) = &bt.pbo {

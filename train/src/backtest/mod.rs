@@ -242,6 +242,9 @@ pub struct Backtest {
     pub pbo_error: Option<String>,
     /// CPCV path Sharpe ratios per model.
     pub cpcv: Vec<CpcvPaths>,
+    /// Buy and hold's annualised net Sharpe on the samples every CPCV path holds (NaN
+    /// without CPCV).
+    pub cpcv_buy_and_hold: f64,
     /// The headline configuration's bars.
     pub rows: Vec<BarRow>,
 }
@@ -475,6 +478,11 @@ pub fn run(
         configurations,
         pbo,
         pbo_error,
+        cpcv_buy_and_hold: if config.cpcv.is_some() {
+            warm.buy_and_hold_sharpe()
+        } else {
+            f64::NAN
+        },
         cpcv,
         rows,
     })
