@@ -268,19 +268,25 @@ fn on_trade_decides_as_research_bars_do_and_snapshots_keep_the_bar_being_built()
 }
 
 #[test]
-fn a_version_2_bundle_still_loads_and_decides_as_before() {
+fn version_2_and_3_bundles_still_load_and_decide_as_before() {
     use tickml_core::pipeline::Pipeline;
-    let old = std::fs::read(repo_path("tests/fixtures/models/default_bundle_v2.tml")).unwrap();
-    assert_eq!(u16::from_le_bytes([old[4], old[5]]), 2);
     let new = std::fs::read(repo_path("stream-cli/assets/default_bundle.tml")).unwrap();
-    let (mut a, mut b) = (
-        Pipeline::<f64>::from_bundle(&old).unwrap(),
-        Pipeline::<f64>::from_bundle(&new).unwrap(),
-    );
-    assert_eq!(a.bar_rule(), None);
-    for bar in &common::load("spx_daily.csv")[..400] {
-        // Debug: NaN predictions during warm-up compare unequal by value
-        let (x, y) = (a.on_bar(bar).unwrap(), b.on_bar(bar).unwrap());
-        assert_eq!(format!("{x:?}"), format!("{y:?}"));
+    assert_eq!(u16::from_le_bytes([new[4], new[5]]), 4);
+    for version in [2u16, 3] {
+        let path = format!("tests/fixtures/models/default_bundle_v{version}.tml");
+        let old = std::fs::read(repo_path(&path)).unwrap();
+        assert_eq!(u16::from_le_bytes([old[4], old[5]]), version);
+        let (mut a, mut b) = (
+            Pipeline::<f64>::from_bundle(&old).unwrap(),
+            Pipeline::<f64>::from_bundle(&new).unwrap(),
+        );
+        assert_eq!(a.bar_rule(), None);
+        assert!(a.universe().is_empty());
+        assert_eq!(a.feature_set().schema(), b.feature_set().schema());
+        for bar in &common::load("spx_daily.csv")[..400] {
+            // Debug: NaN predictions during warm-up compare unequal by value
+            let (x, y) = (a.on_bar(bar).unwrap(), b.on_bar(bar).unwrap());
+            assert_eq!(format!("{x:?}"), format!("{y:?}"));
+        }
     }
 }

@@ -193,6 +193,7 @@ fn permutation_importance_finds_the_informative_feature() {
         schema_hash: 0,
         x,
         forward_return: y.iter().map(|v| v - 0.5).collect(),
+        close: vec![1.0; y.len()],
         next_return: y.iter().map(|v| v - 0.5).collect(),
         periods_per_year: 252.0,
         cost_bps: 0.0,

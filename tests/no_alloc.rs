@@ -69,7 +69,13 @@ fn the_update_loop_never_allocates() {
             let d = if i % 2 == 0 {
                 pipeline.on_bar(bar).unwrap()
             } else {
-                pipeline.on_bar_in_universe(bar, &[0.001, -0.002]).unwrap()
+                let own = pipeline.begin_bar(bar).unwrap();
+                let peer = tickml_core::features::CrossSectionInput {
+                    log_return: 0.001,
+                    volatility: None,
+                    volume_ratio: Some(1.2),
+                };
+                pipeline.finish_bar(&[peer, own.unwrap_or(peer)]).unwrap()
             };
             checksum += d.arbitration.confidence;
         }

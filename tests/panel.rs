@@ -200,3 +200,72 @@ fn grouped_splits_test_every_symbol_once_and_never_train_on_it() {
     assert_eq!(sizes, vec![3, 3, 2]);
     assert!(tickml_train::cv::group_kfold(&data.symbol, 9).is_err());
 }
+
+/// The extended cross-section (`cross_section = "extended"`) against a naive
+/// recomputation on the 8-symbol universe: the one-bar log returns from the closes,
+/// demeaned and z-scored (population sd) over the timestamp's members, and the
+/// percentile ranks of each member's `rvol_20` and `volume_ratio_20` among the others'.
+#[test]
+fn extended_cross_section_equals_a_naive_recomputation() {
+    let records = load_bars(repo_path("data/synthetic_universe_daily.csv")).unwrap();
+    let config = FeatureConfig {
+        cross_section: tickml_core::features::CrossSection::Extended,
+        ..FeatureConfig::default()
+    };
+    let data = prepare_panel(
+        &records,
+        &config,
+        &InputConfig::default(),
+        TargetType::Direction,
+        5,
+    )
+    .unwrap();
+    let col = |name: &str| data.names.iter().position(|n| n == name).unwrap();
+    let (demeaned, zscore) = (col("xs_demeaned"), col("xs_zscore"));
+    let (vol_rank, volume_rank) = (col("xs_rvol_rank_20"), col("xs_volume_ratio_rank_20"));
+    let (rvol, ratio) = (col("rvol_20"), col("volume_ratio_20"));
+    // previous close of each record's symbol
+    let mut last: std::collections::HashMap<String, f64> = Default::default();
+    let mut log_return: std::collections::HashMap<(String, i64), f64> = Default::default();
+    for r in &records {
+        let s = r.symbol.clone().unwrap();
+        if let Some(prev) = last.insert(s.clone(), r.bar.close()) {
+            log_return.insert((s, r.bar.timestamp()), (r.bar.close() / prev).ln());
+        }
+    }
+    let mut checked = 0;
+    let mut k = 0;
+    while k < data.len() {
+        let ts = data.timestamps[k];
+        let rows: Vec<usize> = (k..data.len())
+            .take_while(|&j| data.timestamps[j] == ts)
+            .collect();
+        k += rows.len();
+        if rows.len() != 8 {
+            continue; // a member's sample missing (end of data): its features still count
+        }
+        let r: Vec<f64> = rows
+            .iter()
+            .map(|&j| log_return[&(data.symbol_names[data.symbol[j] as usize].clone(), ts)])
+            .collect();
+        let mean = r.iter().sum::<f64>() / 8.0;
+        let sd = (r.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / 8.0).sqrt();
+        let pct = |c: usize, i: usize| {
+            let own = data.row(rows[i])[c];
+            let below = rows.iter().filter(|&&j| data.row(j)[c] < own).count();
+            below as f64 / 7.0
+        };
+        for (i, &j) in rows.iter().enumerate() {
+            let row = data.row(j);
+            assert!((row[demeaned] - (r[i] - mean)).abs() < 1e-15, "{ts}");
+            assert!((row[zscore] - (r[i] - mean) / sd).abs() < 1e-12, "{ts}");
+            assert_eq!(row[vol_rank], pct(rvol, i), "{ts}");
+            assert_eq!(row[volume_rank], pct(ratio, i), "{ts}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 10_000, "{checked}");
+    // the design's default fills only the ranks
+    let plain = panel(&records);
+    assert!(plain.names.iter().all(|n| n != "xs_zscore"));
+}

@@ -331,3 +331,75 @@ fn decisions_equal_an_independent_recomputation() {
     }
     assert!(checked > 500, "{checked}");
 }
+
+/// A universe member's bar in two halves: a second bar before the first finishes, or a
+/// finish without a begin, is refused and changes nothing; finishing against the
+/// member's own input alone is a lone cross-section (`xs_pct` 0.5, `xs_rank` 1).
+#[test]
+fn a_member_bar_begins_then_finishes_and_out_of_turn_calls_are_refused() {
+    let bytes = bundle();
+    let bars = common::load("spx_daily.csv");
+    let mut p = Pipeline::<f64>::from_bundle(&bytes).unwrap();
+    assert_eq!(p.finish_bar(&[]), Err(PipelineError::NoBarInProgress));
+    for b in &bars[..300] {
+        p.on_bar(b).unwrap();
+    }
+    let own = p
+        .begin_bar(&bars[300])
+        .unwrap()
+        .expect("a return from the second bar on");
+    assert_eq!(own.log_return, (bars[300].close() / bars[299].close()).ln());
+    let mut buf = vec![0u8; 1 << 20];
+    let before = p.snapshot(&mut buf).unwrap().to_vec();
+    let busy = Err(PipelineError::BarInProgress {
+        timestamp: bars[300].timestamp(),
+    });
+    assert_eq!(p.on_bar(&bars[301]).map(|_| ()), busy);
+    assert_eq!(p.begin_bar(&bars[301]).map(|_| ()), busy);
+    assert_eq!(p.warm(&bars[301]), busy);
+    assert_eq!(p.snapshot(&mut buf).unwrap().to_vec(), before);
+    p.finish_bar(&[own]).unwrap();
+    let schema = p.feature_set().schema();
+    let at = |name: &str| p.features().values()[schema.index_of(name).unwrap()];
+    assert_eq!((at("xs_rank"), at("xs_pct")), (1.0, 0.5));
+    assert!(p.on_bar(&bars[301]).is_ok());
+}
+
+/// A bundle trained on a universe declares its members; one series declares none.
+#[test]
+fn a_bundle_declares_its_universe() {
+    use tickml_train::export::BundleSpec;
+    let model = tickml_train::export::LinearSpec {
+        feature_names: vec!["rsi_14".into()],
+        coefficients: vec![0.01],
+        intercept: -0.5,
+        link: tickml_core::model::Link::Sigmoid,
+    }
+    .to_blob(0)
+    .unwrap();
+    let spec = |universe: Vec<String>| BundleSpec {
+        features: tickml_core::FeatureConfig::default(),
+        models: vec![(
+            1,
+            tickml_core::arbitrator::StrategyFamily::MlModel,
+            "lr".into(),
+            true,
+            model.clone(),
+        )],
+        regime: Ok(tickml_core::regime::RuleConfig::default()),
+        arbitrator: tickml_core::arbitrator::ArbitratorConfig::default(),
+        meta_learner: None,
+        bars: None,
+        universe,
+    };
+    let blob = spec(vec!["SPX".into(), "GOOG".into()]).to_blob().unwrap();
+    let p = Pipeline::<f64>::from_bundle(&blob).unwrap();
+    assert_eq!(p.universe().iter().collect::<Vec<_>>(), ["SPX", "GOOG"]);
+    assert!(p.universe().contains("GOOG") && !p.universe().contains("AAPL"));
+    let one = spec(vec![]).to_blob().unwrap();
+    assert!(Pipeline::<f64>::from_bundle(&one)
+        .unwrap()
+        .universe()
+        .is_empty());
+    assert!(spec(vec!["A".into(), "A".into()]).to_blob().is_err());
+}

@@ -202,6 +202,7 @@ fn pca_neutralisation_is_fitted_on_the_training_fold() {
         target: TargetType::Direction,
         pca_neutralize: 1,
         forward_return: vec![0.0; n],
+        close: vec![1.0; n],
         next_return: vec![0.0; n],
         periods_per_year: 252.0,
         cost_bps: 0.0,
@@ -254,7 +255,7 @@ fn pca_neutralisation_is_fitted_on_the_training_fold() {
     let bars = spx(900);
     let (data, report) = train(&bars, &config, &|_, _, _| {}).unwrap();
     assert_eq!(report.models[0].pca_neutralize, 2);
-    let err = build_bundle(&bars, &data, &config, &report)
+    let err = build_bundle(&data, &config, &report)
         .unwrap_err()
         .to_string();
     assert!(err.contains("cannot be bundled"), "{err}");
@@ -288,7 +289,7 @@ fn a_return_target_bundle_maps_predictions_by_their_sign() {
         }
     }
     assert!(seen[0] > 0 && seen[2] > 0, "both directions: {seen:?}");
-    let bundle = build_bundle(&bars, &data, &config, &report).unwrap();
+    let bundle = build_bundle(&data, &config, &report).unwrap();
     let mut pipeline = Pipeline::<f64>::from_bundle(&bundle).unwrap();
     let mut checked = 0;
     for bar in &bars {
@@ -420,8 +421,7 @@ fn the_meta_learner_sees_silenced_strategies_as_zero() {
         .map(|k| if k % 3 == 0 { 0.6 } else { 0.4 })
         .collect();
     let reports = [report("wrong", wrong), report("noise", noise)];
-    let meta =
-        meta_training_rows(&bars, &data, &reports, true, &ArbitratorConfig::default()).unwrap();
+    let meta = meta_training_rows(&data, &reports, true, &ArbitratorConfig::default()).unwrap();
     let (rows, x, names) = (meta.samples, meta.x, meta.names);
     assert_eq!(
         names,

@@ -1,7 +1,7 @@
 //! A `no_std` binary for `thumbv7em-none-eabihf` whose panic handler calls a function
 //! that does not exist: it links only if no panic path survives optimisation in what it
 //! calls, the live path of the core: `Pipeline::from_bundle` on the default bundle,
-//! `on_bar` and `on_bar_in_universe` on a few hundred bars, `snapshot` and `restore`,
+//! `on_bar` and `begin_bar` / `finish_bar` on a few hundred bars, `snapshot` and `restore`,
 //! `Model::from_blob` and `predict`, `FeatureSet::update`, and trades into bars
 //! (`BarBuilder::on_trade` and `finish` for each kind of rule, `Pipeline::on_trade`).
 //!
@@ -16,6 +16,7 @@ use core::panic::PanicInfo;
 use tickml_core::bars::{BarBuilder, BarRule, Information, Measure, Side, Trade};
 use tickml_core::model::Model;
 use tickml_core::pipeline::Pipeline;
+use tickml_core::features::{CrossSection, CrossSectionInput};
 use tickml_core::{Bar, DefaultFeatureSet, FeatureConfig};
 
 static BUNDLE: &[u8] = include_bytes!("../../stream-cli/assets/default_bundle.tml");
@@ -50,11 +51,22 @@ pub extern "C" fn _start() -> ! {
     if let Ok(mut pipeline) = Pipeline::<f64>::from_bundle(black_box(BUNDLE)) {
         for i in 0..black_box(300u32) {
             if let Some(b) = bar(i, &mut state) {
-                let peers = [black_box(0.001), black_box(-0.002)];
                 let decision = if i % 2 == 0 {
                     pipeline.on_bar(&b)
                 } else {
-                    pipeline.on_bar_in_universe(&b, &peers)
+                    // a universe member: begin, then finish against the cross-section
+                    match pipeline.begin_bar(&b) {
+                        Ok(own) => {
+                            let peer = CrossSectionInput {
+                                log_return: black_box(0.001),
+                                volatility: Some(black_box(0.01)),
+                                volume_ratio: None,
+                            };
+                            let members = [peer, own.unwrap_or(peer)];
+                            pipeline.finish_bar(&members)
+                        }
+                        Err(e) => Err(e),
+                    }
                 };
                 if let Ok(d) = decision {
                     checksum += d.arbitration.weighted_signal;
@@ -110,11 +122,22 @@ pub extern "C" fn _start() -> ! {
             }
         }
     }
-    if let Ok(mut set) = DefaultFeatureSet::<f64>::new(FeatureConfig::default()) {
+    let extended = FeatureConfig {
+        cross_section: CrossSection::Extended,
+        ..FeatureConfig::default()
+    };
+    if let Ok(mut set) = DefaultFeatureSet::<f64>::new(black_box(extended)) {
         for i in 0..black_box(100u32) {
             if let Some(b) = bar(i, &mut state) {
                 if let Ok(f) = set.update(&b) {
                     checksum += f.values().first().copied().unwrap_or(0.0);
+                }
+                if let Some(own) = set.cross_section_input() {
+                    let peer = CrossSectionInput {
+                        log_return: black_box(-0.003),
+                        ..own
+                    };
+                    set.rank_against(&[own, peer]);
                 }
             }
         }

@@ -10,6 +10,7 @@ use anyhow::{bail, Context};
 use tickml_core::bars::{BarBuilder, Side, Trade};
 use tickml_core::pipeline::{Decision, Pipeline};
 use tickml_core::Bar;
+use tickml_train::cross_section::decide_cross_section;
 use tickml_train::data::{format_timestamp, parse_bar_rule, parse_timestamp};
 
 use crate::io;
@@ -495,7 +496,9 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         columns: None,
         trades: rule.is_some(),
     };
-    let mut pipelines: HashMap<Option<String>, Pipeline<f64>> = HashMap::new();
+    // one pipeline per symbol, found by name
+    let mut pipelines: Vec<Pipeline<f64>> = Vec::new();
+    let mut index: HashMap<Option<String>, usize> = HashMap::new();
     let mut building: HashMap<Option<String>, BarBuilder<f64>> = HashMap::new();
     let mut emitter = Emitter {
         out: io::stdout(),
@@ -513,12 +516,10 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     let mut reader = std::io::BufReader::new(input);
     let mut line = String::new();
     let mut number = 0u64;
-    // the one-bar log returns of the symbols seen at the current timestamp: each
-    // symbol's cross-sectional features rank it against those before it
     // one timestamp's bars of a universe, decided together once the cross-section is
     // complete (every declared member arrived, or a later timestamp began, or the input
-    // ended): each member is ranked against every other member's return at that
-    // timestamp, whatever the order of the rows
+    // ended): each member is ranked against every member at that timestamp, whatever
+    // the order of the rows (train::cross_section)
     let mut pending: Vec<(Option<String>, String, Bar<f64>)> = Vec::new();
     let mut last_seen: HashMap<Option<String>, i64> = HashMap::new();
     let mut incomplete = 0u64;
@@ -526,39 +527,23 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
                       emitter: &mut Emitter<_>|
      -> anyhow::Result<u64> {
         for (symbol, _, _) in batch {
-            if !pipelines.contains_key(symbol) {
+            if !index.contains_key(symbol) {
                 if pipelines.len() >= args.max_symbols {
                     bail!("more than {} symbols", args.max_symbols);
                 }
-                pipelines.insert(
-                    symbol.clone(),
+                index.insert(symbol.clone(), pipelines.len());
+                pipelines.push(
                     Pipeline::<f64>::from_bundle(bundle).map_err(|e| anyhow::anyhow!("{e}"))?,
                 );
             }
         }
-        // one series (no symbol) has no cross-section: nothing to rank, nothing allocated
-        let returns: Vec<Option<f64>> = if batch.iter().any(|(s, _, _)| s.is_some()) {
-            batch
-                .iter()
-                .map(|(symbol, _, bar)| pipelines.get(symbol).and_then(|p| p.log_return_of(bar)))
-                .collect()
-        } else {
-            Vec::new()
-        };
-        for (i, (symbol, timestamp, bar)) in batch.iter().enumerate() {
-            let p = pipelines.get_mut(symbol).context("pipeline")?;
-            let decision = if symbol.is_some() {
-                let peers: Vec<f64> = returns
-                    .iter()
-                    .enumerate()
-                    .filter(|&(j, _)| j != i)
-                    .filter_map(|(_, r)| *r)
-                    .collect();
-                p.on_bar_in_universe(bar, &peers)
-            } else {
-                p.on_bar(bar)
-            }
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let slot = |symbol: &Option<String>| index.get(symbol).copied().context("pipeline");
+        let mut report = |p: &Pipeline<f64>,
+                          symbol: &Option<String>,
+                          timestamp: &str,
+                          decision: Result<Decision<f64>, _>|
+         -> anyhow::Result<()> {
+            let decision = decision.map_err(|e| anyhow::anyhow!("{e}"))?;
             emitter.emit(
                 timestamp,
                 symbol.as_deref(),
@@ -570,13 +555,49 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
                     print_summary(symbol.as_deref(), &summary_names, p);
                 }
             }
+            Ok(())
+        };
+        if let [(None, timestamp, bar)] = batch {
+            // one series has no cross-section: nothing to rank, nothing allocated
+            let p = &mut pipelines[slot(&None)?];
+            let decision = p.on_bar(bar);
+            report(p, &None, timestamp, decision)?;
+            return Ok(1);
+        }
+        let members = batch
+            .iter()
+            .map(|(symbol, _, bar)| Ok((slot(symbol)?, symbol.as_deref().unwrap_or(""), *bar)))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let decisions = decide_cross_section(&mut pipelines, &members);
+        for ((symbol, timestamp, _), decision) in batch.iter().zip(decisions) {
+            report(&pipelines[slot(symbol)?], symbol, timestamp, decision)?;
         }
         Ok(batch.len() as u64)
     };
-    let universe: Option<Vec<String>> = args
+    let asked: Option<Vec<String>> = args
         .universe
         .as_deref()
         .map(|u| u.split(',').map(|s| s.trim().to_string()).collect());
+    let declared: Vec<String> = template.universe().iter().map(str::to_string).collect();
+    let universe = match (asked, declared.is_empty()) {
+        (None, true) => None,
+        (None, false) => Some(declared),
+        (Some(asked), true) => Some(asked),
+        (Some(mut asked), false) => {
+            let mut bundled = declared.clone();
+            asked.sort();
+            bundled.sort();
+            if asked != bundled {
+                bail!(
+                    "--universe {}: the bundle declares its universe ({}); drop --universe or name the same members",
+                    args.universe.as_deref().unwrap_or(""),
+                    declared.join(",")
+                );
+            }
+            Some(declared)
+        }
+    };
+    let universe_declared = universe.is_some();
     // buffers one bar of a symbol (`built`: made from trades, where one symbol's bar may
     // complete after a later bar of another: it is then decided on its own)
     let mut offer = |symbol: Option<String>,
@@ -615,7 +636,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         if let Some(u) = &universe {
             if !u.iter().any(|m| Some(m) == symbol.as_ref()) {
                 bail!(
-                    "symbol `{}` is not in --universe",
+                    "symbol `{}` is not in the universe",
                     symbol.unwrap_or_default()
                 );
             }
@@ -736,10 +757,10 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         }
         return Err(e.into());
     }
-    let mut symbols: Vec<(&Option<String>, &Pipeline<f64>)> = pipelines.iter().collect();
+    let mut symbols: Vec<(&Option<String>, &usize)> = index.iter().collect();
     symbols.sort_by(|a, b| a.0.cmp(b.0));
-    for (symbol, p) in symbols {
-        print_summary(symbol.as_deref(), &summary_names, p);
+    for (symbol, &i) in symbols {
+        print_summary(symbol.as_deref(), &summary_names, &pipelines[i]);
     }
     let secs = started.elapsed().as_secs_f64();
     let skipped_total: u64 = skipped.values().sum();
@@ -747,7 +768,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     eprintln!(
         "tickml stream: {read} records read, {emitted} decisions, {skipped_total} lines skipped{}{}, {:.0} bars/s",
         if reasons.is_empty() { String::new() } else { format!(" ({})", reasons.join("; ")) },
-        if args.universe.is_some() {
+        if universe_declared {
             format!(", {incomplete} cross-sections decided without every member")
         } else {
             String::new()

@@ -98,7 +98,6 @@ pub fn load_config(path: Option<&Path>, bars: Option<&str>) -> anyhow::Result<Tr
 pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     let config = load_config(args.config.as_deref(), args.bars.as_deref())?;
     let records = load_input(&args.input, config.bar_rule()?)?;
-    let bars: Vec<_> = records.iter().map(|r| r.bar).collect();
     let started = Instant::now();
     let bar = ProgressBar::new(0).with_style(
         ProgressStyle::with_template("{msg:20} [{bar:30}] {pos}/{len} fits")
@@ -217,7 +216,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     std::fs::write(&json, serde_json::to_vec_pretty(&report)?)
         .with_context(|| format!("cannot write {}", json.display()))?;
     if let Some(path) = &args.bundle {
-        let bundle = build_bundle(&bars, &data, &config, &report)?;
+        let bundle = build_bundle(&data, &config, &report)?;
         tickml_core::pipeline::Pipeline::<f64>::from_bundle(&bundle)
             .map_err(|e| anyhow::anyhow!("the bundle does not load: {e}"))?;
         std::fs::write(path, &bundle)

@@ -1086,3 +1086,133 @@ fn universe_decisions_do_not_depend_on_row_order_and_equal_research() {
     }
     assert!(checked > 3800);
 }
+
+/// A bundle trained on a universe declares it: `tickml stream` decides a timestamp's
+/// members together without `--universe`, refuses another universe and a symbol outside
+/// it, and with the extended cross-section every streamed cross-sectional feature equals
+/// research's on every sample, rows shuffled within timestamps or not.
+#[test]
+fn a_universe_bundle_streams_what_research_computed() {
+    let dir = std::env::temp_dir().join(format!("tickml-universe-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("train.toml");
+    std::fs::write(
+        &config,
+        "models = [\"logistic_regression\"]\n[features]\ncross_section = \"extended\"\n",
+    )
+    .unwrap();
+    let bundle = dir.join("universe.tml");
+    let input = repo("data/spx_goog_daily.csv");
+    let out = tickml(
+        &[
+            "train",
+            "--input",
+            input.to_str().unwrap(),
+            "--config",
+            config.to_str().unwrap(),
+            "--out",
+            dir.to_str().unwrap(),
+            "--bundle",
+            bundle.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let file = std::fs::read_to_string(&input).unwrap();
+    let mut lines: Vec<&str> = file.lines().collect();
+    let header = lines.remove(0);
+    let mut shuffled = lines.clone();
+    for (k, pair) in shuffled.chunks_mut(2).enumerate() {
+        if k % 3 != 0 {
+            pair.swap(0, 1);
+        }
+    }
+    let b = bundle.to_str().unwrap();
+    let stream = |rows: &[&str], extra: &[&str]| {
+        let mut args = vec!["stream", "--emit-features", "--bundle", b];
+        args.extend_from_slice(extra);
+        tickml(&args, Some(&format!("{header}\n{}\n", rows.join("\n"))))
+    };
+    let sorted = |out: &Output| {
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let mut v = jsonl(&out.stdout);
+        v.sort_by_key(|l| {
+            (
+                l["timestamp"].as_str().unwrap().to_string(),
+                l["symbol"].as_str().unwrap().to_string(),
+            )
+        });
+        v
+    };
+    let (a, s) = (stream(&lines, &[]), stream(&shuffled, &[]));
+    assert!(
+        text(&a.stderr).contains("0 cross-sections decided without every member"),
+        "{}",
+        text(&a.stderr)
+    );
+    let (a, s) = (sorted(&a), sorted(&s));
+    assert_eq!(a.len(), lines.len());
+    assert_eq!(a, s);
+    let other = stream(&lines[..4], &["--universe", "SPX,AAPL"]);
+    assert!(!other.status.success());
+    assert!(text(&other.stderr).contains("declares its universe"));
+    let mut fields: Vec<&str> = lines[2].split(',').collect();
+    fields[1] = "AAPL";
+    let stranger = fields.join(",");
+    let with_stranger = [lines[0], lines[1], stranger.as_str()];
+    let out = stream(&with_stranger, &[]);
+    assert!(
+        text(&out.stderr).contains("not in the universe"),
+        "{}",
+        text(&out.stderr)
+    );
+    let records = tickml_train::data::load_bars(&input).unwrap();
+    let features = tickml_core::FeatureConfig {
+        cross_section: tickml_core::features::CrossSection::Extended,
+        ..tickml_core::FeatureConfig::default()
+    };
+    let data = tickml_train::dataset::prepare_panel(
+        &records,
+        &features,
+        &tickml_train::dataset::InputConfig::default(),
+        tickml_train::dataset::TargetType::Direction,
+        5,
+    )
+    .unwrap();
+    let names = [
+        "xs_rank",
+        "xs_pct",
+        "xs_demeaned",
+        "xs_zscore",
+        "xs_rvol_rank_20",
+        "xs_volume_ratio_rank_20",
+    ];
+    let columns: Vec<usize> = names
+        .iter()
+        .map(|n| data.names.iter().position(|m| m == n).unwrap())
+        .collect();
+    let by_key: std::collections::HashMap<(String, String), &serde_json::Value> = a
+        .iter()
+        .map(|l| {
+            let key = (
+                l["timestamp"].as_str().unwrap().to_string(),
+                l["symbol"].as_str().unwrap().to_string(),
+            );
+            (key, l)
+        })
+        .collect();
+    for k in 0..data.len() {
+        let symbol = data.symbol_names[data.symbol[k] as usize].clone();
+        let ts = tickml_train::data::format_timestamp(data.timestamps[k]);
+        let live = by_key[&(ts.clone(), symbol.clone())];
+        for (name, &c) in names.iter().zip(&columns) {
+            assert_eq!(
+                live["features"][*name].as_f64(),
+                Some(data.row(k)[c]),
+                "{name} of {symbol} at {ts}"
+            );
+        }
+    }
+    assert!(data.len() > 3800);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -118,6 +118,7 @@ pub fn one_model_bundle(
         arbitrator: tickml_core::arbitrator::ArbitratorConfig::default(),
         meta_learner: None,
         bars,
+        universe: vec![],
     }
     .to_blob()
     .unwrap()

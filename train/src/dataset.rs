@@ -188,6 +188,8 @@ pub struct Dataset {
     pub pca_neutralize: usize,
     /// Forward returns behind the labels.
     pub forward_return: Vec<f64>,
+    /// Each sample's bar close.
+    pub close: Vec<f64>,
     /// Each sample's next-bar return, `close[t0 + 1] / close[t0] - 1`: what a position
     /// taken at the sample's close earns, one bar of lag (for the Sharpe of the scores).
     pub next_return: Vec<f64>,
@@ -248,6 +250,7 @@ impl Dataset {
             target: self.target,
             pca_neutralize: self.pca_neutralize,
             forward_return: pick(&self.forward_return),
+            close: pick(&self.close),
             next_return: pick(&self.next_return),
             periods_per_year: self.periods_per_year,
             cost_bps: self.cost_bps,
@@ -299,6 +302,15 @@ impl Dataset {
     pub fn buy_and_hold_sharpe(&self) -> f64 {
         let all: Vec<usize> = (0..self.len()).collect();
         self.net_sharpe(&all, &vec![1.0; all.len()])
+    }
+
+    /// Each symbol's samples in time order (one list for one series).
+    pub fn samples_by_symbol(&self) -> Vec<Vec<usize>> {
+        let mut out = vec![Vec::new(); self.symbol_names.len().max(1)];
+        for (k, &s) in self.symbol.iter().enumerate() {
+            out[s as usize].push(k);
+        }
+        out
     }
 
     /// The rows `indices`, row-major.
@@ -375,11 +387,11 @@ pub fn prepare_data(
 }
 
 /// [`prepare_data`] for a universe (long format, rows in time order): one feature
-/// engine per symbol; after a timestamp's bars are in, each member is ranked against
-/// every other member's one-bar log return at that timestamp
+/// engine per symbol; after a timestamp's bars are in, each member's cross-sectional
+/// features are set against every member's at that timestamp, in symbol-name order
 /// ([`FeatureSet::rank_against`](tickml_core::FeatureSet::rank_against), the core
-/// [`Universe`](tickml_core::Universe)'s definition), so the cross-sectional features
-/// do not depend on the order of rows within a timestamp. Samples are (symbol,
+/// [`Universe`](tickml_core::Universe)'s definition), so they do not depend on the
+/// order of rows within a timestamp. Samples are (symbol,
 /// timestamp) rows in time order, symbols by name within a timestamp; label intervals
 /// are in the universe's time index (the rank of the timestamp among all of them), so
 /// purging compares time across symbols; warm-up, horizon and transforms are per
@@ -430,17 +442,13 @@ pub fn prepare_panel(
         for (symbol, bar) in &batch {
             sets[*symbol as usize].update(bar)?;
         }
-        let returns: Vec<(u32, f64)> = batch
+        // the members' inputs in symbol-name order (the batch's), as the stream sums them
+        let members: Vec<_> = batch
             .iter()
-            .filter_map(|(s, _)| sets[*s as usize].last_log_return().map(|r| (*s, r)))
+            .filter_map(|(s, _)| sets[*s as usize].cross_section_input())
             .collect();
-        for &(symbol, _) in &returns {
-            let peers: Vec<f64> = returns
-                .iter()
-                .filter(|(other, _)| *other != symbol)
-                .map(|(_, r)| *r)
-                .collect();
-            sets[symbol as usize].rank_against(&peers);
+        for (symbol, _) in &batch {
+            sets[*symbol as usize].rank_against(&members);
         }
         for &(symbol, bar) in &batch {
             let row = rows.bars.len();
@@ -547,7 +555,7 @@ fn assemble(
     }
     let mut x = Vec::new();
     let (mut t0, mut t1, mut r, mut timestamps) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let (mut next, mut symbol) = (Vec::new(), Vec::new());
+    let (mut next, mut symbol, mut close) = (Vec::new(), Vec::new(), Vec::new());
     let (mut dropped_warmup, mut dropped_horizon) = (0, 0);
     for row in 0..m.rows {
         let own = &rows.by_symbol[rows.symbol[row] as usize];
@@ -566,6 +574,7 @@ fn assemble(
         t1.push(rows.time[own[k + horizon]]);
         r.push(bar(k + horizon).close() / bar(k).close() - 1.0);
         next.push(bar(k + 1).close() / bar(k).close() - 1.0);
+        close.push(bar(k).close());
         timestamps.push(bar(k).timestamp());
         symbol.push(rows.symbol[row]);
     }
@@ -587,6 +596,7 @@ fn assemble(
         target,
         pca_neutralize: inputs.pca_neutralize,
         forward_return: r,
+        close,
         next_return: next,
         periods_per_year: crate::backtest::accounting::periods_per_year(&rows.time_stamps),
         cost_bps: DEFAULT_COST_BPS,

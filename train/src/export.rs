@@ -391,6 +391,8 @@ pub struct BundleSpec {
     pub meta_learner: Option<Vec<u8>>,
     /// How the bundle builds bars from trades (none: it takes bars).
     pub bars: Option<tickml_core::bars::BarRule>,
+    /// The universe's symbols (empty: one series).
+    pub universe: Vec<String>,
 }
 
 impl BundleSpec {
@@ -399,6 +401,14 @@ impl BundleSpec {
         use tickml_core::pipeline::{BundlePayload, BundledModel, RegimeSpec};
         let set = tickml_core::DefaultFeatureSet::<f64>::new(self.features.clone())
             .map_err(|e| ExportError::BadNames(e.to_string()))?;
+        let mut members: Vec<&String> = self.universe.iter().collect();
+        members.sort();
+        if members.windows(2).any(|w| w[0] == w[1]) || members.iter().any(|m| m.is_empty()) {
+            return Err(ExportError::BadNames(format!(
+                "universe {:?}: members must be distinct and non-empty",
+                self.universe
+            )));
+        }
         let mut models = heapless::Vec::new();
         for (id, family, name, probability, blob) in &self.models {
             models
@@ -433,8 +443,8 @@ impl BundleSpec {
             BlobKind::Bundle,
             set.schema().len(),
             set.schema().hash(),
-            // the payload, then (format version 3) the bar rule
-            &(payload, self.bars),
+            // the payload, then the bar rule (format version 3) and the universe (4)
+            &(payload, self.bars, &self.universe),
             size,
         )
     }

@@ -9,6 +9,7 @@
 //! - [`stats`]: multiple-testing control, importance, ablation, PSR / DSR, PBO.
 //! - [`transforms`]: causal transforms (differences, rolling z-score and rank, fractional differencing).
 //! - [`audit`]: the lookahead audit.
+//! - [`cross_section`]: one timestamp of a universe decided together (live and backtest).
 //! - [`dataset`]: features over a whole history through [`tickml_core::FeatureSet`].
 //! - [`export`]: owned model descriptions encoded as the core's blobs.
 //! - [`import`]: LightGBM and XGBoost model files converted to the core's split rule.
@@ -18,6 +19,7 @@
 
 pub mod audit;
 pub mod backtest;
+pub mod cross_section;
 pub mod cv;
 pub mod data;
 pub mod dataset;

@@ -222,7 +222,6 @@ impl MLPipeline {
         ensemble.decisions = replay(
             &mut ensemble.arbitrator,
             data,
-            bars,
             ensemble.probability,
             oof,
             market,

@@ -541,7 +541,6 @@ pub fn meta_signals(reports: &[ModelReport], i: usize, probability: bool) -> Opt
 /// silenced at a bar enters as 0, as it does when served. Meta-features in the design's
 /// layout (`meta_feature_name`).
 pub fn meta_training_rows(
-    bars: &[Bar<f64>],
     data: &Dataset,
     reports: &[ModelReport],
     probability: bool,
@@ -560,17 +559,6 @@ pub fn meta_training_rows(
     let (vol, trend) = (column("vol_regime")?, column("trend_strength_20")?);
     let config_error =
         |e: tickml_core::arbitrator::ArbitratorError| PipelineError::Config(e.to_string());
-    let mut replayed = crate::replay::Arbitrator::new(*arbitrator).map_err(config_error)?;
-    for id in 1..=reports.len() as u32 {
-        replayed
-            .register_strategy(
-                id,
-                StrategyInfo {
-                    family: StrategyFamily::MlModel,
-                },
-            )
-            .map_err(config_error)?;
-    }
     let oof = |k: usize| -> Option<Vec<f64>> {
         reports
             .iter()
@@ -585,7 +573,26 @@ pub fn meta_training_rows(
             regime: RegimeState::unknown(),
         })
     };
-    let decisions = crate::replay::replay(&mut replayed, data, bars, probability, oof, market)?;
+    // each symbol has its own arbitrator live: each is replayed on its own samples
+    let mut decisions = Vec::new();
+    for own in data.samples_by_symbol() {
+        let mut replayed = crate::replay::Arbitrator::new(*arbitrator).map_err(config_error)?;
+        for id in 1..=reports.len() as u32 {
+            replayed
+                .register_strategy(
+                    id,
+                    StrategyInfo {
+                        family: StrategyFamily::MlModel,
+                    },
+                )
+                .map_err(config_error)?;
+        }
+        let mine = data.subset(&own);
+        let replayed =
+            crate::replay::replay(&mut replayed, &mine, probability, |k| oof(own[k]), market)?;
+        decisions.extend(replayed.into_iter().map(|(k, d)| (own[k], d)));
+    }
+    decisions.sort_by_key(|(k, _)| *k);
     let n = meta_feature_count(reports.len());
     let mut x = Vec::with_capacity(decisions.len() * n);
     for (k, d) in &decisions {
@@ -626,7 +633,6 @@ pub struct MetaRows {
 /// Trains the stacking meta-learner (ridge, the design's `train_meta_learner`) on
 /// [`meta_training_rows`], target the direction of the forward return as +1 / -1.
 pub fn train_meta_learner(
-    bars: &[Bar<f64>],
     data: &Dataset,
     reports: &[ModelReport],
     probability: bool,
@@ -634,7 +640,7 @@ pub fn train_meta_learner(
     alpha: f64,
 ) -> Result<Vec<u8>, PipelineError> {
     let MetaRows { samples, x, names } =
-        meta_training_rows(bars, data, reports, probability, arbitrator)?;
+        meta_training_rows(data, reports, probability, arbitrator)?;
     let y: Vec<f64> = samples
         .iter()
         .map(|&k| {
@@ -664,20 +670,19 @@ pub fn train_meta_learner(
 /// the rule-based regime detector, the default arbitrator and the meta-learner trained
 /// on out-of-fold predictions.
 pub fn build_bundle(
-    bars: &[Bar<f64>],
     data: &Dataset,
     config: &TrainConfig,
     report: &TrainReport,
 ) -> Result<Vec<u8>, PipelineError> {
     let arbitrator = tickml_core::arbitrator::ArbitratorConfig::default();
-    let spec = bundle_spec(bars, data, config, report, arbitrator, true)?;
+    let spec = bundle_spec(data, config, report, arbitrator, true)?;
     Ok(spec.to_blob().map_err(TrainError::from)?)
 }
 
 /// The bundle of a finished run with `arbitrator`, and with a meta-learner (trained on
-/// the out-of-fold predictions replayed through that arbitrator) when `meta_learner`.
+/// the out-of-fold predictions replayed through that arbitrator, each symbol's on its
+/// own) when `meta_learner`. A universe's bundle declares its symbols.
 pub fn bundle_spec(
-    bars: &[Bar<f64>],
     data: &Dataset,
     config: &TrainConfig,
     report: &TrainReport,
@@ -685,13 +690,6 @@ pub fn bundle_spec(
     meta_learner: bool,
 ) -> Result<crate::export::BundleSpec, PipelineError> {
     use tickml_core::arbitrator::StrategyFamily;
-    if data.symbol_names.len() > 1 {
-        return Err(PipelineError::Config(
-            "a bundle for a universe needs the universe declared in it and the live \
-             cross-section it implies; bundles are built from one series for now"
-                .into(),
-        ));
-    }
     if !config.inputs.is_live() {
         return Err(PipelineError::Config(
             "a bundle runs the core's features as they are live; transformed level features \
@@ -704,7 +702,6 @@ pub fn bundle_spec(
     let probability = config.task()?.0 == Task::Classification;
     let meta = if meta_learner {
         Some(train_meta_learner(
-            bars,
             data,
             &report.models,
             probability,
@@ -734,5 +731,6 @@ pub fn bundle_spec(
         arbitrator,
         meta_learner: meta,
         bars: config.bar_rule()?,
+        universe: data.symbol_names.clone(),
     })
 }

@@ -7,7 +7,6 @@ use tickml_core::arbitrator::{
     ArbitrationResult, MarketContext, Signal, StrategyArbitrator, StrategySignal,
 };
 use tickml_core::pipeline::{market_return, MAX_MODELS};
-use tickml_core::Bar;
 
 use crate::dataset::Dataset;
 use crate::pipeline::PipelineError;
@@ -41,24 +40,18 @@ pub fn signals(
         .collect()
 }
 
-/// Replays the samples of `data` in time order through `arbitrator`: each sample that
-/// every strategy predicted (`predictions(k)`), with its market context
+/// Replays the samples of `data` (one series) in time order through `arbitrator`: each
+/// sample that every strategy predicted (`predictions(k)`), with its market context
 /// (`market(bar index)`, called for every sample in order, so it can advance causal
-/// state) and the market return since the previous replayed sample's bar. Returns
+/// state) and the market return since the previous replayed sample's close. Returns
 /// (sample, decision) pairs.
 pub fn replay(
     arbitrator: &mut Arbitrator,
     data: &Dataset,
-    bars: &[Bar<f64>],
     probability: bool,
     predictions: impl Fn(usize) -> Option<Vec<f64>>,
     mut market: impl FnMut(usize) -> Result<MarketContext<f64>, PipelineError>,
 ) -> Result<Vec<(usize, ArbitrationResult<f64, MAX_MODELS>)>, PipelineError> {
-    let close = |t: usize| {
-        bars.get(t).map(Bar::close).ok_or_else(|| {
-            PipelineError::Config(format!("sample bar {t} is past the {} bars", bars.len()))
-        })
-    };
     let mut decisions = Vec::new();
     let mut previous: Option<usize> = None;
     for k in 0..data.len() {
@@ -68,7 +61,7 @@ pub fn replay(
             continue;
         };
         let r = match previous {
-            Some(prev) => market_return(close(prev)?, close(t)?),
+            Some(prev) => market_return(data.close[prev], data.close[k]),
             None => 0.0,
         };
         let s = signals(data.timestamps[k], &p, probability, &context);
@@ -76,7 +69,7 @@ pub fn replay(
             .process_signals(&s, &context, r)
             .map_err(|e| PipelineError::Config(e.to_string()))?;
         decisions.push((k, decision));
-        previous = Some(t);
+        previous = Some(k);
     }
     Ok(decisions)
 }

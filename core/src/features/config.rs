@@ -45,6 +45,24 @@ pub struct FeatureConfig {
     pub vol_regime_window: u16,
     /// How many past volatility values `vol_regime` ranks against (default 100).
     pub vol_regime_lookback: u16,
+    /// Which cross-sectional features a universe fills (default `ranks`: the design's
+    /// `xs_rank` and `xs_pct`).
+    pub cross_section: CrossSection,
+}
+
+/// The cross-sectional features of a universe's members (`cross_section` in the
+/// configuration).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CrossSection {
+    /// `xs_rank` and `xs_pct` of the one-bar log return (the design's).
+    #[default]
+    Ranks,
+    /// Those and `xs_demeaned`, `xs_zscore` of the return, and the percentile ranks
+    /// `xs_rvol_rank_<w>` of `rvol_<w>` (w = `vol_regime_window`, when it is one of the
+    /// volatility windows) and `xs_volume_ratio_rank_<w>` of `volume_ratio_<w>` (w = the
+    /// longest volume window).
+    Extended,
 }
 
 fn windows(values: &[u16]) -> Windows {
@@ -69,6 +87,7 @@ impl Default for FeatureConfig {
             bollinger_k: 2.0,
             vol_regime_window: 20,
             vol_regime_lookback: 100,
+            cross_section: CrossSection::Ranks,
         }
     }
 }

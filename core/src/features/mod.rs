@@ -18,7 +18,8 @@ mod universe;
 mod volatility;
 mod volume;
 
-pub use config::{FeatureConfig, Windows, MAX_WINDOWS};
+pub use config::{CrossSection, FeatureConfig, Windows, MAX_WINDOWS};
+pub use cross_sectional::CrossSectionInput;
 pub use schema::fnv1a;
 pub use schema::{Family, FeatureId, FeatureKind, FeatureName, Schema, FEATURE_FORMAT_VERSION};
 pub use set::{DefaultFeatureSet, FeatureSet, FeatureVector};

@@ -144,6 +144,18 @@ pub enum FeatureKind {
     /// `xs_pct`: `(xs_rank - 1) / (symbols - 1)`, 0.5 for a lone symbol; absent outside
     /// a [`super::Universe`].
     CrossSectionalPercentile,
+    /// `xs_demeaned`: the one-bar log return less the mean of the members' at this
+    /// timestamp ([`super::CrossSection::Extended`]).
+    CrossSectionalDemeaned,
+    /// `xs_zscore`: `(r - mean) / population sd` of the members' one-bar log returns at
+    /// this timestamp, 0 when they are all equal ([`super::CrossSection::Extended`]).
+    CrossSectionalZscore,
+    /// `xs_rvol_rank_n`: fraction of the other members whose `rvol_n` is below this
+    /// one's, 0.5 alone ([`super::CrossSection::Extended`]).
+    CrossSectionalVolRank,
+    /// `xs_volume_ratio_rank_n`: fraction of the other members whose `volume_ratio_n` is
+    /// below this one's, 0.5 alone ([`super::CrossSection::Extended`]).
+    CrossSectionalVolumeRank,
     /// `day_of_week`: ISO weekday, Monday = 0.
     DayOfWeek,
     /// `day_of_week_sin`: `sin(2 pi dow / 7)`.
@@ -224,6 +236,10 @@ impl FeatureKind {
             ReturnRank => "ret_rank",
             CrossSectionalRank => "xs_rank",
             CrossSectionalPercentile => "xs_pct",
+            CrossSectionalDemeaned => "xs_demeaned",
+            CrossSectionalZscore => "xs_zscore",
+            CrossSectionalVolRank => "xs_rvol_rank",
+            CrossSectionalVolumeRank => "xs_volume_ratio_rank",
             DayOfWeek => "day_of_week",
             DayOfWeekSin => "day_of_week_sin",
             DayOfWeekCos => "day_of_week_cos",
@@ -281,7 +297,13 @@ impl FeatureKind {
             }
             VolumeSma | VolumeRatio | VolumeZscore | Vwap | VwapDistance | Obv => Family::Volume,
             Zscore | DistanceFromMax | DistanceFromMin => Family::MeanReversion,
-            ReturnRank | CrossSectionalRank | CrossSectionalPercentile => Family::CrossSectional,
+            ReturnRank
+            | CrossSectionalRank
+            | CrossSectionalPercentile
+            | CrossSectionalDemeaned
+            | CrossSectionalZscore
+            | CrossSectionalVolRank
+            | CrossSectionalVolumeRank => Family::CrossSectional,
             DayOfWeek | DayOfWeekSin | DayOfWeekCos | DayOfMonth | DayOfMonthSin
             | DayOfMonthCos | Month | MonthSin | MonthCos | Quarter | QuarterSin | QuarterCos
             | Hour | HourSin | HourCos => Family::Seasonality,

@@ -3,7 +3,7 @@
 use heapless::Vec;
 
 use super::config::FeatureConfig;
-use super::cross_sectional::CrossSectional;
+use super::cross_sectional::{CrossSectionInput, CrossSectional};
 use super::history::{History, Writer};
 use super::mean_reversion::MeanReversion;
 use super::momentum::Momentum;
@@ -79,8 +79,22 @@ pub struct FeatureSet<T, const W: usize = 256, const F: usize = 128> {
     seasonality: Seasonality<T>,
     regime: Regime<T, W>,
     output: FeatureVector<T, F>,
-    /// Positions of `xs_rank` and `xs_pct` in the output.
-    cross_section: Option<(u16, u16)>,
+    /// Where the cross-section's features and inputs are in the output.
+    cross_section: Option<CrossSectionSlots>,
+}
+
+/// Output positions of the cross-sectional features and of the features they rank.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+struct CrossSectionSlots {
+    rank: u16,
+    pct: u16,
+    demeaned: Option<u16>,
+    zscore: Option<u16>,
+    vol_rank: Option<u16>,
+    volume_rank: Option<u16>,
+    vol_source: Option<u16>,
+    volume_source: Option<u16>,
 }
 
 /// The default capacities: 256 bars of history, 128 features.
@@ -119,13 +133,26 @@ impl<T: Float, const W: usize, const F: usize> FeatureSet<T, W, F> {
             });
         }
         let output = FeatureVector::with_len(needed);
-        let slot = |kind| {
+        let position = |wanted: &dyn Fn(&FeatureId) -> bool| {
             ids.iter()
-                .position(|id: &FeatureId| id.kind == kind)
+                .position(wanted)
                 .and_then(|i| u16::try_from(i).ok())
         };
-        let cross_section =
-            slot(FeatureKind::CrossSectionalRank).zip(slot(FeatureKind::CrossSectionalPercentile));
+        let slot = |kind| position(&|id: &FeatureId| id.kind == kind);
+        let (vol_id, volume_id) = cross_sectional.ranked_sources();
+        let source = |id: Option<FeatureId>| id.and_then(|id| position(&|i| *i == id));
+        let cross_section = slot(FeatureKind::CrossSectionalRank)
+            .zip(slot(FeatureKind::CrossSectionalPercentile))
+            .map(|(rank, pct)| CrossSectionSlots {
+                rank,
+                pct,
+                demeaned: slot(FeatureKind::CrossSectionalDemeaned),
+                zscore: slot(FeatureKind::CrossSectionalZscore),
+                vol_rank: slot(FeatureKind::CrossSectionalVolRank),
+                volume_rank: slot(FeatureKind::CrossSectionalVolumeRank),
+                vol_source: source(vol_id),
+                volume_source: source(volume_id),
+            });
         Ok(FeatureSet {
             cross_section,
             schema: Schema::new(ids, &config),
@@ -178,14 +205,17 @@ impl<T: Float, const W: usize, const F: usize> FeatureSet<T, W, F> {
         }
     }
 
-    /// The one-bar log return `bar` would have after the bars seen so far, computed as
-    /// [`FeatureSet::last_log_return`] will be once it is in: what the other members of
-    /// a cross-section are ranked against. None before the first bar.
-    pub fn log_return_of(&self, bar: &Bar<T>) -> Option<T> {
-        self.history
-            .close
-            .newest()
-            .map(|prev| (bar.close() / prev).ln())
+    /// This member's input to its timestamp's cross-section, from the second bar on:
+    /// its one-bar log return and the volatility and volume ratio the extended ranks
+    /// read ([`CrossSection::Extended`](super::CrossSection::Extended)).
+    pub fn cross_section_input(&self) -> Option<CrossSectionInput<T>> {
+        let slots = self.cross_section?;
+        let read = |slot: Option<u16>| slot.and_then(|i| self.output.get(usize::from(i)));
+        Some(CrossSectionInput {
+            log_return: self.last_log_return()?,
+            volatility: read(slots.vol_source),
+            volume_ratio: read(slots.volume_source),
+        })
     }
 
     /// Checks that `bar` may follow the bars seen so far.
@@ -224,26 +254,65 @@ impl<T: Float, const W: usize, const F: usize> FeatureSet<T, W, F> {
         Ok(&self.output)
     }
 
-    /// Sets `xs_rank` (1 = lowest, ties share the lowest rank) and `xs_pct`
-    /// (`(rank - 1) / (m - 1)`, 0.5 alone) of the latest bar from its one-bar log return
-    /// and `peers`, the returns of the other symbols at the same timestamp. Nothing
+    /// Fills the cross-sectional features of the latest bar from `members`, the
+    /// [`FeatureSet::cross_section_input`] of every member of the timestamp that has one,
+    /// this one included, in an order that is the same for every member (by symbol, say:
+    /// the mean is summed in that order, so research and live agree to the bit). With m
+    /// members and this one's return r: `xs_rank = 1 + #{r_j < r}` (ties share the lowest
+    /// rank), `xs_pct = #{r_j < r} / (m - 1)` (0.5 alone), `xs_demeaned = r - mean`,
+    /// `xs_zscore = (r - mean) / sd` (population sd, 0 when it is 0); the volatility and
+    /// volume-ratio ranks are `xs_pct`'s rule over the members that have one. Nothing
     /// happens before the second bar (no return yet). O(m).
-    pub fn rank_against(&mut self, peers: &[T]) {
-        let (Some((rank_slot, pct_slot)), Some(r)) = (self.cross_section, self.last_log_return())
-        else {
+    pub fn rank_against(&mut self, members: &[CrossSectionInput<T>]) {
+        let (Some(slots), Some(own)) = (self.cross_section, self.cross_section_input()) else {
             return;
         };
-        let below = peers.iter().filter(|&&p| p < r).count();
-        let pct = if peers.is_empty() {
-            T::from_f64(0.5)
-        } else {
-            T::from_usize(below) / T::from_usize(peers.len())
+        let pct = |below: usize, others: usize| {
+            if others == 0 {
+                T::from_f64(0.5)
+            } else {
+                T::from_usize(below) / T::from_usize(others)
+            }
         };
-        self.output.set(
-            usize::from(rank_slot),
+        let rank_by = |value: fn(&CrossSectionInput<T>) -> Option<T>| -> Option<T> {
+            let mine = value(&own)?;
+            let present = members.iter().filter_map(value);
+            let (below, n) = present.fold((0usize, 0usize), |(b, n), v| {
+                (b.saturating_add(usize::from(v < mine)), n.saturating_add(1))
+            });
+            Some(pct(below, n.saturating_sub(1)))
+        };
+        let r = own.log_return;
+        let below = members.iter().filter(|m| m.log_return < r).count();
+        let m = T::from_usize(members.len().max(1));
+        let mean = members.iter().fold(T::ZERO, |s, x| s + x.log_return) / m;
+        let var = members.iter().fold(T::ZERO, |s, x| {
+            let d = x.log_return - mean;
+            s + d * d
+        }) / m;
+        let sd = var.sqrt();
+        let z = if sd > T::ZERO && sd.is_finite() {
+            (r - mean) / sd
+        } else {
+            T::ZERO
+        };
+        let mut put = |slot: Option<u16>, value: Option<T>| {
+            if let Some(i) = slot {
+                self.output.set(usize::from(i), value);
+            }
+        };
+        put(
+            Some(slots.rank),
             Some(T::from_usize(below.saturating_add(1))),
         );
-        self.output.set(usize::from(pct_slot), Some(pct));
+        put(
+            Some(slots.pct),
+            Some(pct(below, members.len().saturating_sub(1))),
+        );
+        put(slots.demeaned, Some(r - mean));
+        put(slots.zscore, Some(z));
+        put(slots.vol_rank, rank_by(|x| x.volatility));
+        put(slots.volume_rank, rank_by(|x| x.volume_ratio));
     }
 }
 

@@ -4,16 +4,16 @@
 use heapless::Vec;
 
 use super::config::FeatureConfig;
+use super::cross_sectional::CrossSectionInput;
 use super::set::{FeatureSet, FeatureVector};
 use crate::bar::Bar;
 use crate::error::Error;
 use crate::num::Float;
 
 /// Up to `N` symbols (keyed by a caller-chosen `u32`), each with its own
-/// [`FeatureSet`]. After each cross-section, `xs_rank` is the rank (1 = lowest,
-/// ties share the lowest rank) of the symbol's one-bar log return among the symbols
-/// of that cross-section that have one, and `xs_pct = (xs_rank - 1) / (m - 1)` (0.5 if
-/// `m = 1`). Ranking is O(m^2) in the cross-section's size m.
+/// [`FeatureSet`]. After each cross-section, every member's cross-sectional features
+/// are set against the members of that cross-section that have a return, summed in key
+/// order ([`FeatureSet::rank_against`]). Ranking is O(m^2) in the cross-section's size m.
 #[derive(Debug, Clone)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Universe<T, const N: usize, const W: usize = 256, const F: usize = 128> {
@@ -103,19 +103,23 @@ impl<T: Float, const N: usize, const W: usize, const F: usize> Universe<T, N, W,
     }
 
     fn rank(&mut self, bars: &[(u32, Bar<T>)]) {
-        let mut returns: Vec<(usize, T), N> = Vec::new();
+        // the members of this timestamp in key order: the same sums for every member
+        let mut present: Vec<(u32, usize), N> = Vec::new();
         for (symbol, _) in bars {
             if let Some(i) = self.position(*symbol) {
-                if let Some(r) = self.symbols.get(i).and_then(|(_, s)| s.last_log_return()) {
-                    let _ = returns.push((i, r));
-                }
+                let _ = present.push((*symbol, i));
             }
         }
-        for &(i, _) in &returns {
-            let peers: Vec<T, N> =
-                crate::fixed::fill(returns.iter().filter(|(j, _)| *j != i).map(|(_, r)| *r));
+        present.sort_unstable();
+        let inputs: Vec<CrossSectionInput<T>, N> = crate::fixed::fill(
+            present
+                .iter()
+                .filter_map(|&(_, i)| self.symbols.get(i))
+                .filter_map(|(_, set)| set.cross_section_input()),
+        );
+        for &(_, i) in &present {
             if let Some((_, set)) = self.symbols.get_mut(i) {
-                set.rank_against(&peers);
+                set.rank_against(&inputs);
             }
         }
     }

@@ -8,10 +8,11 @@ use super::ModelError;
 
 /// First four bytes of every blob.
 pub const MAGIC: [u8; 4] = *b"TKML";
-/// The format version this build writes. It reads versions 3 and 2, and version 1 for
-/// every kind but bundles (versions 2 and 3 changed only the bundle payload; a version 2
-/// bundle is a version 3 bundle without its trailing bar rule).
-pub const FORMAT_VERSION: u16 = 3;
+/// The format version this build writes. It reads versions 4, 3 and 2, and version 1
+/// for every kind but bundles (versions 2 to 4 changed only the bundle payload: a
+/// version 2 bundle is a version 3 bundle without its trailing bar rule, a version 3
+/// bundle a version 4 one without `cross_section` and the universe).
+pub const FORMAT_VERSION: u16 = 4;
 /// Size of the header in bytes.
 pub const HEADER_LEN: usize = 28;
 
@@ -101,8 +102,7 @@ impl<'a> ModelBlob<'a> {
         }
         let version = u16_at(head, 4).ok_or(truncated(HEADER_LEN))?;
         let kind_byte = head.get(6).copied().unwrap_or(0);
-        let readable =
-            version == FORMAT_VERSION || version == 2 || (version == 1 && kind_byte != 4);
+        let readable = (2..=FORMAT_VERSION).contains(&version) || (version == 1 && kind_byte != 4);
         if !readable {
             return Err(ModelError::UnsupportedVersion { version });
         }

@@ -3,7 +3,7 @@
 
 mod bundle;
 
-pub use bundle::{BundlePayload, BundledModel, RegimeSpec, MAX_MODELS};
+pub use bundle::{BundlePayload, BundledModel, RegimeSpec, UniverseMembers, MAX_MODELS};
 
 use core::fmt;
 
@@ -16,7 +16,7 @@ use crate::arbitrator::{
 use crate::bar::Bar;
 use crate::bars::{BarBuilder, BarRule, Trade};
 use crate::error::Error;
-use crate::features::{DefaultFeatureSet, FeatureVector};
+use crate::features::{CrossSectionInput, DefaultFeatureSet, FeatureVector};
 use crate::model::{BlobKind, FeatureBinding, Model, ModelBlob, ModelError};
 use crate::num::Float;
 use crate::regime::{Detector, HmmDetector, RegimeDetector, RuleDetector};
@@ -62,6 +62,13 @@ pub enum PipelineError {
     },
     /// A trade reached a pipeline whose bundle has no bar rule.
     NoBarRule,
+    /// A bar arrived while a universe member's bar awaits [`Pipeline::finish_bar`].
+    BarInProgress {
+        /// The timestamp of the bar in progress.
+        timestamp: i64,
+    },
+    /// [`Pipeline::finish_bar`] without a [`Pipeline::begin_bar`].
+    NoBarInProgress,
     /// A state snapshot was written by a pipeline of another bundle (its strategies,
     /// detector and meta-learner would silently replace these).
     ForeignSnapshot {
@@ -90,6 +97,16 @@ impl fmt::Display for PipelineError {
                 f,
                 "the bundle has no bar rule: train it on trades with one (--bars) to stream trades"
             ),
+            PipelineError::BarInProgress { timestamp } => write!(
+                f,
+                "the bar at {timestamp} awaits its cross-section (finish_bar) before another"
+            ),
+            PipelineError::NoBarInProgress => {
+                write!(
+                    f,
+                    "finish_bar without begin_bar: no bar awaits its cross-section"
+                )
+            }
             PipelineError::ForeignSnapshot { expected, found } => write!(
                 f,
                 "the snapshot belongs to bundle {found:#018x}, not this one ({expected:#018x})"
@@ -148,6 +165,9 @@ pub struct PipelineState<T> {
     prev_close: Option<T>,
     /// The bar being built from trades (bundles with a bar rule).
     bars: Option<BarBuilder<T>>,
+    /// A universe member's bar between [`Pipeline::begin_bar`] and
+    /// [`Pipeline::finish_bar`]: its timestamp and close.
+    in_progress: Option<(i64, T)>,
 }
 
 /// A bundle bound to its feature engine, detector, models and arbitrator.
@@ -155,6 +175,7 @@ pub struct Pipeline<'a, T> {
     state: PipelineState<T>,
     models: Vec<BoundModel<'a>, MAX_MODELS>,
     names: Vec<&'a str, MAX_MODELS>,
+    universe: UniverseMembers<'a>,
     vol_regime: usize,
     trend_strength: usize,
 }
@@ -168,12 +189,19 @@ impl<'a, T: Float> Pipeline<'a, T> {
         let malformed = |_| ModelError::Malformed {
             what: "bundle payload does not decode",
         };
-        let (p, rest): (BundlePayload<'a>, &[u8]) =
-            postcard::take_from_bytes(payload).map_err(malformed)?;
-        let rule: Option<BarRule> = if blob.header().version >= 3 {
-            postcard::from_bytes(rest).map_err(malformed)?
-        } else {
-            None
+        let version = blob.header().version;
+        let (p, rest) = bundle::decode_payload(version, payload).map_err(malformed)?;
+        let (rule, universe) = match version {
+            2 => (None, UniverseMembers::default()),
+            3 => (
+                postcard::from_bytes(rest).map_err(malformed)?,
+                UniverseMembers::default(),
+            ),
+            _ => {
+                let (rule, members): (Option<BarRule>, &'a [u8]) =
+                    postcard::take_from_bytes(rest).map_err(malformed)?;
+                (rule, UniverseMembers::parse(members).map_err(malformed)?)
+            }
         };
         let bars = rule.map(BarBuilder::new).transpose()?;
         let features = DefaultFeatureSet::<T>::new(p.features)?;
@@ -237,12 +265,20 @@ impl<'a, T: Float> Pipeline<'a, T> {
                 arbitrator,
                 prev_close: None,
                 bars,
+                in_progress: None,
             },
             models,
             names,
+            universe,
             vol_regime,
             trend_strength,
         })
+    }
+
+    /// The universe the bundle declares (empty for one series): a deployment decides a
+    /// timestamp's members together ([`Pipeline::begin_bar`]).
+    pub fn universe(&self) -> UniverseMembers<'a> {
+        self.universe
     }
 
     /// The design's `get_strategy_summary()` of the pipeline's arbitrator (strategies in
@@ -271,18 +307,50 @@ impl<'a, T: Float> Pipeline<'a, T> {
     /// present. A bar the feature engine refuses (a timestamp that does not increase) is
     /// an error and changes nothing.
     pub fn on_bar(&mut self, bar: &Bar<T>) -> Result<Decision<T>, PipelineError> {
-        self.step(bar, None)
+        self.refuse_in_progress()?;
+        self.state.features.update(bar)?;
+        self.decide(bar.timestamp(), bar.close())
     }
 
-    /// [`Pipeline::on_bar`] for one symbol of a universe: `peers` are the one-bar log
-    /// returns of the other symbols already seen at this timestamp, which set the
-    /// cross-sectional features (`xs_rank`, `xs_pct`) before the models run.
-    pub fn on_bar_in_universe(
+    /// The first half of a universe member's bar: the feature engine takes it, and the
+    /// member's input to its timestamp's cross-section comes back (None on its first
+    /// bar, which has no return). Once every member of the timestamp has begun its bar,
+    /// [`Pipeline::finish_bar`] decides each; until then this pipeline takes no other
+    /// bar ([`PipelineError::BarInProgress`]). A refused bar changes nothing.
+    pub fn begin_bar(
         &mut self,
         bar: &Bar<T>,
-        peers: &[T],
+    ) -> Result<Option<CrossSectionInput<T>>, PipelineError> {
+        self.refuse_in_progress()?;
+        self.state.features.update(bar)?;
+        self.state.in_progress = Some((bar.timestamp(), bar.close()));
+        Ok(self.state.features.cross_section_input())
+    }
+
+    /// The second half: the cross-sectional features are set from `members`, the
+    /// inputs of every member of the timestamp that has one, this one's included, in
+    /// one order for all of them ([`FeatureSet::rank_against`]); then regime, models and
+    /// arbitrator run as in [`Pipeline::on_bar`].
+    ///
+    /// [`FeatureSet::rank_against`]: crate::FeatureSet::rank_against
+    pub fn finish_bar(
+        &mut self,
+        members: &[CrossSectionInput<T>],
     ) -> Result<Decision<T>, PipelineError> {
-        self.step(bar, Some(peers))
+        let (timestamp, close) = self
+            .state
+            .in_progress
+            .take()
+            .ok_or(PipelineError::NoBarInProgress)?;
+        self.state.features.rank_against(members);
+        self.decide(timestamp, close)
+    }
+
+    fn refuse_in_progress(&self) -> Result<(), PipelineError> {
+        match self.state.in_progress {
+            Some((timestamp, _)) => Err(PipelineError::BarInProgress { timestamp }),
+            None => Ok(()),
+        }
     }
 
     /// Catches a newly deployed bundle up on history: the bar updates the feature engine
@@ -291,6 +359,7 @@ impl<'a, T: Float> Pipeline<'a, T> {
     /// retrained bundle on the bars before its window this way). A bar the feature
     /// engine refuses is an error and changes nothing.
     pub fn warm(&mut self, bar: &Bar<T>) -> Result<(), PipelineError> {
+        self.refuse_in_progress()?;
         let s = &mut self.state;
         s.features.update(bar)?;
         s.detector.update(s.features.features().values());
@@ -314,6 +383,7 @@ impl<'a, T: Float> Pipeline<'a, T> {
     /// trade (an earlier timestamp) or bar changes nothing; without a bar rule every
     /// trade is refused ([`PipelineError::NoBarRule`]).
     pub fn on_trade(&mut self, trade: &Trade<T>) -> Result<Option<Decision<T>>, PipelineError> {
+        self.refuse_in_progress()?;
         let builder = self.state.bars.as_mut().ok_or(PipelineError::NoBarRule)?;
         let before = builder.clone();
         let Some(bar) = builder.on_trade(trade)? else {
@@ -338,7 +408,7 @@ impl<'a, T: Float> Pipeline<'a, T> {
         bar: &Bar<T>,
         builder: BarBuilder<T>,
     ) -> Result<Option<Decision<T>>, PipelineError> {
-        match self.step(bar, None) {
+        match self.on_bar(bar) {
             Ok(d) => Ok(Some(d)),
             Err(e) => {
                 // the bar was refused: the trade is not taken either
@@ -348,26 +418,10 @@ impl<'a, T: Float> Pipeline<'a, T> {
         }
     }
 
-    /// The one-bar log return `bar` would have ([`FeatureSet::log_return_of`]): a
-    /// universe's members are ranked against each other's before their bars run
-    /// ([`Pipeline::on_bar_in_universe`]).
-    ///
-    /// [`FeatureSet::log_return_of`]: crate::FeatureSet::log_return_of
-    pub fn log_return_of(&self, bar: &Bar<T>) -> Option<T> {
-        self.state.features.log_return_of(bar)
-    }
-
-    /// The one-bar log return of the last bar (from the second bar on).
-    pub fn last_log_return(&self) -> Option<T> {
-        self.state.features.last_log_return()
-    }
-
-    fn step(&mut self, bar: &Bar<T>, peers: Option<&[T]>) -> Result<Decision<T>, PipelineError> {
+    /// The regime, models and arbitrator on the features of the bar at `timestamp`
+    /// closing at `close`, which the feature engine has taken.
+    fn decide(&mut self, timestamp: i64, close: T) -> Result<Decision<T>, PipelineError> {
         let s = &mut self.state;
-        s.features.update(bar)?;
-        if let Some(peers) = peers {
-            s.features.rank_against(peers);
-        }
         let features = s.features.features().values();
         let mut regime = s.detector.update(features);
         // a detector that lost its footing (an HMM fed extreme features) says nothing
@@ -391,7 +445,7 @@ impl<'a, T: Float> Pipeline<'a, T> {
             let (signal, confidence) = Signal::from_prediction(m.probability, p);
             let _ = signals.push(StrategySignal {
                 strategy_id: m.id,
-                timestamp: bar.timestamp(),
+                timestamp,
                 signal,
                 confidence,
                 expected_return: T::ZERO,
@@ -405,15 +459,13 @@ impl<'a, T: Float> Pipeline<'a, T> {
             trend_strength: get(self.trend_strength),
             regime,
         };
-        let market_return = s
-            .prev_close
-            .map_or(T::ZERO, |p| market_return(p, bar.close()));
+        let market_return = s.prev_close.map_or(T::ZERO, |p| market_return(p, close));
         let arbitration = s
             .arbitrator
             .process_signals(&signals, &market, market_return)?;
-        s.prev_close = Some(bar.close());
+        s.prev_close = Some(close);
         Ok(Decision {
-            timestamp: bar.timestamp(),
+            timestamp,
             predictions,
             arbitration,
         })

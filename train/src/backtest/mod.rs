@@ -314,7 +314,7 @@ fn run_window(
     let report = train_dataset(&data, &splits, task, &config.train, &|_, _, _| {})?;
     let mut decisions = Vec::new();
     for (_, arbitrator, meta) in variants(config) {
-        let blob = bundle_spec(before, &data, &config.train, &report, arbitrator, meta)?
+        let blob = bundle_spec(&data, &config.train, &report, arbitrator, meta)?
             .to_blob()
             .map_err(TrainError::from)?;
         let mut pipeline = Pipeline::<f64>::from_bundle(&blob).map_err(core_error)?;

@@ -1,0 +1,53 @@
+//! One timestamp of a universe decided together, the same way live and in the
+//! backtest: every member's bar begins ([`Pipeline::begin_bar`]), then each member
+//! finishes against every member's input, in symbol-name order
+//! ([`Pipeline::finish_bar`]), so neither the order of the rows within a timestamp nor
+//! the order of the pipelines changes a value, and research's
+//! [`prepare_panel`](crate::dataset::prepare_panel) computes the same numbers.
+
+use tickml_core::features::CrossSectionInput;
+use tickml_core::pipeline::{Decision, Pipeline, PipelineError};
+use tickml_core::Bar;
+
+/// One member's bar at the timestamp: the index of its pipeline, its symbol, the bar.
+pub type Member<'m> = (usize, &'m str, Bar<f64>);
+
+/// Decides `members` (one timestamp's bars, at most one per pipeline) with
+/// `pipelines[index]`; returns each member's decision in the order given. A bar a
+/// pipeline refuses is that member's error, and the others are decided without it.
+pub fn decide_cross_section(
+    pipelines: &mut [Pipeline<'_, f64>],
+    members: &[Member<'_>],
+) -> Vec<Result<Decision<f64>, PipelineError>> {
+    let missing = || {
+        PipelineError::Features(tickml_core::Error::InvalidParameter {
+            field: "member pipeline index",
+        })
+    };
+    let begun: Vec<Result<Option<CrossSectionInput<f64>>, PipelineError>> = members
+        .iter()
+        .map(|(i, _, bar)| {
+            pipelines
+                .get_mut(*i)
+                .ok_or_else(missing)
+                .and_then(|p| p.begin_bar(bar))
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..members.len()).collect();
+    order.sort_by(|&a, &b| members[a].1.cmp(members[b].1));
+    let inputs: Vec<CrossSectionInput<f64>> = order
+        .iter()
+        .filter_map(|&k| begun[k].as_ref().ok().copied().flatten())
+        .collect();
+    members
+        .iter()
+        .zip(begun)
+        .map(|((i, _, _), b)| {
+            b?;
+            pipelines
+                .get_mut(*i)
+                .ok_or_else(missing)?
+                .finish_bar(&inputs)
+        })
+        .collect()
+}
