@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
+use tickml_train::backtest::portfolio::{run_universe, LegWeights, PortfolioMode};
 use tickml_train::backtest::{run, BacktestConfig, PositionRule};
 use tickml_train::data::load_input;
 use tickml_train::pipeline::CvConfig;
@@ -61,6 +62,35 @@ pub struct Args {
     /// The input is trades, made into bars by this rule (as `tickml bars`).
     #[arg(long)]
     bars: Option<String>,
+    /// A universe's weights: per_symbol (each member's position on 1/m of the equity) or
+    /// long_short (long the top --quantile by position, short the bottom, gross 1).
+    #[arg(long, default_value = "per_symbol")]
+    portfolio: String,
+    /// The fraction of members in each long-short leg.
+    #[arg(long, default_value_t = 0.2)]
+    quantile: f64,
+    /// Weights within a long-short leg: equal or inverse_volatility (1 / sd of the last
+    /// 20 returns).
+    #[arg(long, default_value = "equal")]
+    legs: String,
+}
+
+fn portfolio_mode(args: &Args) -> anyhow::Result<PortfolioMode> {
+    let legs = match args.legs.as_str() {
+        "equal" => LegWeights::Equal,
+        "inverse_volatility" => LegWeights::InverseVolatility,
+        other => anyhow::bail!("--legs {other}: use equal or inverse_volatility"),
+    };
+    let mode = match args.portfolio.as_str() {
+        "per_symbol" => PortfolioMode::PerSymbol,
+        "long_short" => PortfolioMode::LongShort {
+            quantile: args.quantile,
+            legs,
+        },
+        other => anyhow::bail!("--portfolio {other}: use per_symbol or long_short"),
+    };
+    mode.validate()?;
+    Ok(mode)
 }
 
 fn position_rule(name: &str) -> anyhow::Result<PositionRule> {
@@ -99,31 +129,33 @@ pub fn run_backtest(args: &Args) -> anyhow::Result<()> {
         position: position_rule(&args.position)?,
         pbo_splits: args.pbo_splits,
         cpcv: (args.cpcv_splits > 0).then_some((args.cpcv_splits, 2)),
+        portfolio: portfolio_mode(args)?,
         ..BacktestConfig::default()
     };
     let input = std::fs::read(&args.input)
         .with_context(|| format!("cannot read {}", args.input.display()))?;
     let records = load_input(&args.input, config.train.bar_rule()?)?;
-    if tickml_train::data::symbols(&records).len() > 1 {
-        anyhow::bail!(
-            "{}: more than one symbol; the walk-forward backtest runs one series (the portfolio backtest of a universe is not built yet: pass one symbol's rows)",
-            args.input.display()
-        );
-    }
-    let bars: Vec<_> = records.iter().map(|r| r.bar).collect();
+    let universe = tickml_train::data::symbols(&records).len() > 1;
     let started = Instant::now();
     let bar = ProgressBar::new(0).with_style(
         ProgressStyle::with_template("walk-forward [{bar:30}] {pos}/{len} windows {elapsed}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let mut bt = run(&bars, &config, &|done, total| {
+    let progress = |done: usize, total: usize| {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
-    })?;
+    };
+    let mut bt = if universe {
+        run_universe(&records, &config, &progress)?
+    } else {
+        let bars: Vec<_> = records.iter().map(|r| r.bar).collect();
+        let mut bt = run(&bars, &config, &progress)?;
+        for r in &mut bt.rows {
+            r.timestamp = records[r.bar].timestamp_text.clone();
+        }
+        bt
+    };
     bar.finish_and_clear();
-    for r in &mut bt.rows {
-        r.timestamp = records[r.bar].timestamp_text.clone();
-    }
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
     let log = args
@@ -155,6 +187,18 @@ pub fn run_backtest(args: &Args) -> anyhow::Result<()> {
         .last()
         .map(|r| r.timestamp.clone())
         .unwrap_or_default();
+    if universe {
+        writeln!(
+            out,
+            "universe of {} symbols ({}), portfolio {}; bars below are timestamps of the universe, buy_and_hold is equal-weight buy and hold of its members, costs per traded notional",
+            bt.symbols.len(),
+            bt.symbols.join(","),
+            match config.portfolio {
+                PortfolioMode::PerSymbol => "per_symbol (each member's position on 1/m of the equity)".to_string(),
+                PortfolioMode::LongShort { quantile, legs } => format!("long_short (quantile {quantile}, legs {legs:?})"),
+            }
+        )?;
+    }
     writeln!(
         out,
         "walk-forward: {} windows, retrain every {} bars on {}, {} decided bars ({first} .. {last}), {:.1} bars a year (from the timestamps), cost {} bps, positions {}",

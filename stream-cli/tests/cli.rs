@@ -1216,3 +1216,90 @@ fn a_universe_bundle_streams_what_research_computed() {
     assert!(data.len() > 3800);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `tickml backtest` on a multi-symbol file runs the portfolio backtest: the universe
+/// line, every configuration beside equal-weight buy and hold, per-timestamp holdings
+/// in the report (a long-short book: gross 1 or flat), and the HTML page.
+#[test]
+fn backtest_of_a_universe_is_a_portfolio_beside_equal_weight_buy_and_hold() {
+    let dir = std::env::temp_dir().join(format!("tickml-bt-universe-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let all = std::fs::read_to_string(repo("data/spx_goog_daily.csv")).unwrap();
+    let input = dir.join("pair.csv");
+    std::fs::write(
+        &input,
+        all.lines().take(1 + 2 * 650).collect::<Vec<_>>().join("\n") + "\n",
+    )
+    .unwrap();
+    let config = dir.join("train.toml");
+    std::fs::write(&config, "models = [\"logistic_regression\"]\n").unwrap();
+    let out_dir = dir.join("bt");
+    let out = tickml(
+        &[
+            "backtest",
+            "--input",
+            input.to_str().unwrap(),
+            "--out",
+            out_dir.to_str().unwrap(),
+            "--config",
+            config.to_str().unwrap(),
+            "--train-size",
+            "250",
+            "--retrain-every",
+            "60",
+            "--pbo-splits",
+            "4",
+            "--cpcv-splits",
+            "0",
+            "--portfolio",
+            "long_short",
+            "--quantile",
+            "0.5",
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    assert!(
+        table.contains("universe of 2 symbols (GOOG,SPX)"),
+        "{table}"
+    );
+    for name in [
+        "buy_and_hold",
+        "model:logistic_regression",
+        "arbitrator_meta",
+        "PBO",
+    ] {
+        assert!(table.contains(name), "{name} missing:\n{table}");
+    }
+    let report = fixture(out_dir.join("report.json").to_str().unwrap());
+    let bt = &report["backtest"];
+    assert_eq!(bt["symbols"], serde_json::json!(["GOOG", "SPX"]));
+    let rows = bt["rows"].as_array().unwrap();
+    assert_eq!(
+        rows.len() + bt["first_bar"].as_u64().unwrap() as usize,
+        650,
+        "every timestamp after the first window is decided"
+    );
+    let mut long_short = 0;
+    for r in rows {
+        let h: Vec<f64> = r["holdings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        let gross: f64 = h.iter().map(|w| w.abs()).sum();
+        assert!(gross == 0.0 || (gross - 1.0).abs() < 1e-12, "{h:?}");
+        long_short += usize::from(gross > 0.0);
+    }
+    assert!(
+        long_short > rows.len() / 2,
+        "{long_short} of {}",
+        rows.len()
+    );
+    let html = std::fs::read_to_string(out_dir.join("report.html")).unwrap();
+    assert!(html.contains("<svg") && html.contains("buy_and_hold"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

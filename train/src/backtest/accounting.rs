@@ -125,16 +125,29 @@ pub struct Performance {
     pub exposure: f64,
 }
 
-/// The summary of `ledger` for `positions` with `periods_per_year` bars a year.
+/// The summary of `ledger` for `positions` (one series) with `periods_per_year` bars a
+/// year: turnover `|position[t] - position[t-1]|`, exposure `|position[t]|`.
 pub fn performance(ledger: &Ledger, positions: &[f64], periods_per_year: f64) -> Performance {
-    let n = ledger.net.len();
     let flat = |p: f64| if p.is_nan() { 0.0 } else { p };
-    let turnover: f64 = (0..positions.len())
+    let turnover: Vec<f64> = (0..positions.len())
         .map(|t| {
             let previous = if t == 0 { 0.0 } else { flat(positions[t - 1]) };
             (flat(positions[t]) - previous).abs()
         })
-        .sum();
+        .collect();
+    let exposure: Vec<f64> = positions.iter().map(|&p| flat(p).abs()).collect();
+    summarise(ledger, &turnover, &exposure, periods_per_year)
+}
+
+/// The summary of `ledger` given each bar's turnover (what was traded at its close, in
+/// units of equity) and gross exposure.
+pub fn summarise(
+    ledger: &Ledger,
+    turnover: &[f64],
+    exposure: &[f64],
+    periods_per_year: f64,
+) -> Performance {
+    let n = ledger.net.len();
     let years = n as f64 / periods_per_year;
     let last = ledger.equity.last().copied().unwrap_or(1.0);
     Performance {
@@ -147,10 +160,107 @@ pub fn performance(ledger: &Ledger, positions: &[f64], periods_per_year: f64) ->
         ),
         dsr: f64::NAN,
         max_drawdown: max_drawdown(&ledger.equity),
-        turnover_per_year: turnover / years,
+        turnover_per_year: turnover.iter().sum::<f64>() / years,
         costs_paid: ledger.cost.iter().sum(),
-        exposure: positions.iter().map(|&p| flat(p).abs()).sum::<f64>() / n.max(1) as f64,
+        exposure: exposure.iter().sum::<f64>() / n.max(1) as f64,
     }
+}
+
+/// A portfolio's accounting: the ledger, and each bar's turnover and gross exposure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PortfolioLedger {
+    /// Per-bar returns, costs and equity, laid out as [`account`]'s.
+    pub ledger: Ledger,
+    /// `sum_i |w_i[t] - drifted_i[t]|`: what the close of bar t traded.
+    pub turnover: Vec<f64>,
+    /// `sum_i |w_i[t]|`.
+    pub exposure: Vec<f64>,
+}
+
+/// Accounts a portfolio of weights (fractions of equity, one row per bar, one column
+/// per asset, decided at the bar's close; NaN counts as 0) over the assets' simple
+/// returns (`returns[t][i]`: asset i from bar t - 1 to t; row 0 is not read), one bar of
+/// lag, costs per traded notional:
+/// `gross[t+1] = sum_i w_i[t] r_i[t+1]`; the holdings drift to
+/// `d_i[t+1] = w_i[t] (1 + r_i[t+1]) / (1 + gross[t+1])` (0 at the first bar, and after
+/// a loss of everything); `turnover[t] = sum_i |w_i[t] - d_i[t]|`;
+/// `cost[t+1] = cost_bps / 1e4 turnover[t]`; `net = gross - cost`,
+/// `equity = prod(1 + net)`. Holding drifted weights trades nothing, so buy and hold pays
+/// for its entry only; the trade at the last bar is not charged.
+pub fn account_portfolio(
+    returns: &[Vec<f64>],
+    weights: &[Vec<f64>],
+    cost_bps: f64,
+) -> PortfolioLedger {
+    let bars = returns.len().min(weights.len());
+    let assets = weights.first().map_or(0, Vec::len);
+    let row = |v: &[f64]| -> Vec<f64> {
+        (0..assets)
+            .map(|i| v.get(i).copied().filter(|x| !x.is_nan()).unwrap_or(0.0))
+            .collect()
+    };
+    let mut out = PortfolioLedger {
+        ledger: Ledger {
+            gross: vec![0.0; bars],
+            cost: vec![0.0; bars],
+            net: vec![0.0; bars],
+            equity: vec![1.0; bars],
+        },
+        turnover: vec![0.0; bars],
+        exposure: vec![0.0; bars],
+    };
+    let mut drifted = vec![0.0; assets];
+    let mut held = vec![0.0; assets];
+    let mut equity = 1.0;
+    for t in 0..bars {
+        if t > 0 {
+            let gross = drift(&held, &row(&returns[t]), &mut drifted);
+            let cost = cost_bps / 1e4 * out.turnover[t - 1];
+            let l = &mut out.ledger;
+            l.gross[t] = gross;
+            l.cost[t] = cost;
+            l.net[t] = gross - cost;
+            equity *= 1.0 + gross - cost;
+            l.equity[t] = equity;
+        }
+        held = row(&weights[t]);
+        out.turnover[t] = held.iter().zip(&drifted).map(|(w, d)| (w - d).abs()).sum();
+        out.exposure[t] = held.iter().map(|w| w.abs()).sum();
+    }
+    out
+}
+
+/// The return of holding `w` over the returns `r`, and into `drifted` the holdings it
+/// drifts to, `w_i (1 + r_i) / (1 + gross)` (all 0 after a loss of everything).
+fn drift(w: &[f64], r: &[f64], drifted: &mut [f64]) -> f64 {
+    let gross: f64 = w.iter().zip(r).map(|(w, r)| w * r).sum();
+    for ((d, w), r) in drifted.iter_mut().zip(w).zip(r) {
+        *d = if 1.0 + gross > 0.0 {
+            w * (1.0 + r) / (1.0 + gross)
+        } else {
+            0.0
+        };
+    }
+    gross
+}
+
+/// Equal-weight buy and hold of the assets `present` at the first bar: `1 / m` each,
+/// then the drifted holdings ([`account_portfolio`]'s `d`), never rebalanced.
+pub fn buy_and_hold_weights(returns: &[Vec<f64>], present: &[bool]) -> Vec<Vec<f64>> {
+    let m = present.iter().filter(|&&p| p).count().max(1) as f64;
+    let mut w: Vec<f64> = present
+        .iter()
+        .map(|&p| if p { 1.0 / m } else { 0.0 })
+        .collect();
+    let mut out = Vec::with_capacity(returns.len());
+    for (t, r) in returns.iter().enumerate() {
+        if t > 0 {
+            let held = w.clone();
+            drift(&held, r, &mut w);
+        }
+        out.push(w.clone());
+    }
+    out
 }
 
 #[cfg(test)]

@@ -394,6 +394,24 @@ figure{{margin:8px 0 18px}}figcaption{{font-weight:600;margin-bottom:2px}}
             super::PositionRule::SignalTimesConfidence => "signal x confidence",
         }
     );
+    if !bt.symbols.is_empty() {
+        let _ = writeln!(
+            out,
+            "<p class=\"sub\">A universe of {} symbols ({}): one pooled bundle per window, each timestamp's members decided together; weights {}; buy and hold is equal-weight buy and hold of the members; costs per traded notional. Strategy weights are the members' means.</p>",
+            bt.symbols.len(),
+            escape(&bt.symbols.join(", ")),
+            match c.portfolio {
+                super::portfolio::PortfolioMode::PerSymbol => "per symbol (each member's position on 1/m of the equity)".to_string(),
+                super::portfolio::PortfolioMode::LongShort { quantile, legs } => format!(
+                    "long-short (top and bottom {quantile} of the members, {} legs, gross 1)",
+                    match legs {
+                        super::portfolio::LegWeights::Equal => "equal",
+                        super::portfolio::LegWeights::InverseVolatility => "inverse-volatility",
+                    }
+                ),
+            }
+        );
+    }
     if let (Some(h), Some(b)) = (head, hold) {
         let (hs, bs) = (
             h.performance.sharpe.sharpe_annualised,

@@ -24,6 +24,7 @@
 
 pub mod accounting;
 pub mod html;
+pub mod portfolio;
 use tickml_core::arbitrator::{ArbitratorConfig, Weighting, FAMILIES};
 use tickml_core::pipeline::{Decision, Pipeline};
 use tickml_core::regime::REGIMES;
@@ -92,6 +93,8 @@ pub struct BacktestConfig {
     /// CPCV over the whole data for the path-Sharpe distribution: (folds, test folds);
     /// `None` skips it (default (6, 2): 15 splits, 5 paths per model).
     pub cpcv: Option<(usize, usize)>,
+    /// How a universe's decisions become portfolio weights (one series: unused).
+    pub portfolio: portfolio::PortfolioMode,
 }
 
 impl Default for BacktestConfig {
@@ -106,6 +109,7 @@ impl Default for BacktestConfig {
             arbitrator: ArbitratorConfig::default(),
             pbo_splits: 16,
             cpcv: Some((6, 2)),
+            portfolio: portfolio::PortfolioMode::default(),
         }
     }
 }
@@ -131,6 +135,7 @@ impl BacktestConfig {
             "purge": self.purge,
             "position": self.position,
             "arbitrator": self.arbitrator,
+            "portfolio": self.portfolio,
         })
     }
 }
@@ -158,10 +163,13 @@ pub struct Window {
     pub test_bars: (usize, usize),
 }
 
-/// One decided bar of the headline configuration.
+/// One decided bar of the headline configuration. For a universe, one decided
+/// timestamp: the decision fields are the members' (signal and regime the most common,
+/// confidence, weighted signal and strategy weights their means) and `position` is the
+/// portfolio's net exposure.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct BarRow {
-    /// Bar index in the input.
+    /// Bar index in the input (for a universe, the time index).
     pub bar: usize,
     /// The bar's timestamp: unix ns here, the input's own text once the caller sets it.
     pub timestamp: String,
@@ -192,6 +200,9 @@ pub struct BarRow {
     pub equity: f64,
     /// Buy and hold equity on the same bars.
     pub buy_and_hold_equity: f64,
+    /// For a universe, the weight of each symbol (`Backtest::symbols` order).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub holdings: Vec<f64>,
 }
 
 /// One configuration's outcome.
@@ -234,6 +245,8 @@ pub struct Backtest {
     pub windows: Vec<Window>,
     /// Base model names (strategy ids 1, 2, ...).
     pub models: Vec<String>,
+    /// The universe's symbols (empty for one series).
+    pub symbols: Vec<String>,
     /// Every configuration, buy and hold first, the headline last.
     pub configurations: Vec<ConfigurationResult>,
     /// CSCV over the grid's net returns (`None` with `pbo_error` when it cannot run).
@@ -295,6 +308,53 @@ struct WindowRun {
     models: Vec<String>,
 }
 
+/// The training samples of a window: the samples of `all` (the data before the
+/// window) whose label starts at a time in `train_times`, and the models trained on them
+/// under the inner CV.
+fn train_window(
+    all: &Dataset,
+    config: &BacktestConfig,
+    task: Task,
+    train_times: &[usize],
+) -> Result<(Dataset, crate::pipeline::TrainReport), PipelineError> {
+    let wanted: std::collections::HashSet<usize> = train_times.iter().copied().collect();
+    let rows: Vec<usize> = (0..all.len())
+        .filter(|&k| wanted.contains(&all.labels.t0[k]))
+        .collect();
+    let data: Dataset = all.subset(&rows);
+    let splits = config.train.cv.splits(&data)?;
+    let report = train_dataset(&data, &splits, task, &config.train, &|_, _, _| {})?;
+    Ok((data, report))
+}
+
+/// The window's summary from its training data.
+fn window_of(data: &Dataset, test: (usize, usize)) -> Window {
+    Window {
+        train_bars: (
+            data.labels.t0.first().copied().unwrap_or(0),
+            data.labels.t0.last().copied().unwrap_or(0),
+        ),
+        samples: data.len(),
+        test_bars: test,
+    }
+}
+
+/// One bundle per variant ([`variants`]) of a window's models.
+fn window_bundles(
+    data: &Dataset,
+    config: &BacktestConfig,
+    report: &crate::pipeline::TrainReport,
+) -> Result<Vec<Vec<u8>>, PipelineError> {
+    variants(config)
+        .into_iter()
+        .map(|(_, arbitrator, meta)| {
+            Ok(bundle_spec(data, &config.train, report, arbitrator, meta)?
+                .to_blob()
+                .map_err(TrainError::from)?)
+        })
+        .collect()
+}
+
 fn run_window(
     bars: &[Bar<f64>],
     config: &BacktestConfig,
@@ -304,19 +364,9 @@ fn run_window(
 ) -> Result<WindowRun, PipelineError> {
     let (start, end) = test;
     let before = &bars[..start];
-    let all = config.train.dataset(before)?;
-    let wanted: std::collections::HashSet<usize> = train_bars.iter().copied().collect();
-    let rows: Vec<usize> = (0..all.len())
-        .filter(|&k| wanted.contains(&all.labels.t0[k]))
-        .collect();
-    let data: Dataset = all.subset(&rows);
-    let splits = config.train.cv.splits(&data)?;
-    let report = train_dataset(&data, &splits, task, &config.train, &|_, _, _| {})?;
+    let (data, report) = train_window(&config.train.dataset(before)?, config, task, train_bars)?;
     let mut decisions = Vec::new();
-    for (_, arbitrator, meta) in variants(config) {
-        let blob = bundle_spec(&data, &config.train, &report, arbitrator, meta)?
-            .to_blob()
-            .map_err(TrainError::from)?;
+    for blob in window_bundles(&data, config, &report)? {
         let mut pipeline = Pipeline::<f64>::from_bundle(&blob).map_err(core_error)?;
         for b in before {
             pipeline.warm(b).map_err(core_error)?;
@@ -328,17 +378,64 @@ fn run_window(
         decisions.push(decided);
     }
     Ok(WindowRun {
-        window: Window {
-            train_bars: (
-                data.labels.t0.first().copied().unwrap_or(0),
-                data.labels.t0.last().copied().unwrap_or(0),
-            ),
-            samples: data.len(),
-            test_bars: test,
-        },
+        window: window_of(&data, test),
         decisions,
         models: report.models.iter().map(|m| m.model.clone()).collect(),
     })
+}
+
+/// One retraining of the schedule: the training times and the test times `[start, end)`.
+type Retrain = (Vec<usize>, (usize, usize));
+
+/// The walk-forward schedule over `n` time steps whose first `first` are the features'
+/// warm-up, in the data's own time index.
+fn schedule(
+    config: &BacktestConfig,
+    n: usize,
+    first: usize,
+) -> Result<Vec<Retrain>, PipelineError> {
+    if config.retrain_every == 0 || config.train_size == 0 {
+        return Err(PipelineError::Config(
+            "train_size and retrain_every must be positive".into(),
+        ));
+    }
+    let labels = Labels::with_horizon(n - first, config.train.horizon);
+    let splits = WalkForwardCV {
+        train_size: config.train_size,
+        test_size: config.retrain_every,
+        step_size: config.retrain_every,
+        purge_gap: config.purge,
+        expand_train: config.expanding,
+    }
+    .split_through_end(&labels)?;
+    Ok(splits
+        .iter()
+        .map(|split| {
+            let train: Vec<usize> = split.train.iter().map(|&i| i + first).collect();
+            let test = (
+                split.test[0] + first,
+                split.test.last().map_or(0, |&t| t + first + 1),
+            );
+            (train, test)
+        })
+        .collect())
+}
+
+/// PBO by CSCV over the grid's net returns (the first decided bar earns nothing in
+/// every configuration: not a return).
+fn grid_pbo(
+    configurations: &[ConfigurationResult],
+    splits: usize,
+) -> (Option<Pbo>, Option<String>) {
+    let grid: Vec<&ConfigurationResult> = configurations.iter().filter(|c| c.in_grid).collect();
+    let bars = grid.first().map_or(0, |c| c.ledger.net.len());
+    let matrix: Vec<f64> = (1..bars)
+        .flat_map(|t| grid.iter().map(move |c| c.ledger.net[t]))
+        .collect();
+    match probability_of_backtest_overfitting(&matrix, grid.len(), splits) {
+        Ok(p) => (Some(p), None),
+        Err(e) => (None, Some(e.to_string())),
+    }
 }
 
 fn core_error(e: tickml_core::pipeline::PipelineError) -> PipelineError {
@@ -355,36 +452,18 @@ pub fn run(
     use rayon::prelude::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
     let (task, _) = config.train.task()?;
-    if config.retrain_every == 0 || config.train_size == 0 {
-        return Err(PipelineError::Config(
-            "train_size and retrain_every must be positive".into(),
-        ));
-    }
     // where the features have warmed up: the first sample of the whole history
     let warm = config.train.dataset(bars)?;
     let first = *warm.labels.t0.first().ok_or_else(|| {
         PipelineError::Config("no bar has every feature: the data is too short".into())
     })?;
-    let labels = Labels::with_horizon(bars.len() - first, config.train.horizon);
-    let schedule = WalkForwardCV {
-        train_size: config.train_size,
-        test_size: config.retrain_every,
-        step_size: config.retrain_every,
-        purge_gap: config.purge,
-        expand_train: config.expanding,
-    }
-    .split_through_end(&labels)?;
+    let schedule = schedule(config, bars.len(), first)?;
     let done = AtomicUsize::new(0);
     let total = schedule.len();
     let runs = schedule
         .par_iter()
-        .map(|split| {
-            let train: Vec<usize> = split.train.iter().map(|&i| i + first).collect();
-            let test = (
-                split.test[0] + first,
-                split.test.last().map_or(0, |&t| t + first + 1),
-            );
-            let r = run_window(bars, config, task, &train, test);
+        .map(|(train, test)| {
+            let r = run_window(bars, config, task, train, *test);
             progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
             r
         })
@@ -429,16 +508,7 @@ pub fn run(
             }
         })
         .collect();
-    let grid: Vec<&ConfigurationResult> = configurations.iter().filter(|c| c.in_grid).collect();
-    // the first decided bar earns nothing in every configuration: not a return
-    let matrix: Vec<f64> = (1..closes.len())
-        .flat_map(|t| grid.iter().map(move |c| c.ledger.net[t]))
-        .collect();
-    let (pbo, pbo_error) =
-        match probability_of_backtest_overfitting(&matrix, grid.len(), config.pbo_splits) {
-            Ok(p) => (Some(p), None),
-            Err(e) => (None, Some(e.to_string())),
-        };
+    let (pbo, pbo_error) = grid_pbo(&configurations, config.pbo_splits);
     let head = configurations.last().expect("the headline configuration");
     let hold = &configurations[0];
     let rows = per_variant(headline)
@@ -462,6 +532,7 @@ pub fn run(
                 net: head.ledger.net[t],
                 equity: head.ledger.equity[t],
                 buy_and_hold_equity: hold.ledger.equity[t],
+                holdings: Vec::new(),
             }
         })
         .collect();
@@ -475,6 +546,7 @@ pub fn run(
         first_bar,
         windows: runs.into_iter().map(|r| r.window).collect(),
         models,
+        symbols: Vec::new(),
         configurations,
         pbo,
         pbo_error,

@@ -37,17 +37,22 @@ pub struct SharpeStats {
 /// The per-period Sharpe ratio `mean / sd` (ddof 1): NaN below 2 values or for zero
 /// variance.
 pub fn sharpe(r: &[f64]) -> f64 {
+    let sd = sample_sd(r);
+    if sd > 0.0 {
+        r.iter().sum::<f64>() / r.len() as f64 / sd
+    } else {
+        f64::NAN
+    }
+}
+
+/// The sample standard deviation (ddof 1); NaN below 2 values.
+pub fn sample_sd(r: &[f64]) -> f64 {
     let n = r.len() as f64;
     if r.len() < 2 {
         return f64::NAN;
     }
     let mean = r.iter().sum::<f64>() / n;
-    let var = r.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
-    if var > 0.0 {
-        mean / var.sqrt()
-    } else {
-        f64::NAN
-    }
+    (r.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
 }
 
 /// Population skewness and non-excess kurtosis (NaN for constant series).
