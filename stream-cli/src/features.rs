@@ -36,19 +36,52 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
             ),
         };
     let mut out = io::stdout();
-    out.write_all(b"timestamp")?;
-    for id in set.schema().ids() {
-        write!(out, ",{id}")?;
+    let mut engines = io::Engines::default();
+    let names: Vec<String> = set.schema().ids().iter().map(|id| id.to_string()).collect();
+    let header = |out: &mut dyn Write, universe: bool| -> std::io::Result<()> {
+        out.write_all(if universe {
+            b"timestamp,symbol"
+        } else {
+            b"timestamp"
+        })?;
+        for name in &names {
+            write!(out, ",{name}")?;
+        }
+        out.write_all(b"\n")
+    };
+    let mut started = false;
+    for batch in io::Timestamps::new(records) {
+        let batch = batch?;
+        let universe = batch[0].symbol.is_some();
+        if !started {
+            header(&mut out, universe)?;
+            started = true;
+        }
+        if !universe {
+            let record = &batch[0];
+            let features = set
+                .update(&record.bar)
+                .with_context(|| format!("line {}", record.line))?;
+            out.write_all(record.timestamp_text.as_bytes())?;
+            io::write_cells(&mut out, features.values())?;
+            out.write_all(b"\n")?;
+            continue;
+        }
+        // a universe: each timestamp's members ranked against each other
+        let engines_of = engines.update(set.config(), &batch)?;
+        for (record, i) in batch.iter().zip(engines_of) {
+            write!(
+                out,
+                "{},{}",
+                record.timestamp_text,
+                record.symbol.as_deref().unwrap_or("")
+            )?;
+            io::write_cells(&mut out, engines.get(i).features().values())?;
+            out.write_all(b"\n")?;
+        }
     }
-    out.write_all(b"\n")?;
-    for record in records {
-        let record = record?;
-        let features = set
-            .update(&record.bar)
-            .with_context(|| format!("line {}", record.line))?;
-        out.write_all(record.timestamp_text.as_bytes())?;
-        io::write_cells(&mut out, features.values())?;
-        out.write_all(b"\n")?;
+    if !started {
+        header(&mut out, false)?;
     }
     out.flush()?;
     Ok(())

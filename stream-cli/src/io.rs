@@ -6,6 +6,7 @@ use std::path::Path;
 
 use anyhow::Context;
 use tickml_core::FeatureConfig;
+use tickml_train::data::BarRecord;
 
 /// The bars a feature-engine command reads, and its feature configuration.
 #[derive(clap::Args)]
@@ -90,5 +91,100 @@ pub fn cell(v: f64, digits: usize) -> String {
         "-".into()
     } else {
         format!("{v:.digits$}")
+    }
+}
+
+/// The records of a universe file grouped by timestamp as they arrive (rows in time
+/// order: a timestamp before the previous one is an error naming its line); one
+/// series (no symbol column): every record alone.
+pub struct Timestamps<I: Iterator> {
+    records: std::iter::Peekable<I>,
+    last: Option<i64>,
+}
+
+impl<I> Timestamps<I>
+where
+    I: Iterator<Item = Result<BarRecord, tickml_train::data::DataError>>,
+{
+    /// Groups `records`.
+    pub fn new(records: I) -> Self {
+        Timestamps {
+            records: records.peekable(),
+            last: None,
+        }
+    }
+}
+
+impl<I> Iterator for Timestamps<I>
+where
+    I: Iterator<Item = Result<BarRecord, tickml_train::data::DataError>>,
+{
+    type Item = anyhow::Result<Vec<BarRecord>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let first = match self.records.next()? {
+            Ok(r) => r,
+            Err(e) => return Some(Err(e.into())),
+        };
+        let ts = first.bar.timestamp();
+        if first.symbol.is_some() && self.last.is_some_and(|last| ts < last) {
+            return Some(Err(anyhow::anyhow!(
+                "line {}: rows are not in time order (a timestamp before the previous row's)",
+                first.line
+            )));
+        }
+        self.last = Some(ts);
+        let mut batch = vec![first];
+        while batch[0].symbol.is_some() {
+            match self.records.peek() {
+                Some(Ok(r)) if r.bar.timestamp() == ts => {}
+                _ => break,
+            }
+            if let Some(Ok(r)) = self.records.next() {
+                batch.push(r);
+            }
+        }
+        Some(Ok(batch))
+    }
+}
+
+/// One feature engine per symbol of a universe, created as symbols appear.
+#[derive(Default)]
+pub struct Engines {
+    sets: Vec<Box<tickml_core::DefaultFeatureSet<f64>>>,
+    index: std::collections::HashMap<String, usize>,
+}
+
+impl Engines {
+    /// Takes one timestamp's records ([`tickml_train::cross_section::update_cross_section`])
+    /// and returns each record's engine index.
+    pub fn update(
+        &mut self,
+        config: &FeatureConfig,
+        batch: &[BarRecord],
+    ) -> anyhow::Result<Vec<usize>> {
+        let mut members = Vec::with_capacity(batch.len());
+        for r in batch {
+            let name = r.symbol.as_deref().unwrap_or("");
+            let i = match self.index.get(name) {
+                Some(&i) => i,
+                None => {
+                    self.sets.push(Box::new(tickml_core::DefaultFeatureSet::new(
+                        config.clone(),
+                    )?));
+                    self.index.insert(name.to_string(), self.sets.len() - 1);
+                    self.sets.len() - 1
+                }
+            };
+            members.push((i, name, r.bar));
+        }
+        tickml_train::cross_section::update_cross_section(&mut self.sets, &members)
+            .with_context(|| format!("line {}", batch[0].line))?;
+        Ok(members.iter().map(|m| m.0).collect())
+    }
+
+    /// Engine `i`.
+    pub fn get(&self, i: usize) -> &tickml_core::DefaultFeatureSet<f64> {
+        &self.sets[i]
     }
 }

@@ -20,36 +20,76 @@ pub struct Args {
     hmm: Option<PathBuf>,
 }
 
-/// Prints `timestamp,regime,regime_confidence`, one row per bar.
+/// Prints `timestamp,regime,regime_confidence`, one row per bar (for a universe,
+/// `timestamp,symbol,...`, each symbol's own detector).
 pub fn run(args: &Args) -> anyhow::Result<()> {
     let config = io::load_config(args.source.config.as_deref())?;
     let mut set = DefaultFeatureSet::<f64>::new(config).context("invalid feature configuration")?;
-    let mut detector = match &args.hmm {
-        Some(path) => {
-            let blob =
-                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-            Detector::Hmm(
-                HmmDetector::new(&blob, set.schema())
-                    .with_context(|| format!("{}", path.display()))?,
-            )
-        }
-        None => Detector::Rules(RuleDetector::new(RuleConfig::default(), set.schema())?),
+    let hmm = args
+        .hmm
+        .as_ref()
+        .map(|path| std::fs::read(path).with_context(|| format!("cannot read {}", path.display())))
+        .transpose()?;
+    let schema = set.schema().clone();
+    let detector = || -> anyhow::Result<Detector<f64>> {
+        Ok(match &hmm {
+            Some(blob) => Detector::Hmm(HmmDetector::new(blob, &schema).with_context(|| {
+                format!(
+                    "{}",
+                    args.hmm
+                        .as_ref()
+                        .map_or(String::new(), |p| p.display().to_string())
+                )
+            })?),
+            None => Detector::Rules(RuleDetector::new(RuleConfig::default(), &schema)?),
+        })
     };
+    let mut single = detector()?;
+    // a universe: one engine and one detector per symbol, each timestamp ranked together
+    let mut engines = io::Engines::default();
+    let mut detectors: Vec<Detector<f64>> = Vec::new();
     let mut out = io::stdout();
-    out.write_all(b"timestamp,regime,regime_confidence\n")?;
-    for record in BarReader::new(io::open_input(&args.source.input)?)? {
-        let record = record?;
-        let features = set
-            .update(&record.bar)
-            .with_context(|| format!("line {}", record.line))?;
-        let state = detector.update(features.values());
-        writeln!(
-            out,
-            "{},{},{}",
-            record.timestamp_text,
-            state.regime.name(),
-            state.confidence
-        )?;
+    let mut started = false;
+    for batch in io::Timestamps::new(BarReader::new(io::open_input(&args.source.input)?)?) {
+        let batch = batch?;
+        let universe = batch[0].symbol.is_some();
+        if !started {
+            out.write_all(if universe {
+                b"timestamp,symbol,regime,regime_confidence\n"
+            } else {
+                b"timestamp,regime,regime_confidence\n"
+            })?;
+            started = true;
+        }
+        if !universe {
+            let record = &batch[0];
+            let features = set
+                .update(&record.bar)
+                .with_context(|| format!("line {}", record.line))?;
+            let state = single.update(features.values());
+            writeln!(
+                out,
+                "{},{},{}",
+                record.timestamp_text,
+                state.regime.name(),
+                state.confidence
+            )?;
+            continue;
+        }
+        for (record, i) in batch.iter().zip(engines.update(set.config(), &batch)?) {
+            while detectors.len() <= i {
+                detectors.push(detector()?);
+            }
+            let state = detectors[i].update(engines.get(i).features().values());
+            writeln!(
+                out,
+                "{},{},{},{}",
+                record.timestamp_text,
+                record.symbol.as_deref().unwrap_or(""),
+                state.regime.name(),
+                state.confidence
+            )?;
+        }
     }
     out.flush()?;
     Ok(())

@@ -1303,3 +1303,57 @@ fn backtest_of_a_universe_is_a_portfolio_beside_equal_weight_buy_and_hold() {
     assert!(html.contains("<svg") && html.contains("buy_and_hold"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `tickml features` and `tickml regimes` take a universe file: one row per record with
+/// its symbol, each timestamp's members ranked against each other, whatever their
+/// order within the timestamp; a timestamp going back names its line.
+#[test]
+fn features_and_regimes_take_a_universe() {
+    let file = std::fs::read_to_string(repo("data/spx_goog_daily.csv")).unwrap();
+    let mut lines: Vec<&str> = file.lines().collect();
+    let header = lines.remove(0);
+    let lines = &lines[..600];
+    let mut shuffled = lines.to_vec();
+    for pair in shuffled.chunks_mut(2).step_by(2) {
+        pair.swap(0, 1);
+    }
+    let run = |cmd: &str, rows: &[&str]| {
+        let out = tickml(
+            &[cmd, "--input", "-"],
+            Some(&format!("{header}\n{}\n", rows.join("\n"))),
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let text = text(&out.stdout);
+        let mut rows: Vec<String> = text.lines().map(str::to_string).collect();
+        let head = rows.remove(0);
+        rows.sort();
+        (head, rows)
+    };
+    let (head, a) = run("features", lines);
+    assert!(head.starts_with("timestamp,symbol,sma_5,"), "{head}");
+    assert_eq!(a.len(), 600);
+    assert_eq!(run("features", &shuffled).1, a);
+    let pct = head.split(',').position(|c| c == "xs_pct").unwrap();
+    let last: Vec<&str> = a[a.len() - 2..]
+        .iter()
+        .map(|r| r.split(',').nth(pct).unwrap())
+        .collect();
+    let mut last = last.clone();
+    last.sort();
+    assert!(last == ["0", "1"] || last == ["0", "0"], "{last:?}");
+    let (head, r) = run("regimes", lines);
+    assert_eq!(head, "timestamp,symbol,regime,regime_confidence");
+    assert_eq!(r.len(), 600);
+    assert_eq!(run("regimes", &shuffled).1, r);
+    let back = [lines[2], lines[3], lines[0]];
+    let out = tickml(
+        &["features", "--input", "-"],
+        Some(&format!("{header}\n{}\n", back.join("\n"))),
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("line 4"),
+        "{}",
+        text(&out.stderr)
+    );
+}

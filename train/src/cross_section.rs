@@ -5,9 +5,11 @@
 //! the order of the pipelines changes a value, and research's
 //! [`prepare_panel`](crate::dataset::prepare_panel) computes the same numbers.
 
+use std::borrow::BorrowMut;
+
 use tickml_core::features::CrossSectionInput;
 use tickml_core::pipeline::{Decision, Pipeline, PipelineError};
-use tickml_core::Bar;
+use tickml_core::{Bar, DefaultFeatureSet};
 
 /// One member's bar at the timestamp: the index of its pipeline, its symbol, the bar.
 pub type Member<'m> = (usize, &'m str, Bar<f64>);
@@ -50,4 +52,31 @@ pub fn decide_cross_section(
                 .finish_bar(&inputs)
         })
         .collect()
+}
+
+/// The feature engines' half of [`decide_cross_section`], for research: every member's
+/// bar into `sets[index]`, then each member's cross-sectional features set against
+/// every member's input in symbol-name order. The first refused bar is the error.
+pub fn update_cross_section<S: BorrowMut<DefaultFeatureSet<f64>>>(
+    sets: &mut [S],
+    members: &[Member<'_>],
+) -> Result<(), tickml_core::Error> {
+    let missing = tickml_core::Error::InvalidParameter {
+        field: "member feature set index",
+    };
+    for (i, _, bar) in members {
+        sets.get_mut(*i).ok_or(missing)?.borrow_mut().update(bar)?;
+    }
+    let mut order: Vec<&Member<'_>> = members.iter().collect();
+    order.sort_by(|a, b| a.1.cmp(b.1));
+    let inputs: Vec<CrossSectionInput<f64>> = order
+        .iter()
+        .filter_map(|(i, _, _)| sets.get(*i).and_then(|s| s.borrow().cross_section_input()))
+        .collect();
+    for (i, _, _) in members {
+        if let Some(set) = sets.get_mut(*i) {
+            set.borrow_mut().rank_against(&inputs);
+        }
+    }
+    Ok(())
 }

@@ -439,17 +439,11 @@ pub fn prepare_panel(
             .iter()
             .map(|&i| (id(&records[i]), records[i].bar))
             .collect();
-        for (symbol, bar) in &batch {
-            sets[*symbol as usize].update(bar)?;
-        }
-        // the members' inputs in symbol-name order (the batch's), as the stream sums them
-        let members: Vec<_> = batch
+        let members: Vec<crate::cross_section::Member> = batch
             .iter()
-            .filter_map(|(s, _)| sets[*s as usize].cross_section_input())
+            .map(|&(s, bar)| (s as usize, names[s as usize].as_str(), bar))
             .collect();
-        for (symbol, _) in &batch {
-            sets[*symbol as usize].rank_against(&members);
-        }
+        crate::cross_section::update_cross_section(&mut sets, &members)?;
         for &(symbol, bar) in &batch {
             let row = rows.bars.len();
             values[row * width..(row + 1) * width]
