@@ -34,12 +34,9 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     let detector = || -> anyhow::Result<Detector<f64>> {
         Ok(match &hmm {
             Some(blob) => Detector::Hmm(HmmDetector::new(blob, &schema).with_context(|| {
-                format!(
-                    "{}",
-                    args.hmm
-                        .as_ref()
-                        .map_or(String::new(), |p| p.display().to_string())
-                )
+                args.hmm
+                    .as_ref()
+                    .map_or(String::new(), |p| p.display().to_string())
             })?),
             None => Detector::Rules(RuleDetector::new(RuleConfig::default(), &schema)?),
         })
