@@ -1,0 +1,175 @@
+//! The default bundle's pipeline on a Cortex-M4: `include_bytes!` of the bundle
+//! `tickml stream` embeds, 400 S&P 500 daily bars as a const array, each through
+//! `Pipeline::on_bar`, one line per decision over semihosting:
+//!
+//! `decision <unix ns> <signal> <confidence> <weighted_signal> <regime> <p1> <p2> <p3>`
+//!
+//! then the figures a device engineer asks for first: the pipeline's size, the stack's
+//! high-water mark, and the instructions per `on_bar` (QEMU's `-icount shift=0` runs the
+//! virtual clock at one instruction a nanosecond; SysTick counts that clock at 25 MHz,
+//! so one tick is 40 instructions). Run with `cargo run --release` under
+//! `qemu-system-arm -machine mps2-an386` (`.cargo/config.toml`).
+
+#![no_std]
+#![no_main]
+
+use core::fmt::Write as _;
+
+use cortex_m::peripheral::syst::SystClkSource;
+use cortex_m_rt::entry;
+use cortex_m_semihosting::{debug, hio};
+use tickml_core::pipeline::Pipeline;
+use tickml_core::Bar;
+
+include!(concat!(env!("OUT_DIR"), "/spx_bars.rs"));
+
+static BUNDLE: &[u8] = include_bytes!("../../stream-cli/assets/default_bundle.tml");
+
+/// Instructions per SysTick tick: 25 MHz of a 1 GHz instruction clock.
+const INSTRUCTIONS_PER_TICK: u32 = 40;
+
+/// The pattern painted below the stack pointer to find the stack's high-water mark.
+const PAINT: u32 = 0xC0DE_5AFE;
+
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    debug::exit(debug::EXIT_FAILURE);
+    loop {}
+}
+
+extern "C" {
+    /// End of `.bss` and `.data` (cortex-m-rt): the lowest address the stack may reach.
+    static __sheap: u32;
+    /// The initial stack pointer, the top of RAM (cortex-m-rt).
+    static _stack_start: u32;
+}
+
+/// Paints from the end of the static data up to a margin below the current stack
+/// pointer, so that [`stack_used`] can find the deepest word written since.
+fn paint_stack() {
+    let bottom = core::ptr::addr_of!(__sheap) as usize;
+    let sp = cortex_m::register::msp::read() as usize - 256;
+    let mut p = bottom;
+    while p < sp {
+        // SAFETY: [bottom, sp - 256) is unused RAM between the statics and the live stack
+        unsafe { core::ptr::write_volatile(p as *mut u32, PAINT) };
+        p += 4;
+    }
+}
+
+/// Bytes of stack ever used: from the stack's top to the lowest word not painted.
+fn stack_used() -> usize {
+    let top = core::ptr::addr_of!(_stack_start) as usize;
+    let bottom = core::ptr::addr_of!(__sheap) as usize;
+    let mut p = bottom;
+    // SAFETY: reads of the painted region, word-aligned, inside RAM
+    while p < top && unsafe { core::ptr::read_volatile(p as *const u32) } == PAINT {
+        p += 4;
+    }
+    top - p
+}
+
+#[entry]
+fn main() -> ! {
+    paint_stack();
+    let mut out = match hio::hstdout() {
+        Ok(out) => out,
+        Err(()) => {
+            debug::exit(debug::EXIT_FAILURE);
+            loop {}
+        }
+    };
+    let mut core = cortex_m::Peripherals::take().unwrap();
+    core.SYST.set_clock_source(SystClkSource::Core);
+    core.SYST.set_reload(0x00FF_FFFF);
+    core.SYST.clear_current();
+    core.SYST.enable_counter();
+    let (ticks, decided) = stream_f64(&mut out);
+    let instructions =
+        |ticks: u64, bars: u64| ticks * u64::from(INSTRUCTIONS_PER_TICK) / bars.max(1);
+    let _ = writeln!(
+        out,
+        "figure pipeline_bytes {}\nfigure stack_bytes {}\nfigure bars {decided}\nfigure instructions_per_on_bar {}",
+        core::mem::size_of::<Pipeline<f64>>(),
+        stack_used(),
+        instructions(ticks, decided)
+    );
+    let ticks32 = stream_f32();
+    let _ = writeln!(
+        out,
+        "figure pipeline_bytes_f32 {}\nfigure stack_bytes_with_f32 {}\nfigure instructions_per_on_bar_f32 {}",
+        core::mem::size_of::<Pipeline<f32>>(),
+        stack_used(),
+        instructions(ticks32, decided)
+    );
+    debug::exit(debug::EXIT_SUCCESS);
+    loop {}
+}
+
+/// Streams the bars through the f64 pipeline, printing each decision; returns the
+/// SysTick ticks spent in `on_bar` and the bars decided.
+#[inline(never)]
+fn stream_f64(out: &mut hio::HostStream) -> (u64, u64) {
+    let mut pipeline = match Pipeline::<f64>::from_bundle(BUNDLE) {
+        Ok(p) => p,
+        Err(e) => {
+            let _ = writeln!(out, "error bundle: {e}");
+            debug::exit(debug::EXIT_FAILURE);
+            return (0, 0);
+        }
+    };
+    let (mut ticks, mut decided) = (0u64, 0u64);
+    for &(t, o, h, l, c, v) in SPX.iter() {
+        let Ok(bar) = Bar::new(t, o, h, l, c, v) else {
+            let _ = writeln!(out, "error bar {t}");
+            continue;
+        };
+        let start = cortex_m::peripheral::SYST::get_current();
+        let decision = pipeline.on_bar(&bar);
+        let end = cortex_m::peripheral::SYST::get_current();
+        // SysTick counts down and wraps at 2^24
+        ticks += u64::from(start.wrapping_sub(end) & 0x00FF_FFFF);
+        decided += 1;
+        match decision {
+            Ok(d) => {
+                let a = &d.arbitration;
+                let _ = write!(
+                    out,
+                    "decision {} {} {} {} {}",
+                    d.timestamp,
+                    a.signal.name(),
+                    a.confidence,
+                    a.weighted_signal,
+                    a.regime.name()
+                );
+                for p in d.predictions.iter() {
+                    let _ = write!(out, " {p}");
+                }
+                let _ = writeln!(out);
+            }
+            Err(e) => {
+                let _ = writeln!(out, "error {t}: {e}");
+            }
+        }
+    }
+    (ticks, decided)
+}
+
+/// The same bars through the f32 pipeline (the M4's FPU is single precision); returns
+/// the SysTick ticks spent in `on_bar`.
+#[inline(never)]
+fn stream_f32() -> u64 {
+    let mut ticks32 = 0u64;
+    if let Ok(mut p32) = Pipeline::<f32>::from_bundle(BUNDLE) {
+        for &(t, o, h, l, c, v) in SPX.iter() {
+            let Ok(bar) = Bar::new(t, o as f32, h as f32, l as f32, c as f32, v as f32) else {
+                continue;
+            };
+            let start = cortex_m::peripheral::SYST::get_current();
+            let _ = core::hint::black_box(p32.on_bar(&bar));
+            let end = cortex_m::peripheral::SYST::get_current();
+            ticks32 += u64::from(start.wrapping_sub(end) & 0x00FF_FFFF);
+        }
+    }
+    ticks32
+}
