@@ -6,6 +6,7 @@ mod bars;
 mod features;
 mod io;
 mod models;
+mod number;
 mod regimes;
 mod research;
 mod stream;

@@ -14,6 +14,7 @@ use tickml_train::cross_section::decide_cross_section;
 use tickml_train::data::{format_timestamp, parse_bar_rule, parse_timestamp};
 
 use crate::io;
+use crate::number::{push_cell, push_json, push_json_str};
 
 /// The bundle compiled into the binary: made by the command in the README
 /// (`tickml train --input data/spx_daily.csv ... --bundle stream-cli/assets/default_bundle.tml`).
@@ -293,32 +294,6 @@ struct Emitter<W: Write> {
     header_done: bool,
 }
 
-/// A JSON number, `null` for NaN.
-struct Num(f64);
-
-impl std::fmt::Display for Num {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.0.is_finite() {
-            write!(f, "{}", self.0)
-        } else {
-            f.write_str("null")
-        }
-    }
-}
-
-/// A CSV cell, empty for NaN.
-struct Cell(f64);
-
-impl std::fmt::Display for Cell {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.0.is_finite() {
-            write!(f, "{}", self.0)
-        } else {
-            Ok(())
-        }
-    }
-}
-
 impl<W: Write> Emitter<W> {
     fn emit(
         &mut self,
@@ -330,58 +305,85 @@ impl<W: Write> Emitter<W> {
         let a = &d.arbitration;
         match self.format {
             Format::Jsonl => {
-                use std::fmt::Write as _;
                 let s = &mut self.buf;
                 s.clear();
-                let _ = write!(
-                    s,
-                    "{{\"timestamp\":{},\"symbol\":",
-                    serde_json::Value::from(timestamp)
-                );
-                let _ = match symbol {
-                    Some(x) => write!(s, "{}", serde_json::Value::from(x)),
-                    None => write!(s, "null"),
-                };
+                s.push_str("{\"timestamp\":");
+                push_json_str(s, timestamp);
+                s.push_str(",\"symbol\":");
+                match symbol {
+                    Some(x) => push_json_str(s, x),
+                    None => s.push_str("null"),
+                }
                 s.push_str(",\"predictions\":{");
                 for (i, (name, p)) in self.models.iter().zip(&d.predictions).enumerate() {
-                    let _ = write!(s, "{}\"{name}\":{}", if i > 0 { "," } else { "" }, Num(*p));
+                    if i > 0 {
+                        s.push(',');
+                    }
+                    push_json_str(s, name);
+                    s.push(':');
+                    push_json(s, *p);
                 }
-                let _ = write!(
-                    s,
-                    "}},\"signal\":\"{}\",\"confidence\":{},\"weighted_signal\":{},\"signal_source\":\"{}\",\"weighted_sum\":{},\"meta_signal\":{},\"signal_strength\":{},\"consensus_ratio\":{},\"n_active_strategies\":{},\"regime\":\"{}\",\"regime_confidence\":{},\"strategy_breakdown\":[",
-                    a.signal.name(),
-                    Num(a.confidence),
-                    Num(a.weighted_signal),
-                    a.signal_source.name(),
-                    Num(a.weighted_sum),
-                    Num(a.meta_signal.unwrap_or(f64::NAN)),
-                    Num(a.signal_strength),
-                    Num(a.consensus_ratio),
-                    a.n_active_strategies,
-                    a.regime.name(),
-                    Num(a.regime_confidence)
-                );
+                let field = |s: &mut String, name: &str, v: f64| {
+                    s.push_str(",\"");
+                    s.push_str(name);
+                    s.push_str("\":");
+                    push_json(s, v);
+                };
+                let text = |s: &mut String, name: &str, v: &str| {
+                    s.push_str(",\"");
+                    s.push_str(name);
+                    s.push_str("\":\"");
+                    s.push_str(v);
+                    s.push('"');
+                };
+                s.push('}');
+                text(s, "signal", a.signal.name());
+                field(s, "confidence", a.confidence);
+                field(s, "weighted_signal", a.weighted_signal);
+                text(s, "signal_source", a.signal_source.name());
+                field(s, "weighted_sum", a.weighted_sum);
+                field(s, "meta_signal", a.meta_signal.unwrap_or(f64::NAN));
+                field(s, "signal_strength", a.signal_strength);
+                field(s, "consensus_ratio", a.consensus_ratio);
+                s.push_str(",\"n_active_strategies\":");
+                s.push_str(itoa::Buffer::new().format(a.n_active_strategies));
+                text(s, "regime", a.regime.name());
+                field(s, "regime_confidence", a.regime_confidence);
+                s.push_str(",\"strategy_breakdown\":[");
                 for (i, b) in a.strategy_breakdown.iter().enumerate() {
                     let name = self.models.get(i).map_or("", String::as_str);
-                    let _ = write!(
-                        s,
-                        "{}{{\"strategy_id\":{},\"name\":\"{name}\",\"signal\":\"{}\",\"confidence\":{},\"weight\":{},\"active\":{},\"silenced\":{},\"score\":{},\"contribution\":{}}}",
-                        if i > 0 { "," } else { "" },
-                        b.strategy_id,
-                        b.signal.name(),
-                        Num(b.confidence),
-                        Num(b.weight),
-                        b.active,
-                        b.silenced,
-                        Num(b.score.unwrap_or(f64::NAN)),
-                        Num(b.contribution)
-                    );
+                    s.push_str(if i > 0 { ",{" } else { "{" });
+                    s.push_str("\"strategy_id\":");
+                    s.push_str(itoa::Buffer::new().format(b.strategy_id));
+                    s.push_str(",\"name\":");
+                    push_json_str(s, name);
+                    text(s, "signal", b.signal.name());
+                    field(s, "confidence", b.confidence);
+                    field(s, "weight", b.weight);
+                    s.push_str(if b.active {
+                        ",\"active\":true"
+                    } else {
+                        ",\"active\":false"
+                    });
+                    s.push_str(if b.silenced {
+                        ",\"silenced\":true"
+                    } else {
+                        ",\"silenced\":false"
+                    });
+                    field(s, "score", b.score.unwrap_or(f64::NAN));
+                    field(s, "contribution", b.contribution);
+                    s.push('}');
                 }
                 s.push(']');
                 if let Some(names) = &self.features {
                     s.push_str(",\"features\":{");
                     for (i, (n, v)) in names.iter().zip(features).enumerate() {
-                        let _ = write!(s, "{}\"{n}\":{}", if i > 0 { "," } else { "" }, Num(*v));
+                        if i > 0 {
+                            s.push(',');
+                        }
+                        push_json_str(s, n);
+                        s.push(':');
+                        push_json(s, *v);
                     }
                     s.push('}');
                 }
@@ -410,31 +412,37 @@ impl<W: Write> Emitter<W> {
                 }
                 let s = &mut self.buf;
                 s.clear();
-                let _ = write!(s, "{timestamp},{}", symbol.unwrap_or(""));
+                s.push_str(timestamp);
+                s.push(',');
+                s.push_str(symbol.unwrap_or(""));
+                let cell = |s: &mut String, v: f64| {
+                    s.push(',');
+                    push_cell(s, v);
+                };
                 for p in &d.predictions {
-                    let _ = write!(s, ",{}", Cell(*p));
+                    cell(s, *p);
                 }
-                let _ = write!(
-                    s,
-                    ",{},{},{},{},{},{},{},{},{},{},{}",
-                    a.signal.name(),
-                    Cell(a.confidence),
-                    Cell(a.weighted_signal),
-                    a.signal_source.name(),
-                    Cell(a.weighted_sum),
-                    Cell(a.meta_signal.unwrap_or(f64::NAN)),
-                    Cell(a.signal_strength),
-                    Cell(a.consensus_ratio),
-                    a.n_active_strategies,
-                    a.regime.name(),
-                    Cell(a.regime_confidence)
-                );
+                s.push(',');
+                s.push_str(a.signal.name());
+                cell(s, a.confidence);
+                cell(s, a.weighted_signal);
+                s.push(',');
+                s.push_str(a.signal_source.name());
+                cell(s, a.weighted_sum);
+                cell(s, a.meta_signal.unwrap_or(f64::NAN));
+                cell(s, a.signal_strength);
+                cell(s, a.consensus_ratio);
+                s.push(',');
+                s.push_str(itoa::Buffer::new().format(a.n_active_strategies));
+                s.push(',');
+                s.push_str(a.regime.name());
+                cell(s, a.regime_confidence);
                 for b in &a.strategy_breakdown {
-                    let _ = write!(s, ",{}", Cell(b.weight));
+                    cell(s, b.weight);
                 }
                 if self.features.is_some() {
                     for v in features {
-                        let _ = write!(s, ",{}", Cell(*v));
+                        cell(s, *v);
                     }
                 }
                 s.push('\n');

@@ -67,7 +67,10 @@ fn firmware_decisions_equal_the_host_stream() {
         assert_eq!(d[1].parse::<i64>().unwrap(), ts, "bar {k}");
         assert_eq!(d[2], h["signal"].as_str().unwrap(), "bar {k}");
         assert!(same(parse(d[3]), num(&h["confidence"])), "bar {k}: {d:?}");
-        assert!(same(parse(d[4]), num(&h["weighted_signal"])), "bar {k}: {d:?}");
+        assert!(
+            same(parse(d[4]), num(&h["weighted_signal"])),
+            "bar {k}: {d:?}"
+        );
         assert_eq!(d[5], h["regime"].as_str().unwrap(), "bar {k}");
         // bundle order: the strategy breakdown's
         let predictions: Vec<f64> = h["strategy_breakdown"]

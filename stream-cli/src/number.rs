@@ -1,0 +1,171 @@
+//! Numbers and strings into an output line without `core::fmt`: floats as Rust's
+//! `Display` writes them (the shortest digits that read back to the same `f64`, in
+//! plain decimal: `0.2`, `100`, `0.0000001`, `-0`), from ryu's shortest digits; JSON
+//! strings escaped as serde_json escapes them.
+
+/// Appends finite `v` as `format!("{v}")` would.
+pub fn push_f64(s: &mut String, v: f64) {
+    let mut buf = ryu::Buffer::new();
+    let text = buf.format_finite(v);
+    // ryu writes plain decimals for exponents from -5 to 15: `Display` but for `.0`
+    if !text.contains('e') {
+        s.push_str(text.strip_suffix(".0").unwrap_or(text));
+        return;
+    }
+    let (negative, text) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (mantissa, exponent) = match text.split_once('e') {
+        Some((m, e)) => (m, e.parse::<i32>().unwrap_or(0)),
+        None => (text, 0),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    // the significant digits and where the decimal point falls among them
+    let mut digits: [u8; 40] = [0; 40];
+    let mut n = 0usize;
+    for &d in int.as_bytes().iter().chain(frac.as_bytes()) {
+        if n < digits.len() {
+            digits[n] = d;
+            n += 1;
+        }
+    }
+    let mut point = int.len() as i32 + exponent;
+    let mut first = 0usize;
+    while first < n && digits[first] == b'0' {
+        first += 1;
+        point -= 1;
+    }
+    while n > first && digits[n - 1] == b'0' {
+        n -= 1;
+    }
+    if negative {
+        s.push('-');
+    }
+    let sig = &digits[first..n];
+    if sig.is_empty() {
+        s.push('0');
+        return;
+    }
+    let digit = |d: &u8| char::from(*d);
+    if point <= 0 {
+        s.push_str("0.");
+        (0..-point).for_each(|_| s.push('0'));
+        s.extend(sig.iter().map(digit));
+    } else if point as usize >= sig.len() {
+        s.extend(sig.iter().map(digit));
+        (sig.len()..point as usize).for_each(|_| s.push('0'));
+    } else {
+        let (a, b) = sig.split_at(point as usize);
+        s.extend(a.iter().map(digit));
+        s.push('.');
+        s.extend(b.iter().map(digit));
+    }
+}
+
+/// Appends `v` as a JSON number, `null` when it is not finite.
+pub fn push_json(s: &mut String, v: f64) {
+    if v.is_finite() {
+        push_f64(s, v);
+    } else {
+        s.push_str("null");
+    }
+}
+
+/// Appends `v` as a CSV cell, empty when it is not finite.
+pub fn push_cell(s: &mut String, v: f64) {
+    if v.is_finite() {
+        push_f64(s, v);
+    }
+}
+
+/// Appends `text` as a JSON string, escaped as serde_json does.
+pub fn push_json_str(s: &mut String, text: &str) {
+    s.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => s.push_str("\\\""),
+            '\\' => s.push_str("\\\\"),
+            '\n' => s.push_str("\\n"),
+            '\r' => s.push_str("\\r"),
+            '\t' => s.push_str("\\t"),
+            '\u{8}' => s.push_str("\\b"),
+            '\u{c}' => s.push_str("\\f"),
+            c if (c as u32) < 0x20 => {
+                s.push_str("\\u00");
+                for nibble in [(c as u32) >> 4, (c as u32) & 0xF] {
+                    s.push(char::from_digit(nibble, 16).unwrap_or('0'));
+                }
+            }
+            c => s.push(c),
+        }
+    }
+    s.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Against `Display` and serde_json on values of every magnitude and random bit
+    /// patterns: the same text, but for the values exactly halfway between two shortest
+    /// candidates, where ryu rounds the last digit to even and `Display` up (both read
+    /// back to the same value and have the same length).
+    #[test]
+    fn floats_print_as_display_and_strings_as_serde_json() {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut values = vec![
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            0.2,
+            100.0,
+            1e-7,
+            1e21,
+            1e22,
+            123456.789,
+            5e-324,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            0.30000000000000004,
+        ];
+        for _ in 0..200_000 {
+            let v = f64::from_bits(next());
+            if v.is_finite() {
+                values.push(v);
+            }
+            let u = (next() >> 11) as f64 / (1u64 << 53) as f64;
+            values.push((u - 0.5) * 10f64.powi((next() % 40) as i32 - 20));
+        }
+        let (mut ties, total) = (0usize, values.len());
+        for v in values {
+            let mut s = String::new();
+            push_f64(&mut s, v);
+            let display = format!("{v}");
+            assert_eq!(s.parse::<f64>().unwrap().to_bits(), v.to_bits(), "{s}");
+            if s != display {
+                assert_eq!(s.len(), display.len(), "{s} vs {display}");
+                ties += 1;
+            }
+        }
+        assert!(ties * 100 < total, "{ties} of {total} differ");
+        for text in [
+            "plain",
+            "a\"b\\c",
+            "tab\tnew\nline\r",
+            "\u{1}\u{1f}\u{8}\u{c}",
+            "é ü 中",
+        ] {
+            let mut s = String::new();
+            push_json_str(&mut s, text);
+            assert_eq!(s, serde_json::to_string(text).unwrap());
+        }
+    }
+}
