@@ -536,10 +536,7 @@ pub fn run(
             }
         })
         .collect();
-    let cpcv = match config.cpcv {
-        Some((n_splits, n_test)) => cpcv_paths(config, &warm, n_splits, n_test)?,
-        None => Vec::new(),
-    };
+    let (cpcv, cpcv_buy_and_hold) = cpcv_of(config, &warm)?;
     Ok(Backtest {
         config: config.clone(),
         periods_per_year: ppy,
@@ -550,13 +547,24 @@ pub fn run(
         configurations,
         pbo,
         pbo_error,
-        cpcv_buy_and_hold: if config.cpcv.is_some() {
-            warm.buy_and_hold_sharpe()
-        } else {
-            f64::NAN
-        },
+        cpcv_buy_and_hold,
         cpcv,
         rows,
+    })
+}
+
+/// The configured CPCV's path Sharpe ratios over `data` and buy and hold's on the
+/// samples every path holds (none and NaN without CPCV).
+fn cpcv_of(
+    config: &BacktestConfig,
+    data: &Dataset,
+) -> Result<(Vec<CpcvPaths>, f64), PipelineError> {
+    Ok(match config.cpcv {
+        Some((n_splits, n_test)) => (
+            cpcv_paths(config, data, n_splits, n_test)?,
+            data.buy_and_hold_sharpe(),
+        ),
+        None => (Vec::new(), f64::NAN),
     })
 }
 

@@ -12,7 +12,7 @@ use tickml_core::pipeline::{Decision, Pipeline};
 
 use super::accounting::{account_portfolio, buy_and_hold_weights, periods_per_year, summarise};
 use super::{
-    core_error, cpcv_paths, grid_pbo, schedule, train_window, variants, window_bundles, window_of,
+    core_error, cpcv_of, grid_pbo, schedule, train_window, variants, window_bundles, window_of,
     Backtest, BacktestConfig, BarRow, ConfigurationResult, Window,
 };
 use crate::cross_section::{decide_cross_section, Member};
@@ -407,10 +407,7 @@ pub fn run_universe(
             }
         })
         .collect();
-    let cpcv = match config.cpcv {
-        Some((n_splits, n_test)) => cpcv_paths(config, &full, n_splits, n_test)?,
-        None => Vec::new(),
-    };
+    let (cpcv, cpcv_buy_and_hold) = cpcv_of(config, &full)?;
     Ok(Backtest {
         config: config.clone(),
         periods_per_year: ppy,
@@ -421,11 +418,7 @@ pub fn run_universe(
         configurations,
         pbo,
         pbo_error,
-        cpcv_buy_and_hold: if config.cpcv.is_some() {
-            full.buy_and_hold_sharpe()
-        } else {
-            f64::NAN
-        },
+        cpcv_buy_and_hold,
         cpcv,
         rows,
     })
