@@ -40,6 +40,8 @@ enum Command {
     Predict(models::PredictArgs),
     /// Describe a blob.
     Inspect(models::InspectArgs),
+    /// Print a tree-ensemble blob as no_std Rust source (one function per tree).
+    Codegen(models::CodegenArgs),
     /// Train the configured models under purged CV; write their blobs and a report.
     Train(train::TrainArgs),
     /// Walk-forward backtest of the live pipeline: costs, baselines, PSR / DSR / PBO.
@@ -66,6 +68,7 @@ fn main() -> ExitCode {
         Command::Import(args) => models::import(&args),
         Command::Predict(args) => models::predict(&args),
         Command::Inspect(args) => models::inspect(&args),
+        Command::Codegen(args) => models::codegen(&args),
         Command::CvSplits(args) => research::cv_splits(&args),
         Command::Train(args) => train::run(&args),
         Command::Ablate(args) => train::run_ablation(&args),

@@ -150,6 +150,26 @@ pub struct InspectArgs {
     blob: PathBuf,
 }
 
+/// Arguments of `tickml codegen`.
+#[derive(clap::Args)]
+pub struct CodegenArgs {
+    /// A tree-ensemble blob (`tickml import`, `tickml train`).
+    blob: PathBuf,
+}
+
+/// Prints the Rust source of a tree-ensemble blob (`tickml_train::codegen`): include it
+/// in a tick handler's build (`include!`); `predict(&[f64; N]) -> [f64; K]` is exactly
+/// the blob's prediction.
+pub fn codegen(args: &CodegenArgs) -> anyhow::Result<()> {
+    let bytes = read_blob(&args.blob)?;
+    let source = tickml_train::codegen::tree_source(&bytes)
+        .with_context(|| format!("{}", args.blob.display()))?;
+    let mut out = io::stdout();
+    out.write_all(source.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
 /// Describes a blob: kind, version, features, trees and nodes, link, CRC.
 pub fn inspect(args: &InspectArgs) -> anyhow::Result<()> {
     let bytes = read_blob(&args.blob)?;

@@ -1357,3 +1357,48 @@ fn features_and_regimes_take_a_universe() {
         text(&out.stderr)
     );
 }
+
+/// `tickml codegen` prints a tree blob as Rust source (compiled and checked against the
+/// blob in tests/codegen.rs) and refuses another kind of blob with a message.
+#[test]
+fn codegen_prints_rust_for_trees_and_refuses_linear_models() {
+    let dir = std::env::temp_dir().join(format!("tickml-codegen-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let blob = dir.join("lgb.tml");
+    let model = repo("tests/fixtures/models/lgb_binary.txt");
+    let out = tickml(
+        &[
+            "import",
+            "lightgbm",
+            model.to_str().unwrap(),
+            "--out",
+            blob.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = tickml(&["codegen", blob.to_str().unwrap()], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let source = text(&out.stdout);
+    assert!(
+        source.contains("pub fn predict(x: &[f64; 8]) -> [f64; 1]"),
+        "{source}"
+    );
+    assert_eq!(source.matches("\nfn tree_").count(), 30);
+    let linear = tickml(
+        &[
+            "codegen",
+            repo("stream-cli/assets/default_bundle.tml")
+                .to_str()
+                .unwrap(),
+        ],
+        None,
+    );
+    assert!(!linear.status.success());
+    assert!(
+        text(&linear.stderr).contains("unexpected blob kind 4"),
+        "{}",
+        text(&linear.stderr)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -9,6 +9,7 @@
 //! - [`stats`]: multiple-testing control, importance, ablation, PSR / DSR, PBO.
 //! - [`transforms`]: causal transforms (differences, rolling z-score and rank, fractional differencing).
 //! - [`audit`]: the lookahead audit.
+//! - [`codegen`]: `no_std` Rust source generated from a tree-ensemble blob.
 //! - [`cross_section`]: one timestamp of a universe decided together (live and backtest).
 //! - [`dataset`]: features over a whole history through [`tickml_core::FeatureSet`].
 //! - [`export`]: owned model descriptions encoded as the core's blobs.
@@ -19,6 +20,7 @@
 
 pub mod audit;
 pub mod backtest;
+pub mod codegen;
 pub mod cross_section;
 pub mod cv;
 pub mod data;

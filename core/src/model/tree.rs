@@ -381,6 +381,50 @@ impl<'a> TreeEnsemble<'a> {
         self.p.leaves.len() / 8
     }
 
+    /// Node `i` (validated: its children, feature and category set exist).
+    pub fn node(&self, i: usize) -> Option<Node> {
+        read_node(
+            self.p.nodes,
+            self.p.threshold_width == ThresholdWidth::F64,
+            i,
+        )
+    }
+
+    /// Tree `t`.
+    pub fn tree(&self, t: usize) -> Option<Tree> {
+        let at = t.checked_mul(TREE_SIZE)?;
+        Some(Tree {
+            root: u32_at(self.p.trees, at)?,
+            first_node: u32_at(self.p.trees, at.saturating_add(4))?,
+            node_count: u32_at(self.p.trees, at.saturating_add(8))?,
+            output: u16_at(self.p.trees, at.saturating_add(12))?,
+        })
+    }
+
+    /// Leaf value `i`.
+    pub fn leaf(&self, i: usize) -> Option<f64> {
+        f64_at(self.p.leaves, i.checked_mul(8)?)
+    }
+
+    /// The margin output `k` starts from.
+    pub fn base_margin(&self, k: usize) -> Option<f64> {
+        f64_at(self.p.base_margin, k.checked_mul(8)?)
+    }
+
+    /// Trees per output: what a random forest's sum is divided by.
+    pub fn trees_per_output(&self) -> u32 {
+        self.trees_per_output
+    }
+
+    /// The bitset words of category set `set` (bit `c % 32` of word `c / 32`).
+    pub fn category_words(&self, set: u32) -> impl Iterator<Item = u32> + 'a {
+        let at = (set as usize).saturating_mul(8);
+        let first = u32_at(self.p.category_sets, at).unwrap_or(0) as usize;
+        let count = u32_at(self.p.category_sets, at.saturating_add(4)).unwrap_or(0) as usize;
+        let words = self.p.category_words;
+        (first..first.saturating_add(count)).map_while(move |w| u32_at(words, w.saturating_mul(4)))
+    }
+
     fn in_set(&self, set: u32, x: f64) -> bool {
         if x.is_nan() || x <= -1.0 {
             return false;
