@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Tree inference beside its peers in one run: tickml's criterion benchmarks
+# (inference/lgbm_200x31 on the blob, inference/lgbm_200x31_codegen on generated Rust)
+# and LightGBM and lleaves (scripts/tree_peers.py) on the same model, in a virtual
+# environment with pinned versions under target/peer-venv.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+venv=target/peer-venv
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q numpy==2.4.6 lightgbm==4.7.0 llvmlite==0.43.0 lleaves==1.3.0
+fi
+cargo bench --bench inference -- --warm-up-time 1 --measurement-time 5 lgbm 2>/dev/null |
+  awk '/^inference\// { name = $1 }
+       /time:/ { for (k = 1; k <= NF; k++) if ($k == "time:") print name, "median", $(k + 3), $(k + 4) }'
+OMP_NUM_THREADS=1 "$venv/bin/python" scripts/tree_peers.py target/peer-lgbm_200x31.so
