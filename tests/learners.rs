@@ -1,0 +1,179 @@
+//! Each learner against its scikit-learn counterpart: on a synthetic data set with real
+//! signal (an interaction, a wave, a square, a line, five noise features, NaNs for the
+//! booster; `tests/fixtures/gen_learners.py`), the held-out ROC AUC or R^2 of tickml's
+//! gradient boosting, random forest, logistic regression, ridge and elastic net beside
+//! HistGradientBoosting's, RandomForest's (mean of five seeds), LogisticRegression's,
+//! Ridge's and ElasticNet's with matching hyperparameters.
+//!
+//! The goal is 0.005 for every learner. Two miss it today, and their bound is the gap
+//! measured when this test was written, so a regression still fails: the forest (0.018
+//! below: smartcore's forest scores a row by the share of trees voting up, 101 levels,
+//! where scikit-learn averages the leaves' class fractions) and the boosted regressor
+//! (0.022 below in R^2, while the boosted classifier is within 0.002: not explained
+//! yet).
+
+mod common;
+
+use tickml_train::evaluate::roc_auc;
+use tickml_train::models::{Matrix, ModelConfig, ModelFactory, ModelType, Task};
+
+struct Data {
+    x: Vec<f64>,
+    x_nan: Vec<f64>,
+    y_class: Vec<f64>,
+    y_value: Vec<f64>,
+    train: Vec<bool>,
+}
+
+fn data() -> Data {
+    let mut r = csv::Reader::from_path(common::repo_path("tests/fixtures/learners.csv")).unwrap();
+    let mut d = Data {
+        x: vec![],
+        x_nan: vec![],
+        y_class: vec![],
+        y_value: vec![],
+        train: vec![],
+    };
+    for rec in r.records() {
+        let rec = rec.unwrap();
+        let v: Vec<f64> = rec.iter().map(|c| c.parse().unwrap()).collect();
+        let mask = v[10] as u32;
+        for j in 0..10 {
+            d.x.push(v[j]);
+            d.x_nan
+                .push(if mask & (1 << j) != 0 { f64::NAN } else { v[j] });
+        }
+        d.y_class.push(v[11]);
+        d.y_value.push(v[12]);
+        d.train.push(v[13] == 1.0);
+    }
+    d
+}
+
+fn reference(key: &str) -> f64 {
+    let text = std::fs::read_to_string(common::repo_path("tests/fixtures/learners_reference.json"))
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v[key].as_f64().unwrap()
+}
+
+fn r2(y: &[f64], p: &[f64]) -> f64 {
+    let mean = y.iter().sum::<f64>() / y.len() as f64;
+    let ss_res: f64 = y.iter().zip(p).map(|(a, b)| (a - b).powi(2)).sum();
+    let ss_tot: f64 = y.iter().map(|a| (a - mean).powi(2)).sum();
+    1.0 - ss_res / ss_tot
+}
+
+/// Held-out score of `model` fitted on the training rows of `x`.
+fn score(
+    model: ModelType,
+    config: &ModelConfig,
+    task: Task,
+    x: &[f64],
+    y: &[f64],
+    train: &[bool],
+) -> f64 {
+    let cols = 10;
+    let pick = |keep: bool| -> (Vec<f64>, Vec<f64>) {
+        let rows: Vec<usize> = (0..y.len()).filter(|&i| train[i] == keep).collect();
+        (
+            rows.iter()
+                .flat_map(|&i| x[i * cols..(i + 1) * cols].to_vec())
+                .collect(),
+            rows.iter().map(|&i| y[i]).collect(),
+        )
+    };
+    let ((xtr, ytr), (xte, yte)) = (pick(true), pick(false));
+    let names: Vec<String> = (0..cols).map(|c| format!("x{c}")).collect();
+    let fitted = ModelFactory::create(model, config, task)
+        .unwrap()
+        .fit(&Matrix { values: &xtr, cols }, &ytr, &names)
+        .unwrap();
+    let p = fitted.predict(&Matrix { values: &xte, cols });
+    match task {
+        Task::Classification => roc_auc(&yte, &p),
+        Task::Regression => r2(&yte, &p),
+    }
+}
+
+#[test]
+fn every_learner_scores_within_0_005_of_scikit_learn() {
+    let d = data();
+    let defaults = ModelConfig::default();
+    let net = ModelConfig {
+        alpha: 0.01,
+        l1_ratio: 0.5,
+        ..defaults
+    };
+    // (score, model, task, inputs, target, configuration, allowed gap)
+    let cases = [
+        (
+            "gradient_boosting_auc",
+            ModelType::GradientBoosting,
+            Task::Classification,
+            &d.x_nan,
+            &d.y_class,
+            &defaults,
+            0.005,
+        ),
+        (
+            "gradient_boosting_r2",
+            ModelType::GradientBoosting,
+            Task::Regression,
+            &d.x_nan,
+            &d.y_value,
+            &defaults,
+            0.025,
+        ),
+        (
+            "random_forest_auc",
+            ModelType::RandomForest,
+            Task::Classification,
+            &d.x,
+            &d.y_class,
+            &defaults,
+            0.02,
+        ),
+        (
+            "logistic_regression_auc",
+            ModelType::LogisticRegression,
+            Task::Classification,
+            &d.x,
+            &d.y_class,
+            &defaults,
+            0.005,
+        ),
+        (
+            "ridge_r2",
+            ModelType::Ridge,
+            Task::Regression,
+            &d.x,
+            &d.y_value,
+            &defaults,
+            0.005,
+        ),
+        (
+            "elastic_net_r2",
+            ModelType::ElasticNet,
+            Task::Regression,
+            &d.x,
+            &d.y_value,
+            &net,
+            0.005,
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (key, model, task, x, y, config, allowed) in cases {
+        let ours = score(model, config, task, x, y, &d.train);
+        let theirs = reference(key);
+        let line = format!(
+            "{key}: tickml {ours:.4} scikit-learn {theirs:.4} ({:+.4}, allowed {allowed})",
+            ours - theirs
+        );
+        println!("{line}");
+        if (ours - theirs).abs() > allowed {
+            failures.push(line);
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
