@@ -38,10 +38,13 @@ fn data() -> Data {
         let rec = rec.unwrap();
         let v: Vec<f64> = rec.iter().map(|c| c.parse().unwrap()).collect();
         let mask = v[10] as u32;
-        for j in 0..10 {
-            d.x.push(v[j]);
-            d.x_nan
-                .push(if mask & (1 << j) != 0 { f64::NAN } else { v[j] });
+        for (j, &value) in v.iter().take(10).enumerate() {
+            d.x.push(value);
+            d.x_nan.push(if mask & (1 << j) != 0 {
+                f64::NAN
+            } else {
+                value
+            });
         }
         d.y_class.push(v[11]);
         d.y_value.push(v[12]);
