@@ -172,8 +172,7 @@ impl Generator<'_, '_> {
             )
         } else {
             format!(
-                "{}({v}, {}, {}, {}, {})",
-                if wide { "left_f64" } else { "left_f32" },
+                "left({v}, {}, {wide}, {}, {}, {})",
                 float(node.threshold),
                 flag(MISSING_NAN),
                 flag(MISSING_ZERO),
@@ -201,9 +200,10 @@ fn zero(x: f64) -> f64 {
 }
 
 /// A numeric node: missing (NaN, or |v| <= 1e-35 for a zero-missing node) goes to the
-/// default child, NaN is 0 when it is not missing; else left iff `v <= t`.
+/// default child, NaN is 0 when it is not missing; else left iff `v <= t`, compared in
+/// f64 when `wide` (LightGBM), in f32 otherwise (XGBoost).
 #[inline(always)]
-fn left_f64(v: f64, t: f64, missing_nan: bool, missing_zero: bool, default_left: bool) -> bool {
+fn left(v: f64, t: f64, wide: bool, missing_nan: bool, missing_zero: bool, default_left: bool) -> bool {
     let v = if v.is_nan() {
         if missing_nan {
             return default_left;
@@ -215,25 +215,11 @@ fn left_f64(v: f64, t: f64, missing_nan: bool, missing_zero: bool, default_left:
     if missing_zero && v.abs() <= 1e-35 {
         return default_left;
     }
-    v <= t
-}
-
-/// [`left_f64`] with the comparison in `f32` (XGBoost).
-#[allow(dead_code)]
-#[inline(always)]
-fn left_f32(v: f64, t: f64, missing_nan: bool, missing_zero: bool, default_left: bool) -> bool {
-    let v = if v.is_nan() {
-        if missing_nan {
-            return default_left;
-        }
-        0.0
+    if wide {
+        v <= t
     } else {
-        v
-    };
-    if missing_zero && v.abs() <= 1e-35 {
-        return default_left;
+        (v as f32) <= t as f32
     }
-    (v as f32) <= t as f32
 }
 
 /// A categorical node: NaN goes to the default child when missing; else `trunc(v)` in
