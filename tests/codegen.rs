@@ -32,24 +32,11 @@ generated!(
     xgb_categorical
 );
 
-fn rows(name: &str) -> Vec<Vec<f64>> {
-    let mut r =
-        csv::Reader::from_path(repo_path(&format!("tests/fixtures/models/{name}.rows.csv")))
-            .unwrap();
-    r.records()
-        .map(|rec| {
-            rec.unwrap()
-                .iter()
-                .map(|c| c.parse::<f64>().unwrap())
-                .collect()
-        })
-        .collect()
-}
-
-fn library(name: &str) -> Vec<Vec<f64>> {
+/// A fixture CSV of numbers: `<name>.rows.csv` (with a header) or `<name>.pred.csv`.
+fn numbers(file: &str) -> Vec<Vec<f64>> {
     let mut r = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .from_path(repo_path(&format!("tests/fixtures/models/{name}.pred.csv")))
+        .has_headers(file.ends_with(".rows.csv"))
+        .from_path(repo_path(&format!("tests/fixtures/models/{file}")))
         .unwrap();
     r.records()
         .map(|rec| {
@@ -73,7 +60,10 @@ fn check<const N: usize, const K: usize>(
     let blob = common::fixture_blob(file);
     let model = Model::from_blob(&blob).unwrap();
     assert_eq!(model.feature_names().collect::<Vec<_>>(), names.to_vec());
-    let (rows, want) = (rows(name), library(name));
+    let (rows, want) = (
+        numbers(&format!("{name}.rows.csv")),
+        numbers(&format!("{name}.pred.csv")),
+    );
     assert!(rows.len() > 100, "{name}");
     let mut out = vec![0.0f64; K];
     for (i, (row, want)) in rows.iter().zip(&want).enumerate() {
