@@ -286,6 +286,9 @@ impl Parser {
 /// Writes the decisions.
 struct Emitter<W: Write> {
     out: W,
+    /// The declared universe's size: each line then says how many members its
+    /// timestamp was decided with.
+    universe: Option<usize>,
     buf: String,
     format: Format,
     models: Vec<String>,
@@ -301,6 +304,7 @@ impl<W: Write> Emitter<W> {
         symbol: Option<&str>,
         d: &Decision<f64>,
         features: &[f64],
+        members: usize,
     ) -> std::io::Result<()> {
         let a = &d.arbitration;
         match self.format {
@@ -375,6 +379,13 @@ impl<W: Write> Emitter<W> {
                     s.push('}');
                 }
                 s.push(']');
+                if let Some(n) = self.universe {
+                    s.push_str(",\"cross_section\":{\"members\":");
+                    s.push_str(itoa::Buffer::new().format(members));
+                    s.push_str(",\"universe\":");
+                    s.push_str(itoa::Buffer::new().format(n));
+                    s.push('}');
+                }
                 if let Some(names) = &self.features {
                     s.push_str(",\"features\":{");
                     for (i, (n, v)) in names.iter().zip(features).enumerate() {
@@ -401,6 +412,9 @@ impl<W: Write> Emitter<W> {
                     self.models.iter().for_each(|m| {
                         let _ = write!(h, ",weight_{m}");
                     });
+                    if self.universe.is_some() {
+                        h.push_str(",cross_section_members,universe_members");
+                    }
                     if let Some(names) = &self.features {
                         names.iter().for_each(|n| {
                             let _ = write!(h, ",{n}");
@@ -439,6 +453,12 @@ impl<W: Write> Emitter<W> {
                 cell(s, a.regime_confidence);
                 for b in &a.strategy_breakdown {
                     cell(s, b.weight);
+                }
+                if let Some(n) = self.universe {
+                    s.push(',');
+                    s.push_str(itoa::Buffer::new().format(members));
+                    s.push(',');
+                    s.push_str(itoa::Buffer::new().format(n));
                 }
                 if self.features.is_some() {
                     for v in features {
@@ -508,8 +528,33 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     let mut pipelines: Vec<Pipeline<f64>> = Vec::new();
     let mut index: HashMap<Option<String>, usize> = HashMap::new();
     let mut building: HashMap<Option<String>, BarBuilder<f64>> = HashMap::new();
+    let asked: Option<Vec<String>> = args
+        .universe
+        .as_deref()
+        .map(|u| u.split(',').map(|s| s.trim().to_string()).collect());
+    let declared: Vec<String> = template.universe().iter().map(str::to_string).collect();
+    let universe = match (asked, declared.is_empty()) {
+        (None, true) => None,
+        (None, false) => Some(declared),
+        (Some(asked), true) => Some(asked),
+        (Some(mut asked), false) => {
+            let mut bundled = declared.clone();
+            asked.sort();
+            bundled.sort();
+            if asked != bundled {
+                bail!(
+                    "--universe {}: the bundle declares its universe ({}); drop --universe or name the same members",
+                    args.universe.as_deref().unwrap_or(""),
+                    declared.join(",")
+                );
+            }
+            Some(declared)
+        }
+    };
+    let universe_declared = universe.is_some();
     let mut emitter = Emitter {
         out: io::stdout(),
+        universe: universe.as_ref().map(Vec::len),
         format: args.format,
         models,
         features: args.emit_features.then_some(feature_names),
@@ -557,6 +602,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
                 symbol.as_deref(),
                 &decision,
                 p.features().values(),
+                batch.len(),
             )?;
             if let Some(n) = args.summary_every.filter(|&n| n > 0) {
                 if p.feature_set().bars_seen() % n == 0 {
@@ -582,30 +628,6 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         }
         Ok(batch.len() as u64)
     };
-    let asked: Option<Vec<String>> = args
-        .universe
-        .as_deref()
-        .map(|u| u.split(',').map(|s| s.trim().to_string()).collect());
-    let declared: Vec<String> = template.universe().iter().map(str::to_string).collect();
-    let universe = match (asked, declared.is_empty()) {
-        (None, true) => None,
-        (None, false) => Some(declared),
-        (Some(asked), true) => Some(asked),
-        (Some(mut asked), false) => {
-            let mut bundled = declared.clone();
-            asked.sort();
-            bundled.sort();
-            if asked != bundled {
-                bail!(
-                    "--universe {}: the bundle declares its universe ({}); drop --universe or name the same members",
-                    args.universe.as_deref().unwrap_or(""),
-                    declared.join(",")
-                );
-            }
-            Some(declared)
-        }
-    };
-    let universe_declared = universe.is_some();
     // buffers one bar of a symbol (`built`: made from trades, where one symbol's bar may
     // complete after a later bar of another: it is then decided on its own)
     let mut offer = |symbol: Option<String>,

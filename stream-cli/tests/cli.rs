@@ -1047,12 +1047,26 @@ fn universe_decisions_do_not_depend_on_row_order_and_equal_research() {
         });
         v
     };
-    let (a, b) = (
+    let (a, mut b) = (
         run(&lines, &[]),
         run(&shuffled, &["--universe", "GOOG,SPX"]),
     );
     assert_eq!(a.len(), lines.len());
+    // with a declared universe each line says how many members its timestamp had
+    for line in &mut b {
+        let said = line
+            .as_object_mut()
+            .unwrap()
+            .remove("cross_section")
+            .unwrap();
+        assert_eq!(said, serde_json::json!({"members": 2, "universe": 2}));
+    }
     assert_eq!(a, b);
+    // a member missing at a timestamp: decided without it, and the lines say so
+    let partial = run(&lines[..6], &["--universe", "GOOG,SPX,AAPL"]);
+    assert!(partial
+        .iter()
+        .all(|l| l["cross_section"] == serde_json::json!({"members": 2, "universe": 3})));
     let records = tickml_train::data::load_bars(repo("data/spx_goog_daily.csv")).unwrap();
     let data = tickml_train::dataset::prepare_panel(
         &records,
