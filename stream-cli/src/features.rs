@@ -24,7 +24,7 @@ pub struct Args {
 /// bad row stops the command with its line number and reason.
 pub fn run(args: &Args) -> anyhow::Result<()> {
     let config = io::load_config(args.source.config.as_deref())?;
-    let mut set = DefaultFeatureSet::<f64>::new(config).context("invalid feature configuration")?;
+    let set = DefaultFeatureSet::<f64>::new(config).context("invalid feature configuration")?;
     let input = io::open_input(&args.source.input)?;
     let records: Box<dyn Iterator<Item = Result<BarRecord, tickml_train::data::DataError>>> =
         match &args.bars {
@@ -57,25 +57,12 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
             header(&mut out, universe)?;
             started = true;
         }
-        if !universe {
-            let record = &batch[0];
-            let features = set
-                .update(&record.bar)
-                .with_context(|| format!("line {}", record.line))?;
-            out.write_all(record.timestamp_text.as_bytes())?;
-            io::write_cells(&mut out, features.values())?;
-            out.write_all(b"\n")?;
-            continue;
-        }
-        // a universe: each timestamp's members ranked against each other
         let engines_of = engines.update(set.config(), &batch)?;
         for (record, i) in batch.iter().zip(engines_of) {
-            write!(
-                out,
-                "{},{}",
-                record.timestamp_text,
-                record.symbol.as_deref().unwrap_or("")
-            )?;
+            out.write_all(record.timestamp_text.as_bytes())?;
+            if let Some(symbol) = &record.symbol {
+                write!(out, ",{symbol}")?;
+            }
             io::write_cells(&mut out, engines.get(i).features().values())?;
             out.write_all(b"\n")?;
         }

@@ -148,7 +148,8 @@ where
     }
 }
 
-/// One feature engine per symbol of a universe, created as symbols appear.
+/// One feature engine per symbol of a universe, created as symbols appear (or one
+/// for a single series).
 #[derive(Default)]
 pub struct Engines {
     sets: Vec<Box<tickml_core::DefaultFeatureSet<f64>>>,
@@ -157,12 +158,24 @@ pub struct Engines {
 
 impl Engines {
     /// Takes one timestamp's records ([`tickml_train::cross_section::update_cross_section`])
-    /// and returns each record's engine index.
+    /// and returns each record's engine index. One series (no symbol) is not ranked: its
+    /// cross-sectional features stay absent.
     pub fn update(
         &mut self,
         config: &FeatureConfig,
         batch: &[BarRecord],
     ) -> anyhow::Result<Vec<usize>> {
+        if let [record @ BarRecord { symbol: None, .. }] = batch {
+            if self.sets.is_empty() {
+                self.sets.push(Box::new(tickml_core::DefaultFeatureSet::new(
+                    config.clone(),
+                )?));
+            }
+            self.sets[0]
+                .update(&record.bar)
+                .with_context(|| format!("line {}", record.line))?;
+            return Ok(vec![0]);
+        }
         let mut members = Vec::with_capacity(batch.len());
         for r in batch {
             let name = r.symbol.as_deref().unwrap_or("");

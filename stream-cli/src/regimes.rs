@@ -24,7 +24,7 @@ pub struct Args {
 /// `timestamp,symbol,...`, each symbol's own detector).
 pub fn run(args: &Args) -> anyhow::Result<()> {
     let config = io::load_config(args.source.config.as_deref())?;
-    let mut set = DefaultFeatureSet::<f64>::new(config).context("invalid feature configuration")?;
+    let set = DefaultFeatureSet::<f64>::new(config).context("invalid feature configuration")?;
     let hmm = args
         .hmm
         .as_ref()
@@ -41,8 +41,8 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
             None => Detector::Rules(RuleDetector::new(RuleConfig::default(), &schema)?),
         })
     };
-    let mut single = detector()?;
-    // a universe: one engine and one detector per symbol, each timestamp ranked together
+    // one engine and one detector per symbol (one of each for a single series), each
+    // timestamp of a universe ranked together
     let mut engines = io::Engines::default();
     let mut detectors: Vec<Detector<f64>> = Vec::new();
     let mut out = io::stdout();
@@ -58,34 +58,16 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
             })?;
             started = true;
         }
-        if !universe {
-            let record = &batch[0];
-            let features = set
-                .update(&record.bar)
-                .with_context(|| format!("line {}", record.line))?;
-            let state = single.update(features.values());
-            writeln!(
-                out,
-                "{},{},{}",
-                record.timestamp_text,
-                state.regime.name(),
-                state.confidence
-            )?;
-            continue;
-        }
         for (record, i) in batch.iter().zip(engines.update(set.config(), &batch)?) {
             while detectors.len() <= i {
                 detectors.push(detector()?);
             }
             let state = detectors[i].update(engines.get(i).features().values());
-            writeln!(
-                out,
-                "{},{},{},{}",
-                record.timestamp_text,
-                record.symbol.as_deref().unwrap_or(""),
-                state.regime.name(),
-                state.confidence
-            )?;
+            out.write_all(record.timestamp_text.as_bytes())?;
+            if let Some(symbol) = &record.symbol {
+                write!(out, ",{symbol}")?;
+            }
+            writeln!(out, ",{},{}", state.regime.name(), state.confidence)?;
         }
     }
     out.flush()?;
