@@ -6,7 +6,7 @@ use tickml_core::arbitrator::{
     ArbitratorConfig, ArbitratorError, PerformanceTracker, StrategyArbitrator,
 };
 use tickml_core::indicators::{Atr, Bollinger, Dmi, Ema, Macd, Rsi};
-use tickml_core::window::{Extreme, Moments, MonotonicDeque, Rolling, SortedWindow};
+use tickml_core::window::{Extreme, Moments, MonotonicDeque, PercentileRank, Rolling};
 use tickml_core::Error;
 
 #[test]
@@ -43,7 +43,8 @@ fn impossible_parameters_are_typed_errors() {
     ));
     assert!(MonotonicDeque::<16>::new(16, Extreme::Max).is_err());
     assert!(MonotonicDeque::<16>::new(15, Extreme::Min).is_ok());
-    assert!(SortedWindow::<f64, 16>::new(0).is_err());
+    assert!(PercentileRank::<16>::new(0).is_err());
+    assert!(PercentileRank::<16>::new(16).is_err());
     let silent = ArbitratorConfig {
         silence_after: 0,
         ..ArbitratorConfig::default()
@@ -165,4 +166,23 @@ fn a_short_hostile_stream() {
 #[ignore]
 fn ten_million_hostile_bars() {
     soak(10_000_000);
+}
+
+/// The memory budget of one symbol's default feature engine: 32 KiB in f64 (the ring
+/// buffers are 8 series x 256 bars x 8 bytes = 16 KiB of it).
+#[test]
+fn the_default_feature_engine_fits_32_kib() {
+    use tickml_core::DefaultFeatureSet;
+    let (f64_bytes, f32_bytes) = (
+        std::mem::size_of::<DefaultFeatureSet<f64>>(),
+        std::mem::size_of::<DefaultFeatureSet<f32>>(),
+    );
+    assert!(
+        f64_bytes <= 32 * 1024,
+        "DefaultFeatureSet<f64> is {f64_bytes} bytes"
+    );
+    assert!(
+        f32_bytes < f64_bytes,
+        "DefaultFeatureSet<f32> is {f32_bytes} bytes"
+    );
 }

@@ -10,7 +10,7 @@ use super::config::{CrossSection, FeatureConfig, MAX_WINDOWS};
 use super::history::{History, Writer};
 use super::schema::{FeatureId, FeatureKind as K};
 use crate::num::Float;
-use crate::window::SortedWindow;
+use crate::window::PercentileRank;
 
 /// One member's input to its timestamp's cross-section
 /// ([`super::FeatureSet::cross_section_input`]).
@@ -27,15 +27,15 @@ pub struct CrossSectionInput<T> {
 
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub(crate) struct CrossSectional<T, const W: usize> {
-    ranks: Vec<(u16, SortedWindow<T, W>), MAX_WINDOWS>,
+pub(crate) struct CrossSectional<const W: usize> {
+    ranks: Vec<PercentileRank<W>, MAX_WINDOWS>,
     /// The universe's slots: 2 for ranks, 6 extended.
     slots: u8,
     /// The windows of the ranked volatility and volume ratio (extended).
     ranked: (Option<u16>, Option<u16>),
 }
 
-impl<T: Float, const W: usize> CrossSectional<T, W> {
+impl<const W: usize> CrossSectional<W> {
     pub fn new(config: &FeatureConfig) -> Result<Self, Error> {
         let extended = config.cross_section == CrossSection::Extended;
         let vol = config
@@ -55,10 +55,7 @@ impl<T: Float, const W: usize> CrossSectional<T, W> {
             .saturating_add(u8::from(ranked.1.is_some()));
         Ok(CrossSectional {
             ranks: crate::fixed::try_fill(
-                config
-                    .rank_windows
-                    .iter()
-                    .map(|&n| Ok((n, SortedWindow::new(n)?))),
+                config.rank_windows.iter().map(|&n| PercentileRank::new(n)),
             )?,
             slots,
             ranked,
@@ -66,8 +63,8 @@ impl<T: Float, const W: usize> CrossSectional<T, W> {
     }
 
     pub fn ids(&self, out: &mut impl FnMut(FeatureId)) {
-        for (n, _) in &self.ranks {
-            out(FeatureId::windowed(K::ReturnRank, *n));
+        for rank in &self.ranks {
+            out(FeatureId::windowed(K::ReturnRank, rank.window()));
         }
         out(FeatureId::plain(K::CrossSectionalRank));
         out(FeatureId::plain(K::CrossSectionalPercentile));
@@ -95,10 +92,10 @@ impl<T: Float, const W: usize> CrossSectional<T, W> {
         )
     }
 
-    pub fn update(&mut self, h: &History<T, W>, out: &mut Writer<T>) {
-        for (_, rank) in self.ranks.iter_mut() {
+    pub fn update<T: Float>(&self, h: &History<T, W>, out: &mut Writer<T>) {
+        for rank in &self.ranks {
             out.put(if h.has_change() {
-                rank.push(&h.log_return)
+                rank.of(&h.log_return)
             } else {
                 None
             });

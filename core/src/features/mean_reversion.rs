@@ -9,10 +9,11 @@ use super::schema::{FeatureId, FeatureKind as K};
 use crate::num::Float;
 use crate::window::{Extreme, Moments, MonotonicDeque, Rolling};
 
+/// The rolling max and min of the close over every window (one deque each, sized by
+/// the longest window).
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-struct ReversionWindow<T, const W: usize> {
-    moments: Rolling<Moments<T>>,
+struct Extrema<const W: usize> {
     max: MonotonicDeque<W>,
     min: MonotonicDeque<W>,
 }
@@ -20,26 +21,31 @@ struct ReversionWindow<T, const W: usize> {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub(crate) struct MeanReversion<T, const W: usize> {
-    windows: Vec<ReversionWindow<T, W>, MAX_WINDOWS>,
+    windows: Vec<Rolling<Moments<T>>, MAX_WINDOWS>,
+    /// `None` without windows.
+    extrema: Option<Extrema<W>>,
 }
 
 impl<T: Float, const W: usize> MeanReversion<T, W> {
     pub fn new(config: &FeatureConfig) -> Result<Self, Error> {
+        let windows = &config.mean_reversion_windows;
+        let extrema = match windows.iter().copied().max() {
+            Some(longest) => Some(Extrema {
+                max: MonotonicDeque::new(longest, Extreme::Max)?,
+                min: MonotonicDeque::new(longest, Extreme::Min)?,
+            }),
+            None => None,
+        };
         Ok(MeanReversion {
-            windows: crate::fixed::try_fill(config.mean_reversion_windows.iter().map(|&n| {
-                Ok(ReversionWindow {
-                    moments: Rolling::new(n)?,
-                    max: MonotonicDeque::new(n, Extreme::Max)?,
-                    min: MonotonicDeque::new(n, Extreme::Min)?,
-                })
-            }))?,
+            windows: crate::fixed::try_fill(windows.iter().map(|&n| Rolling::new(n)))?,
+            extrema,
         })
     }
 
     pub fn ids(&self, out: &mut impl FnMut(FeatureId)) {
         for kind in [K::Zscore, K::DistanceFromMax, K::DistanceFromMin] {
             for w in &self.windows {
-                out(FeatureId::windowed(kind, w.moments.window()));
+                out(FeatureId::windowed(kind, w.window()));
             }
         }
     }
@@ -47,21 +53,26 @@ impl<T: Float, const W: usize> MeanReversion<T, W> {
     pub fn update(&mut self, h: &History<T, W>, out: &mut Writer<T>) {
         let c = h.close.newest().unwrap_or(T::NAN);
         let seq = h.seq();
-        let mut extremes: Vec<(Option<T>, Option<T>), MAX_WINDOWS> = Vec::new();
         for w in self.windows.iter_mut() {
-            w.moments.push(&h.close);
-            let _ = extremes.push((w.max.push(seq, &h.close), w.min.push(seq, &h.close)));
+            w.push(&h.close);
+        }
+        if let Some(e) = self.extrema.as_mut() {
+            e.max.push(seq, &h.close);
+            e.min.push(seq, &h.close);
         }
         for w in &self.windows {
-            out.put(w.moments.full().and_then(|m| {
+            out.put(w.full().and_then(|m| {
                 let sd = m.variance().sqrt();
                 (sd > T::ZERO).then(|| (c - m.mean()) / sd)
             }));
         }
-        for (max, _) in &extremes {
+        let extrema = self.extrema.as_ref();
+        for w in &self.windows {
+            let max = extrema.and_then(|e| e.max.extreme(w.window(), seq, &h.close));
             out.put(max.map(|m| c / m - T::ONE));
         }
-        for (_, min) in &extremes {
+        for w in &self.windows {
+            let min = extrema.and_then(|e| e.min.extreme(w.window(), seq, &h.close));
             out.put(min.map(|m| c / m - T::ONE));
         }
     }

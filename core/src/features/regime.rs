@@ -8,14 +8,14 @@ use super::config::{FeatureConfig, MAX_WINDOWS};
 use super::history::{History, Writer};
 use super::schema::{FeatureId, FeatureKind as K};
 use crate::num::Float;
-use crate::window::{Moments, RingBuffer, Rolling, SortedWindow};
+use crate::window::{Moments, PercentileRank, RingBuffer, Rolling};
 
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub(crate) struct Regime<T, const W: usize> {
     returns: Rolling<Moments<T>>,
     vol_history: RingBuffer<T, W>,
-    vol_rank: SortedWindow<T, W>,
+    vol_rank: PercentileRank<W>,
     moves: Vec<Rolling<Moments<T>>, MAX_WINDOWS>,
 }
 
@@ -24,7 +24,7 @@ impl<T: Float, const W: usize> Regime<T, W> {
         Ok(Regime {
             returns: Rolling::new(config.vol_regime_window)?,
             vol_history: RingBuffer::new(),
-            vol_rank: SortedWindow::new(config.vol_regime_lookback)?,
+            vol_rank: PercentileRank::new(config.vol_regime_lookback)?,
             moves: crate::fixed::try_fill(
                 config
                     .trend_strength_windows
@@ -47,7 +47,7 @@ impl<T: Float, const W: usize> Regime<T, W> {
             self.returns.push(&h.log_return);
             if let Some(vol) = self.returns.full().and_then(|m| m.sample_variance()) {
                 self.vol_history.push(vol.sqrt());
-                vol_regime = self.vol_rank.push(&self.vol_history);
+                vol_regime = self.vol_rank.of(&self.vol_history);
             }
             for m in self.moves.iter_mut() {
                 m.push(&h.abs_change);

@@ -75,7 +75,7 @@ pub struct FeatureSet<T, const W: usize = 256, const F: usize = 128> {
     volatility: Volatility<T>,
     volume: Volume<T>,
     mean_reversion: MeanReversion<T, W>,
-    cross_sectional: CrossSectional<T, W>,
+    cross_sectional: CrossSectional<W>,
     seasonality: Seasonality<T>,
     regime: Regime<T, W>,
     output: FeatureVector<T, F>,

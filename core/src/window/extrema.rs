@@ -15,10 +15,13 @@ pub enum Extreme {
     Min,
 }
 
-/// Rolling maximum or minimum in amortised O(1): a deque of the positions (bar
-/// sequence numbers) of the candidates, values decreasing (max) or increasing (min)
-/// from the front. Values are read from the series' [`RingBuffer`], so the deque
-/// holds only `u32` positions.
+/// Rolling maxima or minima of every window up to `window` values ending at the newest
+/// one: a deque of the positions (bar sequence numbers) of the candidates, the values no
+/// later value in the longest window dominates, decreasing (max) or increasing (min)
+/// from the front. The extreme of a window of `n` values is the candidate at the first
+/// position inside it, so one deque serves all of a family's windows: a push is
+/// amortised O(1), a query a binary search. Values are read from the series'
+/// [`RingBuffer`], so the deque holds only `u32` positions.
 #[derive(Debug, Clone)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct MonotonicDeque<const N: usize> {
@@ -36,7 +39,7 @@ impl<const N: usize> PartialEq for MonotonicDeque<N> {
 }
 
 impl<const N: usize> MonotonicDeque<N> {
-    /// An empty deque over `1 <= window < N` values.
+    /// An empty deque for windows of at most `1 <= window < N` values.
     pub fn new(window: u16, extreme: Extreme) -> Result<Self, Error> {
         super::check("extremum window", window, 1, N)?;
         Ok(MonotonicDeque {
@@ -46,12 +49,12 @@ impl<const N: usize> MonotonicDeque<N> {
         })
     }
 
-    /// Takes in the newest value of `ring`, whose sequence number is `seq`, and returns
-    /// the extreme of the window once `ring` holds `window` values.
+    /// Takes in the newest value of `ring`, whose sequence number is `seq`.
     #[inline]
-    pub fn push<T: Float>(&mut self, seq: u32, ring: &RingBuffer<T, N>) -> Option<T> {
-        let value_at = |s: u32| ring.lag(seq.wrapping_sub(s) as usize);
-        let x = ring.newest()?;
+    pub fn push<T: Float>(&mut self, seq: u32, ring: &RingBuffer<T, N>) {
+        let Some(x) = ring.newest() else {
+            return;
+        };
         let window = u32::from(self.window);
         while self
             .seqs
@@ -61,7 +64,11 @@ impl<const N: usize> MonotonicDeque<N> {
             self.seqs.pop_front();
         }
         let extreme = self.extreme;
-        while let Some(back) = self.seqs.back().and_then(|&s| value_at(s)) {
+        while let Some(back) = self
+            .seqs
+            .back()
+            .and_then(|&s| ring.lag(seq.wrapping_sub(s) as usize))
+        {
             let dominated = match extreme {
                 Extreme::Max => back <= x,
                 Extreme::Min => back >= x,
@@ -73,10 +80,22 @@ impl<const N: usize> MonotonicDeque<N> {
         }
         // Cannot fail: at most `window < N` positions are ever held.
         let _ = self.seqs.push_back(seq);
-        if ring.len() < usize::from(self.window) {
+    }
+
+    /// The extreme of the newest `n <= window` values of `ring` (the newest's sequence
+    /// number is `seq`), once it holds `n` values.
+    #[inline]
+    pub fn extreme<T: Float>(&self, n: u16, seq: u32, ring: &RingBuffer<T, N>) -> Option<T> {
+        if n > self.window || ring.len() < usize::from(n) {
             return None;
         }
-        self.seqs.front().and_then(|&s| value_at(s))
+        let outside = |s: &u32| seq.wrapping_sub(*s) >= u32::from(n);
+        let (front, back) = self.seqs.as_slices();
+        let first = match front.partition_point(outside) {
+            i if i < front.len() => front.get(i),
+            _ => back.get(back.partition_point(outside)),
+        };
+        ring.lag(seq.wrapping_sub(*first?) as usize)
     }
 }
 
@@ -86,19 +105,33 @@ mod tests {
 
     #[test]
     fn matches_naive_window_extremes() {
-        let xs: std::vec::Vec<f64> = (0..500).map(|i| ((i * 7919) % 101) as f64 + 1.0).collect();
+        // ties, then a falling and a rising run that fill the max and the min deque (so
+        // their storage wraps and a query spans both runs of it)
+        let xs: std::vec::Vec<f64> = (0..500)
+            .map(|i| match i {
+                0..200 => ((i * 7919) % 101) as f64 + 1.0,
+                200..350 => 1000.0 - i as f64,
+                _ => i as f64,
+            })
+            .collect();
         let mut ring: RingBuffer<f64, 32> = RingBuffer::new();
         let mut max = MonotonicDeque::new(20, Extreme::Max).unwrap();
         let mut min = MonotonicDeque::new(20, Extreme::Min).unwrap();
         for (i, &x) in xs.iter().enumerate() {
             ring.push(x);
-            let (hi, lo) = (max.push(i as u32, &ring), min.push(i as u32, &ring));
-            if i + 1 < 20 {
-                assert_eq!((hi, lo), (None, None));
-            } else {
-                let w = &xs[i + 1 - 20..=i];
-                assert_eq!(hi, w.iter().cloned().reduce(f64::max));
-                assert_eq!(lo, w.iter().cloned().reduce(f64::min));
+            let seq = i as u32;
+            max.push(seq, &ring);
+            min.push(seq, &ring);
+            for n in [1u16, 3, 7, 19, 20, 21] {
+                let (hi, lo) = (max.extreme(n, seq, &ring), min.extreme(n, seq, &ring));
+                let n = usize::from(n);
+                if i + 1 < n || n > 20 {
+                    assert_eq!((hi, lo), (None, None));
+                } else {
+                    let w = &xs[i + 1 - n..=i];
+                    assert_eq!(hi, w.iter().cloned().reduce(f64::max), "max {n} at {i}");
+                    assert_eq!(lo, w.iter().cloned().reduce(f64::min), "min {n} at {i}");
+                }
             }
         }
     }

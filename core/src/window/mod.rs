@@ -1,5 +1,5 @@
 //! Fixed-capacity windows over a bar series: the ring buffer every rolling feature
-//! reads, drift-free rolling sums, monotonic-deque extrema and a sorted window for ranks.
+//! reads, drift-free rolling sums, monotonic-deque extrema and rolling percentile ranks.
 //!
 //! Capacities are const generics; nothing here allocates.
 
@@ -11,7 +11,7 @@ mod rolling;
 use crate::error::Error;
 
 pub use extrema::{Extreme, MonotonicDeque};
-pub use rank::SortedWindow;
+pub use rank::PercentileRank;
 pub use ring::RingBuffer;
 pub use rolling::{Accumulate, LinearTrend, Moments, Rolling};
 

@@ -1,53 +1,41 @@
 use crate::error::Error;
-use heapless::Vec;
 
 use crate::num::Float;
 
 use super::RingBuffer;
 
-/// The last `window` values of a series kept sorted, for rolling percentile ranks.
+/// The rolling percentile rank of a series' newest value: the fraction of the last
+/// `window` values (the newest included) that are `<=` it, pandas'
+/// `rolling(window).apply(lambda w: (w <= w[-1]).mean())`.
 ///
-/// Each push is a binary search plus a shift of at most `window` values (a `memmove`);
-/// an exact rolling rank cannot be O(1), and this is the cheapest exact form for the
-/// short windows ranks use.
-#[derive(Debug, Clone, PartialEq)]
+/// Stateless over the series' [`RingBuffer`]: one counting pass over the window's two
+/// contiguous runs, O(window), vectorisable, and nothing stored beside the ring.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub struct SortedWindow<T, const N: usize> {
-    sorted: Vec<T, N>,
+pub struct PercentileRank<const N: usize> {
     window: u16,
 }
 
-impl<T: Float, const N: usize> SortedWindow<T, N> {
-    /// An empty window of `1 <= window < N` values.
+impl<const N: usize> PercentileRank<N> {
+    /// A rank over `1 <= window < N` values.
     pub fn new(window: u16) -> Result<Self, Error> {
         super::check("rank window", window, 1, N)?;
-        Ok(SortedWindow {
-            sorted: Vec::new(),
-            window,
-        })
+        Ok(PercentileRank { window })
     }
 
-    /// Takes in the newest value of `ring` (dropping the value at lag `window`) and
-    /// returns the fraction of the window's values that are `<=` the newest, once the
-    /// window is full.
-    pub fn push(&mut self, ring: &RingBuffer<T, N>) -> Option<T> {
+    /// The window length.
+    pub fn window(&self) -> u16 {
+        self.window
+    }
+
+    /// The rank of the newest value of `ring`, once it holds `window` values.
+    #[inline]
+    pub fn of<T: Float>(&self, ring: &RingBuffer<T, N>) -> Option<T> {
         let x = ring.newest()?;
-        let window = usize::from(self.window);
-        if self.sorted.len() == window {
-            if let Some(leaving) = ring.lag(window) {
-                let i = self.sorted.partition_point(|&v| v < leaving);
-                if i < self.sorted.len() {
-                    self.sorted.remove(i);
-                }
-            }
-        }
-        let i = self.sorted.partition_point(|&v| v < x);
-        // Cannot fail: one value left before this one came in.
-        let _ = self.sorted.insert(i, x);
-        (self.sorted.len() == window).then(|| {
-            let at_or_below = self.sorted.partition_point(|&v| v <= x);
-            T::from_usize(at_or_below) / T::from_usize(window)
-        })
+        let (older, newer) = ring.newest_runs(usize::from(self.window))?;
+        let at_or_below = |run: &[T]| run.iter().filter(|&&v| v <= x).count();
+        let count = at_or_below(older).saturating_add(at_or_below(newer));
+        Some(T::from_usize(count) / T::from_usize(usize::from(self.window)))
     }
 }
 
@@ -59,10 +47,10 @@ mod tests {
     fn matches_naive_count() {
         let xs: std::vec::Vec<f64> = (0..300).map(|i| ((i * 31) % 17) as f64).collect();
         let mut ring: RingBuffer<f64, 16> = RingBuffer::new();
-        let mut rank = SortedWindow::new(10).unwrap();
+        let rank = PercentileRank::new(10).unwrap();
         for (i, &x) in xs.iter().enumerate() {
             ring.push(x);
-            let got = rank.push(&ring);
+            let got = rank.of(&ring);
             if i + 1 < 10 {
                 assert_eq!(got, None);
             } else {

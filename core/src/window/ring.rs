@@ -70,6 +70,26 @@ impl<T, const N: usize> RingBuffer<T, N> {
             .get(newest.checked_sub(1)?.checked_sub(k)?.checked_rem(N)?)
     }
 
+    /// The newest `n` values as two contiguous runs (the older run first), if `n` are
+    /// held: a window's values for scans that do not care about order.
+    #[inline]
+    pub fn newest_runs(&self, n: usize) -> Option<(&[T], &[T])> {
+        let len = self.values.len();
+        if n > len {
+            return None;
+        }
+        // not yet full: the newest sits at len - 1; full: the run ends just before `next`
+        let end = if len < N { len } else { self.next };
+        match end.checked_sub(n) {
+            Some(start) => Some((self.values.get(start..end)?, &[])),
+            None => {
+                let wrapped = n.checked_sub(end)?;
+                let tail = self.values.get(len.checked_sub(wrapped)?..)?;
+                Some((tail, self.values.get(..end)?))
+            }
+        }
+    }
+
     /// The held values, oldest first.
     pub fn oldest_first(&self) -> impl Iterator<Item = &T> + '_ {
         (0..self.values.len()).rev().filter_map(|k| self.at(k))
@@ -162,6 +182,21 @@ mod tests {
         let mut empty: RingBuffer<i32, 0> = RingBuffer::new();
         empty.push(1);
         assert_eq!((empty.len(), empty.lag(0)), (0, None));
+    }
+
+    #[test]
+    fn newest_runs_hold_the_last_n_pushes() {
+        let mut r: RingBuffer<i32, 5> = RingBuffer::new();
+        assert_eq!(r.newest_runs(0), Some((&[][..], &[][..])));
+        for x in 0..13 {
+            r.push(x);
+            for n in 0..7 {
+                let got = r.newest_runs(n).map(|(a, b)| [a, b].concat());
+                let expected =
+                    (n <= r.len()).then(|| (x + 1 - n as i32..=x).collect::<std::vec::Vec<_>>());
+                assert_eq!(got, expected, "after {x}, n {n}");
+            }
+        }
     }
 
     #[test]
