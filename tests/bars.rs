@@ -270,8 +270,12 @@ fn on_trade_decides_as_research_bars_do_and_snapshots_keep_the_bar_being_built()
 #[test]
 fn version_2_and_3_bundles_still_load_and_decide_as_before() {
     use tickml_core::pipeline::Pipeline;
-    let new = std::fs::read(repo_path("stream-cli/assets/default_bundle.tml")).unwrap();
+    // the same models as the fixtures, written as version 4 (the embedded default bundle
+    // until its models were retrained on the shared tree learner)
+    let new = std::fs::read(repo_path("tests/fixtures/models/default_bundle_v4.tml")).unwrap();
     assert_eq!(u16::from_le_bytes([new[4], new[5]]), 4);
+    let embedded = std::fs::read(repo_path("stream-cli/assets/default_bundle.tml")).unwrap();
+    assert_eq!(u16::from_le_bytes([embedded[4], embedded[5]]), 4);
     for version in [2u16, 3] {
         let path = format!("tests/fixtures/models/default_bundle_v{version}.tml");
         let old = std::fs::read(repo_path(&path)).unwrap();

@@ -5,12 +5,10 @@
 //! HistGradientBoosting's, RandomForest's (mean of five seeds), LogisticRegression's,
 //! Ridge's and ElasticNet's with matching hyperparameters.
 //!
-//! The goal is 0.005 for every learner. Two miss it today, and their bound is the gap
-//! measured when this test was written, so a regression still fails: the forest (0.018
-//! below: smartcore's forest scores a row by the share of trees voting up, 101 levels,
-//! where scikit-learn averages the leaves' class fractions) and the boosted regressor
-//! (0.022 below in R^2, while the boosted classifier is within 0.002: not explained
-//! yet).
+//! No learner may score more than 0.005 below its reference, nor more than 0.02 above
+//! it (a held-out score that much higher than scikit-learn's points at a leak, not at a
+//! better learner: HistGradientBoosting's own R^2 here moves between 0.641 and 0.661
+//! with its bin count alone, 32 to 255 bins).
 
 mod common;
 
@@ -100,7 +98,7 @@ fn score(
 }
 
 #[test]
-fn every_learner_scores_within_0_005_of_scikit_learn() {
+fn no_learner_scores_more_than_0_005_below_scikit_learn() {
     let d = data();
     let defaults = ModelConfig::default();
     let net = ModelConfig {
@@ -108,7 +106,7 @@ fn every_learner_scores_within_0_005_of_scikit_learn() {
         l1_ratio: 0.5,
         ..defaults
     };
-    // (score, model, task, inputs, target, configuration, allowed gap)
+    // (score, model, task, inputs, target, configuration)
     let cases = [
         (
             "gradient_boosting_auc",
@@ -117,7 +115,6 @@ fn every_learner_scores_within_0_005_of_scikit_learn() {
             &d.x_nan,
             &d.y_class,
             &defaults,
-            0.005,
         ),
         (
             "gradient_boosting_r2",
@@ -126,7 +123,6 @@ fn every_learner_scores_within_0_005_of_scikit_learn() {
             &d.x_nan,
             &d.y_value,
             &defaults,
-            0.025,
         ),
         (
             "random_forest_auc",
@@ -135,7 +131,6 @@ fn every_learner_scores_within_0_005_of_scikit_learn() {
             &d.x,
             &d.y_class,
             &defaults,
-            0.02,
         ),
         (
             "logistic_regression_auc",
@@ -144,7 +139,6 @@ fn every_learner_scores_within_0_005_of_scikit_learn() {
             &d.x,
             &d.y_class,
             &defaults,
-            0.005,
         ),
         (
             "ridge_r2",
@@ -153,7 +147,6 @@ fn every_learner_scores_within_0_005_of_scikit_learn() {
             &d.x,
             &d.y_value,
             &defaults,
-            0.005,
         ),
         (
             "elastic_net_r2",
@@ -162,19 +155,18 @@ fn every_learner_scores_within_0_005_of_scikit_learn() {
             &d.x,
             &d.y_value,
             &net,
-            0.005,
         ),
     ];
     let mut failures = Vec::new();
-    for (key, model, task, x, y, config, allowed) in cases {
+    for (key, model, task, x, y, config) in cases {
         let ours = score(model, config, task, x, y, &d.train);
         let theirs = reference(key);
         let line = format!(
-            "{key}: tickml {ours:.4} scikit-learn {theirs:.4} ({:+.4}, allowed {allowed})",
+            "{key}: tickml {ours:.4} scikit-learn {theirs:.4} ({:+.4}; allowed -0.005..+0.02)",
             ours - theirs
         );
         println!("{line}");
-        if (ours - theirs).abs() > allowed {
+        if !(-0.005..=0.02).contains(&(ours - theirs)) {
             failures.push(line);
         }
     }

@@ -1,14 +1,16 @@
 //! Model training: one factory for every model, each trained model exportable to the
 //! core's blobs, whose predictions equal the trained model's own.
 //!
-//! smartcore fits the linear models, the decision tree and the random forest (their
-//! fitted trees are read from smartcore's serde representation); gradient boosting is
-//! written here ([`boosting`]) because smartcore has none with log-loss and missing
-//! values whose trees can be exported.
+//! Every tree model grows on one histogram tree learner written here (`hist_tree`:
+//! quantile bins, second-order gain, NaN learned per split): gradient boosting
+//! ([`boosting`]), and the random forest and the single tree (`forest`: CART's Gini
+//! split on bootstrap weights), which replaced smartcore's exact CART for speed and for
+//! scikit-learn's averaged leaf probabilities. smartcore fits the linear models.
 
 pub mod boosting;
+mod forest;
+mod hist_tree;
 mod linear;
-mod trees;
 
 use tickml_core::model::Model as CoreModel;
 
@@ -26,9 +28,9 @@ pub enum Task {
 /// The models the factory builds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ModelType {
-    /// smartcore random forest (classification).
+    /// Random forest of CART trees on the histogram learner (classification).
     RandomForest,
-    /// smartcore CART decision tree (classification).
+    /// One CART tree on the histogram learner (classification).
     DecisionTree,
     /// Gradient-boosted trees (log-loss or squared error), written here.
     GradientBoosting,
@@ -257,9 +259,9 @@ impl std::fmt::Debug for TrainedModel {
 }
 
 impl TrainedModel {
-    /// The model's own predictions (through the library that fitted it): P(1) for
-    /// classification (for the forest, the share of its trees voting 1, each tree
-    /// predicted by smartcore; a single tree's vote is 0 or 1), values for regression.
+    /// The model's own predictions (through the code that fitted it): P(1) for
+    /// classification (for the forest, the mean of its trees' leaf class fractions),
+    /// values for regression.
     pub fn predict(&self, x: &Matrix) -> Vec<f64> {
         (self.native)(x)
     }
@@ -297,7 +299,7 @@ impl TrainedModel {
 }
 
 impl Estimator {
-    /// Fits on `x` (row-major, no NaN for the smartcore models) and `y`.
+    /// Fits on `x` (row-major; NaN only for the tree models) and `y`.
     pub fn fit(&self, x: &Matrix, y: &[f64], names: &[String]) -> Result<TrainedModel, TrainError> {
         if x.rows() != y.len() || x.rows() == 0 || names.len() != x.cols {
             return Err(TrainError::Data(format!(
@@ -316,14 +318,30 @@ impl Estimator {
         use ModelType::*;
         match self.model_type {
             LogisticRegression | Ridge | ElasticNet | Lasso => linear::fit(self, x, y, names),
-            RandomForest | DecisionTree => trees::fit(self, x, y, names),
+            RandomForest | DecisionTree => {
+                let sampling = if self.model_type == RandomForest {
+                    forest::Sampling::Forest
+                } else {
+                    forest::Sampling::SingleTree
+                };
+                let model = forest::Forest::fit(x, y, None, &self.config, sampling)?;
+                Ok(TrainedModel {
+                    model_type: self.model_type,
+                    task: self.task,
+                    export: Export::Trees(model.to_spec(names)),
+                    importance: Some(model.importance()),
+                    native: Box::new(move |x| {
+                        (0..x.rows()).map(|i| model.predict_row(x.row(i))).collect()
+                    }),
+                })
+            }
             LightGbm | XgBoost => Err(TrainError::ImportOnly {
                 model: self.model_type.name(),
             }),
             GradientBoosting => {
                 let model = boosting::GradientBoosting::fit(x, y, self.task, &self.config)?;
                 let export = Export::Trees(model.to_spec(names));
-                let importance = Some(model.importance(x.cols));
+                let importance = Some(model.importance());
                 Ok(TrainedModel {
                     model_type: self.model_type,
                     task: self.task,
