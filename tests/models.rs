@@ -202,6 +202,7 @@ fn permutation_importance_finds_the_informative_feature() {
         pca_neutralize: 0,
         dropped_level_features: vec![],
         labels: Labels::with_horizon(n, 1),
+        weights: None,
         timestamps: (0..n as i64).collect(),
         symbol: vec![0; n],
         symbol_names: vec![],

@@ -207,6 +207,7 @@ fn pca_neutralisation_is_fitted_on_the_training_fold() {
         periods_per_year: 252.0,
         cost_bps: 0.0,
         labels: Labels::with_horizon(n, 1),
+        weights: None,
         timestamps: (0..n as i64).collect(),
         symbol: vec![0; n],
         symbol_names: vec![],

@@ -125,6 +125,16 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         config.target,
         config.horizon
     )?;
+    match data.weights.as_deref() {
+        Some(w) => writeln!(
+            out,
+            "samples weighted by their labels' average uniqueness (mean {:.3}, from {:.3} to {:.3}; `sample_weights = \"none\"` turns it off)",
+            w.iter().sum::<f64>() / w.len().max(1) as f64,
+            w.iter().copied().fold(f64::INFINITY, f64::min),
+            w.iter().copied().fold(0.0, f64::max)
+        )?,
+        None => writeln!(out, "samples unweighted")?,
+    }
     if !report.symbols.is_empty() {
         writeln!(
             out,
@@ -248,7 +258,16 @@ pub fn run_ablation(args: &AblateArgs) -> anyhow::Result<()> {
     let records = load_input(&args.input, config.bar_rule()?)?;
     let data = config.dataset_of(&records)?;
     let bars: Vec<_> = records.iter().map(|r| r.bar).collect();
-    let rows = ablate_dataset(&data, &config)?;
+    // on stderr, drawn only when it is a terminal (indicatif hides it otherwise)
+    let bar = ProgressBar::new(0).with_style(
+        ProgressStyle::with_template("ablation [{bar:30}] {pos}/{len} cross-validations {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let rows = ablate_dataset(&data, &config, &|done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    })?;
+    bar.finish_and_clear();
     let log = args
         .trials
         .clone()

@@ -200,6 +200,9 @@ pub struct Dataset {
     pub cost_bps: f64,
     /// Label intervals in bar indices: sample i is bar `t0[i]`, its label ends at `t1[i]`.
     pub labels: Labels,
+    /// Sample weights every fit uses ([`Dataset::fold_weights`]); None: each sample counts
+    /// once.
+    pub weights: Option<Vec<f64>>,
     /// Timestamps (unix ns) of the samples' bars.
     pub timestamps: Vec<i64>,
     /// Each sample's symbol (an index into `symbol_names`; 0 for one series).
@@ -237,6 +240,20 @@ impl Dataset {
         &self.x[i * self.width()..(i + 1) * self.width()]
     }
 
+    /// The weights of the samples `rows` for a fit on them, rescaled to mean 1 (so a
+    /// penalty weighs as much against them as against unweighted samples); None without
+    /// weights.
+    pub fn fold_weights(&self, rows: &[usize]) -> Option<Vec<f64>> {
+        let w = self.weights.as_deref()?;
+        let picked: Vec<f64> = rows.iter().map(|&i| w[i]).collect();
+        let mean = picked.iter().sum::<f64>() / picked.len().max(1) as f64;
+        Some(if mean > 0.0 {
+            picked.into_iter().map(|v| v / mean).collect()
+        } else {
+            picked
+        })
+    }
+
     /// The samples `indices` as a dataset of their own (label intervals keep their bar
     /// positions, so purging inside it still compares bars).
     pub fn subset(&self, indices: &[usize]) -> Dataset {
@@ -258,6 +275,7 @@ impl Dataset {
                 t0: indices.iter().map(|&i| self.labels.t0[i]).collect(),
                 t1: indices.iter().map(|&i| self.labels.t1[i]).collect(),
             },
+            weights: self.weights.as_deref().map(pick),
             timestamps: indices.iter().map(|&i| self.timestamps[i]).collect(),
             symbol: indices.iter().map(|&i| self.symbol[i]).collect(),
             symbol_names: self.symbol_names.clone(),
@@ -595,6 +613,7 @@ fn assemble(
         periods_per_year: crate::backtest::accounting::periods_per_year(&rows.time_stamps),
         cost_bps: DEFAULT_COST_BPS,
         labels: Labels { t0, t1 },
+        weights: None,
         timestamps,
         symbol,
         symbol_names,

@@ -153,7 +153,8 @@ pub fn headline(task: Task, s: &Scores) -> f64 {
 /// Fits and scores `estimator` on every split, using only the columns `columns`. Each
 /// fold's labels and inputs come from [`Dataset::fold_targets`] and
 /// [`Dataset::fold_matrices`] (anything fitted, quantile edges or PCA, sees the training
-/// rows only); predictions go through the exported blob, as the core computes them.
+/// rows only), its weights from [`Dataset::fold_weights`]; predictions go through the
+/// exported blob, as the core computes them.
 pub fn cross_validate(
     estimator: &Estimator,
     data: &Dataset,
@@ -169,12 +170,13 @@ pub fn cross_validate(
     for split in splits {
         let (xtr, xte) = data.fold_matrices(&split.train, &split.test, columns);
         let (ytr, yte) = data.fold_targets(&split.train, &split.test);
-        let model = estimator.fit(
+        let model = estimator.fit_weighted(
             &Matrix {
                 values: &xtr,
                 cols: columns.len(),
             },
             &ytr,
+            data.fold_weights(&split.train).as_deref(),
             &names,
         )?;
         let p = model.predict_with_blob(&Matrix {

@@ -37,3 +37,4 @@ pub mod rng;
 pub mod stats;
 pub mod transforms;
 pub mod trials;
+pub mod uniqueness;

@@ -154,6 +154,34 @@ pub struct TrainConfig {
     pub models: Vec<String>,
     /// Hyper-parameters.
     pub model: ModelConfig,
+    /// How samples are weighted in every fit (default `auto`: by average uniqueness when
+    /// the horizon is longer than one bar).
+    pub sample_weights: SampleWeights,
+}
+
+/// The sample weights of a run (`sample_weights` in `train.toml`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SampleWeights {
+    /// `uniqueness` when the horizon is longer than one bar, else `none`.
+    #[default]
+    Auto,
+    /// Each sample weighted by its label's average uniqueness
+    /// ([`average_uniqueness`](crate::uniqueness::average_uniqueness), AFML 4.4).
+    Uniqueness,
+    /// Every sample counts once.
+    None,
+}
+
+impl SampleWeights {
+    /// True when the samples of a run with this `horizon` are weighted by uniqueness.
+    pub fn by_uniqueness(self, horizon: usize) -> bool {
+        match self {
+            SampleWeights::Auto => horizon > 1,
+            SampleWeights::Uniqueness => true,
+            SampleWeights::None => false,
+        }
+    }
 }
 
 impl Default for TrainConfig {
@@ -172,6 +200,7 @@ impl Default for TrainConfig {
                 "logistic_regression".into(),
             ],
             model: ModelConfig::default(),
+            sample_weights: SampleWeights::default(),
         }
     }
 }
@@ -217,6 +246,7 @@ impl TrainConfig {
         let (_, target) = self.task()?;
         let mut data = prepare_data(bars, &self.features, &self.inputs, target, self.horizon)?;
         data.cost_bps = self.cost_bps;
+        self.weigh(&mut data);
         Ok(data)
     }
 
@@ -237,7 +267,16 @@ impl TrainConfig {
             self.horizon,
         )?;
         data.cost_bps = self.cost_bps;
+        self.weigh(&mut data);
         Ok(data)
+    }
+
+    /// Sets the samples' weights by [`TrainConfig::sample_weights`].
+    fn weigh(&self, data: &mut Dataset) {
+        data.weights = self
+            .sample_weights
+            .by_uniqueness(self.horizon)
+            .then(|| crate::uniqueness::average_uniqueness(&data.labels, &data.symbol));
     }
 
     /// The bar rule, parsed.
@@ -428,12 +467,13 @@ pub fn train_dataset(
                 let rows: Vec<usize> = (0..data.len()).collect();
                 let (x, _) = data.fold_matrices(&rows, &[], &all);
                 let (y, _) = data.fold_targets(&rows, &[]);
-                let m = estimator.fit(
+                let m = estimator.fit_weighted(
                     &Matrix {
                         values: &x,
                         cols: data.width(),
                     },
                     &y,
+                    data.fold_weights(&rows).as_deref(),
                     &data.names,
                 );
                 tick();
@@ -499,13 +539,15 @@ pub fn train_dataset(
 
 /// Ablation of the 8 feature families for the first configured model.
 pub fn ablate(bars: &[Bar<f64>], config: &TrainConfig) -> Result<Vec<AblationRow>, PipelineError> {
-    ablate_dataset(&config.dataset(bars)?, config)
+    ablate_dataset(&config.dataset(bars)?, config, &|_, _| {})
 }
 
-/// [`ablate`] on a prepared dataset (one series or a universe).
+/// [`ablate`] on a prepared dataset (one series or a universe), calling
+/// `progress(done, total)` as each cross-validation finishes.
 pub fn ablate_dataset(
     data: &Dataset,
     config: &TrainConfig,
+    progress: &dyn Fn(usize, usize),
 ) -> Result<Vec<AblationRow>, PipelineError> {
     let (task, _) = config.task()?;
     let splits = config.cv.splits(data)?;
@@ -519,7 +561,7 @@ pub fn ablate_dataset(
         data,
         splits: &splits,
     };
-    Ok(tester.run(&family_groups(&data.names))?)
+    Ok(tester.run_with_progress(&family_groups(&data.names), progress)?)
 }
 
 /// The meta-learner's signal inputs of sample `i`: each model's out-of-fold prediction

@@ -129,13 +129,25 @@ pub struct Standardizer {
 impl Standardizer {
     /// Fits on `rows x cols` row-major values.
     pub fn fit(x: &[f64], cols: usize) -> Self {
+        Self::fit_weighted(x, cols, None)
+    }
+
+    /// Fits with each row counted `weights[r]` times (weighted mean and population sd).
+    pub fn fit_weighted(x: &[f64], cols: usize, weights: Option<&[f64]>) -> Self {
         let rows = x.len() / cols.max(1);
-        let n = rows.max(1) as f64;
-        let column = |c: usize| (0..rows).map(move |r| x[r * cols + c]);
-        let mean: Vec<f64> = (0..cols).map(|c| column(c).sum::<f64>() / n).collect();
+        let weight = |r: usize| weights.map_or(1.0, |w| w[r]);
+        let total = (0..rows).map(weight).sum::<f64>();
+        let n = if total > 0.0 { total } else { 1.0 };
+        let column = |c: usize| (0..rows).map(move |r| (x[r * cols + c], weight(r)));
+        let mean: Vec<f64> = (0..cols)
+            .map(|c| column(c).map(|(v, w)| w * v).sum::<f64>() / n)
+            .collect();
         let sd = (0..cols)
             .map(|c| {
-                let v = column(c).map(|v| (v - mean[c]).powi(2)).sum::<f64>() / n;
+                let v = column(c)
+                    .map(|(v, w)| w * (v - mean[c]).powi(2))
+                    .sum::<f64>()
+                    / n;
                 if v > 0.0 {
                     v.sqrt()
                 } else {

@@ -9,6 +9,7 @@ use super::hist_tree::{self, Binned, Tree, TreeParams};
 use super::{Matrix, ModelConfig, Task, TrainError};
 use crate::export::TreeEnsembleSpec;
 use crate::rng::XorShift64;
+use rayon::prelude::*;
 
 /// Quantile bins per feature.
 const BINS: usize = 64;
@@ -23,10 +24,12 @@ pub struct GradientBoosting {
 }
 
 impl GradientBoosting {
-    /// Fits `config.n_estimators` trees of depth `config.max_depth`.
+    /// Fits `config.n_estimators` trees of depth `config.max_depth`, each row's gradient
+    /// and hessian scaled by its weight (rows of weight 0 left out).
     pub fn fit(
         x: &Matrix,
         y: &[f64],
+        weights: Option<&[f64]>,
         task: Task,
         config: &ModelConfig,
     ) -> Result<Self, TrainError> {
@@ -36,8 +39,9 @@ impl GradientBoosting {
                 "boosting needs rows and finite labels".into(),
             ));
         }
-        let binned = Binned::new(x, BINS);
-        let mean = y.iter().sum::<f64>() / n as f64;
+        let binned = Binned::new(x, BINS, weights);
+        let weight = |i: usize| weights.map_or(1.0, |w| w[i]);
+        let mean = (0..n).map(|i| weight(i) * y[i]).sum::<f64>() / (0..n).map(weight).sum::<f64>();
         let base = match task {
             Task::Classification => {
                 let p = mean.clamp(1e-6, 1.0 - 1e-6);
@@ -63,24 +67,28 @@ impl GradientBoosting {
         let mut rng = XorShift64::new(config.seed);
         let (mut g, mut h) = (vec![0.0; n], vec![0.0; n]);
         for _ in 0..config.n_estimators {
-            for i in 0..n {
-                match task {
-                    Task::Classification => {
-                        let p = 1.0 / (1.0 + (-margin[i]).exp());
-                        g[i] = p - y[i];
-                        h[i] = (p * (1.0 - p)).max(1e-12);
-                    }
-                    Task::Regression => {
-                        g[i] = margin[i] - y[i];
-                        h[i] = 1.0;
-                    }
-                }
-            }
-            let rows: Vec<u32> = (0..n as u32).collect();
+            g.par_iter_mut()
+                .zip(h.par_iter_mut())
+                .enumerate()
+                .for_each(|(i, (g, h))| {
+                    let (gi, hi) = match task {
+                        Task::Classification => {
+                            let p = 1.0 / (1.0 + (-margin[i]).exp());
+                            (p - y[i], (p * (1.0 - p)).max(1e-12))
+                        }
+                        Task::Regression => (margin[i] - y[i], 1.0),
+                    };
+                    *g = gi * weight(i);
+                    *h = hi * weight(i);
+                });
+            let rows: Vec<u32> = (0..n as u32)
+                .filter(|&i| weight(i as usize) > 0.0)
+                .collect();
             let tree = hist_tree::grow(&binned, &g, &h, rows, &params, &mut rng, &mut model.gain);
-            for (i, m) in margin.iter_mut().enumerate() {
-                *m += tree.value(x.row(i));
-            }
+            margin
+                .par_iter_mut()
+                .enumerate()
+                .for_each(|(i, m)| *m += tree.value(x.row(i)));
             model.trees.push(tree);
         }
         Ok(model)

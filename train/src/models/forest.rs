@@ -45,7 +45,7 @@ impl Forest {
         if n == 0 || n > u32::MAX as usize {
             return Err(TrainError::Data(format!("a forest cannot fit {n} rows")));
         }
-        let binned = Binned::new(x, BINS);
+        let binned = Binned::new(x, BINS, weights);
         let (trees, features_per_split) = match sampling {
             Sampling::Forest => (
                 usize::from(config.n_estimators).max(1),

@@ -2,8 +2,8 @@
 //! splits on quantile bins of the training rows, with missing values.
 //!
 //! Each feature is cut into at most `max_bins` bins at quantiles of its training values
-//! (every distinct value when there are few; NaN in a bin of its own), as
-//! HistGradientBoosting bins. A node sums the per-row gradients `g` and hessians `h` of
+//! (every distinct value when there are few; NaN in a bin of its own; from a sample of
+//! 200,000 rows of larger data), as HistGradientBoosting bins. A node sums the per-row gradients `g` and hessians `h` of
 //! its rows per bin and takes the split of largest second-order gain
 //! `G_L^2 / (H_L + l2) + G_R^2 / (H_R + l2) - G^2 / (H + l2)`, trying NaN on either side;
 //! its leaf is `-G / (H + l2)` times the shrinkage. With `g = -y w`, `h = w` and
@@ -30,53 +30,64 @@ pub(crate) struct Binned {
     bins: Vec<u8>,
     /// Per feature: some training value is NaN.
     has_missing: Vec<bool>,
+    /// Feature `f`'s bins in a node histogram: `offsets[f]..offsets[f + 1]` (its
+    /// thresholds plus two: the last value bin and NaN).
+    offsets: Vec<usize>,
     rows: usize,
 }
 
 impl Binned {
-    /// Bins every column of `x` into at most `max_bins` (2..=255) quantile bins.
-    pub(crate) fn new(x: &Matrix, max_bins: usize) -> Self {
+    /// Bins every column of `x` into at most `max_bins` (2..=255) quantile bins, each
+    /// row counted `weights[r]` times (rows of weight 0 do not move an edge).
+    pub(crate) fn new(x: &Matrix, max_bins: usize, weights: Option<&[f64]>) -> Self {
+        use rayon::prelude::*;
         let (rows, cols) = (x.rows(), x.cols);
         let max_bins = max_bins.clamp(2, MAX_BINS);
-        let mut thresholds = Vec::with_capacity(cols);
-        let mut bins = vec![0u8; rows * cols];
-        let mut has_missing = vec![false; cols];
-        for c in 0..cols {
-            let mut v: Vec<f64> = (0..rows)
-                .map(|r| x.row(r)[c])
-                .filter(|v| !v.is_nan())
-                .collect();
-            has_missing[c] = v.len() < rows;
-            v.sort_by(f64::total_cmp);
-            let mut distinct = v.clone();
-            distinct.dedup();
-            let t: Vec<f64> = if distinct.len() <= max_bins {
-                distinct.pop();
-                distinct
-            } else {
-                // quantiles of the values (not of the distinct values), short of the largest
-                let largest = distinct[distinct.len() - 1];
-                let mut t: Vec<f64> = (1..max_bins)
-                    .map(|k| v[k * v.len() / max_bins])
-                    .filter(|&q| q < largest)
+        // edges from at most EDGE_SAMPLE rows, every stride-th (LightGBM and scikit-learn
+        // also cut bins from a sample of large data)
+        let stride = rows.div_ceil(EDGE_SAMPLE).max(1);
+        let columns: Vec<(Vec<f64>, Vec<u8>, bool)> = (0..cols)
+            .into_par_iter()
+            .map(|c| {
+                let value = |r: usize| x.row(r)[c];
+                let weight = |r: usize| weights.map_or(1.0, |w| w[r]);
+                let sample = (0..rows).step_by(stride);
+                let t = edges(
+                    sample
+                        .map(|r| (value(r), weight(r)))
+                        .filter(|(v, w)| !v.is_nan() && *w > 0.0)
+                        .collect(),
+                    max_bins,
+                );
+                let bins: Vec<u8> = (0..rows)
+                    .map(|r| {
+                        let v = value(r);
+                        if v.is_nan() {
+                            (t.len() + 1) as u8
+                        } else {
+                            t.partition_point(|&e| e < v) as u8
+                        }
+                    })
                     .collect();
-                t.dedup();
-                t
-            };
-            for (r, bin) in bins[c * rows..(c + 1) * rows].iter_mut().enumerate() {
-                let value = x.row(r)[c];
-                *bin = if value.is_nan() {
-                    (t.len() + 1) as u8
-                } else {
-                    t.partition_point(|&e| e < value) as u8
-                };
-            }
+                let has_missing = (0..rows).any(|r| value(r).is_nan());
+                (t, bins, has_missing)
+            })
+            .collect();
+        let mut thresholds = Vec::with_capacity(cols);
+        let mut bins = Vec::with_capacity(rows * cols);
+        let mut has_missing = Vec::with_capacity(cols);
+        let mut offsets = vec![0];
+        for (t, column, missing) in columns {
+            offsets.push(offsets[offsets.len() - 1] + t.len() + 2);
             thresholds.push(t);
+            bins.extend_from_slice(&column);
+            has_missing.push(missing);
         }
         Binned {
             thresholds,
             bins,
             has_missing,
+            offsets,
             rows,
         }
     }
@@ -94,6 +105,37 @@ impl Binned {
     fn column(&self, f: usize) -> &[u8] {
         &self.bins[f * self.rows..(f + 1) * self.rows]
     }
+}
+
+/// Rows the bin edges are cut from, at most.
+const EDGE_SAMPLE: usize = 200_000;
+
+/// The edges of `values` (value, weight; no NaN, weights > 0): every distinct value but
+/// the largest when there are at most `max_bins`, else weighted quantiles of the values
+/// (not of the distinct values) short of the largest, the k-th the first value whose
+/// cumulative weight passes k / max_bins of the total (for integer weights, the value at
+/// that position of the rows repeated).
+fn edges(mut values: Vec<(f64, f64)>, max_bins: usize) -> Vec<f64> {
+    values.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut distinct: Vec<f64> = values.iter().map(|p| p.0).collect();
+    distinct.dedup();
+    if distinct.len() <= max_bins {
+        distinct.pop();
+        return distinct;
+    }
+    let largest = distinct[distinct.len() - 1];
+    let total: f64 = values.iter().map(|p| p.1).sum();
+    let (mut t, mut cumulative, mut k) = (Vec::new(), 0.0, 1);
+    for &(value, w) in &values {
+        cumulative += w;
+        while k < max_bins && cumulative > k as f64 * total / max_bins as f64 {
+            if value < largest && t.last() != Some(&value) {
+                t.push(value);
+            }
+            k += 1;
+        }
+    }
+    t
 }
 
 /// How one tree grows.
@@ -196,10 +238,25 @@ struct Best {
     missing_left: bool,
 }
 
+/// One bin's sums over a node's rows.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Bin {
+    g: f64,
+    h: f64,
+    n: u32,
+}
+
+/// Rows from which a node's histogram is built with one thread per feature group.
+const PARALLEL_ROWS: usize = 4_096;
+
+/// Features whose bins one pass over a node's rows fills.
+const FEATURE_GROUP: usize = 4;
+
 /// Grows one tree on `rows` (distinct row indices) of `binned` with per-row gradients
 /// `g` and hessians `h` (weights already applied), adding each split's gain to
 /// `gain[feature]`. `rng` draws the features of each split when `features_per_split`
-/// is below the feature count.
+/// is below the feature count. With every feature tried, a node's histogram covers all
+/// features and the larger child's is the parent's minus the smaller child's.
 pub(crate) fn grow(
     binned: &Binned,
     g: &[f64],
@@ -218,8 +275,9 @@ pub(crate) fn grow(
         gain,
         nodes: Vec::new(),
         order: (0..binned.cols()).collect(),
+        sampling: params.features_per_split < binned.cols(),
     };
-    grower.grow(rows, 0);
+    grower.grow(rows, 0, None);
     Tree {
         nodes: grower.nodes,
     }
@@ -235,10 +293,70 @@ struct Grower<'a> {
     nodes: Vec<Node>,
     /// Feature order of the current split (a permutation when subsampling).
     order: Vec<usize>,
+    /// Fewer features than all are tried per split (no whole-node histograms).
+    sampling: bool,
 }
 
 impl Grower<'_> {
-    fn grow(&mut self, rows: Vec<u32>, depth: u16) -> usize {
+    /// Feature `f`'s bins over `rows` into `out` (zeroed here).
+    fn feature_histogram(&self, f: usize, rows: &[u32], out: &mut [Bin]) {
+        out.fill(Bin::default());
+        let column = self.b.column(f);
+        for &r in rows {
+            let r = r as usize;
+            if let Some(bin) = out.get_mut(usize::from(column[r])) {
+                bin.g += self.g[r];
+                bin.h += self.h[r];
+                bin.n += 1;
+            }
+        }
+    }
+
+    /// Every feature's bins over `rows`, features in parallel on large nodes.
+    fn node_histogram(&self, rows: &[u32]) -> Vec<Bin> {
+        use rayon::prelude::*;
+        let offsets = &self.b.offsets;
+        let mut hist = vec![Bin::default(); offsets[offsets.len() - 1]];
+        let mut parts: Vec<(usize, &mut [Bin])> = Vec::with_capacity(self.b.cols());
+        let mut rest = hist.as_mut_slice();
+        for f in 0..self.b.cols() {
+            let (part, tail) = rest.split_at_mut(offsets[f + 1] - offsets[f]);
+            parts.push((f, part));
+            rest = tail;
+        }
+        if rows.len() >= PARALLEL_ROWS {
+            parts
+                .par_chunks_mut(FEATURE_GROUP)
+                .for_each(|group| self.group_histogram(group, rows));
+        } else {
+            for group in parts.chunks_mut(FEATURE_GROUP) {
+                self.group_histogram(group, rows);
+            }
+        }
+        hist
+    }
+
+    /// The bins of a few features over `rows` in one pass (each row's gradient and
+    /// hessian read once for all of them).
+    fn group_histogram(&self, group: &mut [(usize, &mut [Bin])], rows: &[u32]) {
+        let columns: Vec<&[u8]> = group.iter().map(|(f, _)| self.b.column(*f)).collect();
+        for (_, part) in group.iter_mut() {
+            part.fill(Bin::default());
+        }
+        for &r in rows {
+            let r = r as usize;
+            let (g, h) = (self.g[r], self.h[r]);
+            for ((_, part), column) in group.iter_mut().zip(&columns) {
+                if let Some(bin) = part.get_mut(usize::from(column[r])) {
+                    bin.g += g;
+                    bin.h += h;
+                    bin.n += 1;
+                }
+            }
+        }
+    }
+
+    fn grow(&mut self, rows: Vec<u32>, depth: u16, hist: Option<Vec<Bin>>) -> usize {
         let id = self.nodes.len();
         let (gs, hs) = rows.iter().fold((0.0, 0.0), |(a, z), &r| {
             (a + self.g[r as usize], z + self.h[r as usize])
@@ -249,7 +367,12 @@ impl Grower<'_> {
         if depth >= self.p.max_depth || rows.len() < 2 * min_leaf {
             return id;
         }
-        let Some(best) = self.best_split(&rows, gs, hs) else {
+        let hist = if self.sampling {
+            None
+        } else {
+            Some(hist.unwrap_or_else(|| self.node_histogram(&rows)))
+        };
+        let Some(best) = self.best_split(&rows, gs, hs, hist.as_deref()) else {
             return id;
         };
         self.gain[best.feature] += best.gain;
@@ -271,8 +394,30 @@ impl Grower<'_> {
         } else {
             left.len() > right.len()
         };
-        let l = self.grow(left, depth + 1);
-        let r = self.grow(right, depth + 1);
+        // the children's histograms, when they may split: the smaller one's built, the
+        // larger one's the parent's minus it
+        let (left_hist, right_hist) = match hist {
+            Some(mut parent) if depth + 1 < self.p.max_depth => {
+                let small = self.node_histogram(if left.len() <= right.len() {
+                    &left
+                } else {
+                    &right
+                });
+                for (p, s) in parent.iter_mut().zip(&small) {
+                    p.g -= s.g;
+                    p.h -= s.h;
+                    p.n -= s.n;
+                }
+                if left.len() <= right.len() {
+                    (Some(small), Some(parent))
+                } else {
+                    (Some(parent), Some(small))
+                }
+            }
+            _ => (None, None),
+        };
+        let l = self.grow(left, depth + 1, left_hist);
+        let r = self.grow(right, depth + 1, right_hist);
         self.nodes[id] = Node::Split {
             feature: best.feature,
             threshold: self.b.threshold(best.feature, best.bin),
@@ -283,20 +428,15 @@ impl Grower<'_> {
         id
     }
 
-    fn best_split(&mut self, rows: &[u32], gs: f64, hs: f64) -> Option<Best> {
+    fn best_split(&mut self, rows: &[u32], gs: f64, hs: f64, hist: Option<&[Bin]>) -> Option<Best> {
         let (l2, min_leaf) = (self.p.l2, self.p.min_samples_leaf.max(1));
         let parent = gs * gs / (hs + l2);
         let cols = self.b.cols();
-        let sampling = self.p.features_per_split < cols;
         let mut best: Option<Best> = None;
-        let (mut hg, mut hh, mut hn) = (
-            [0.0f64; MAX_BINS + 2],
-            [0.0f64; MAX_BINS + 2],
-            [0u32; MAX_BINS + 2],
-        );
+        let mut scratch = [Bin::default(); MAX_BINS + 2];
         let mut visited = 0;
         for i in 0..cols {
-            if sampling {
+            if self.sampling {
                 if visited >= self.p.features_per_split {
                     break;
                 }
@@ -306,31 +446,27 @@ impl Grower<'_> {
             }
             let f = self.order[i];
             let t = self.b.thresholds[f].len();
-            hg[..t + 2].fill(0.0);
-            hh[..t + 2].fill(0.0);
-            hn[..t + 2].fill(0);
-            let column = self.b.column(f);
-            for &r in rows {
-                let r = r as usize;
-                let bin = usize::from(column[r]);
-                hg[bin] += self.g[r];
-                hh[bin] += self.h[r];
-                hn[bin] += 1;
-            }
-            if hn[..t + 2].iter().filter(|&&n| n > 0).count() < 2 {
+            let bins: &[Bin] = match hist {
+                Some(h) => &h[self.b.offsets[f]..self.b.offsets[f + 1]],
+                None => {
+                    self.feature_histogram(f, rows, &mut scratch[..t + 2]);
+                    &scratch[..t + 2]
+                }
+            };
+            if bins.iter().filter(|b| b.n > 0).count() < 2 {
                 continue; // constant in this node
             }
             visited += 1;
-            let (mg, mh, mn) = (hg[t + 1], hh[t + 1], hn[t + 1] as usize);
+            let m = bins[t + 1];
             let (mut lg, mut lh, mut ln) = (0.0, 0.0, 0usize);
             // k = t: every value left, NaN right (the NaN-or-not split)
-            for k in 0..=t {
-                lg += hg[k];
-                lh += hh[k];
-                ln += hn[k] as usize;
+            for (k, bin) in bins.iter().take(t + 1).enumerate() {
+                lg += bin.g;
+                lh += bin.h;
+                ln += bin.n as usize;
                 for missing_left in [false, true] {
                     let (gl, hl, nl) = if missing_left {
-                        (lg + mg, lh + mh, ln + mn)
+                        (lg + m.g, lh + m.h, ln + m.n as usize)
                     } else {
                         (lg, lh, ln)
                     };
@@ -386,7 +522,7 @@ mod tests {
             y[r] = if a.is_nan() || a > 12.0 { 1.0 } else { 0.0 } + 0.3 * rng.uniform();
         }
         let m = Matrix { values: &x, cols };
-        let binned = Binned::new(&m, 64);
+        let binned = Binned::new(&m, 64, None);
         let (g, h): (Vec<f64>, Vec<f64>) = y.iter().map(|&v| (-v, 1.0)).unzip();
         let params = TreeParams {
             max_depth: 1,

@@ -5,7 +5,9 @@
 //! quantile bins, second-order gain, NaN learned per split): gradient boosting
 //! ([`boosting`]), and the random forest and the single tree (`forest`: CART's Gini
 //! split on bootstrap weights), which replaced smartcore's exact CART for speed and for
-//! scikit-learn's averaged leaf probabilities. smartcore fits the linear models.
+//! scikit-learn's averaged leaf probabilities. The linear models (`linear`) are Newton,
+//! closed-form and coordinate-descent solvers on nalgebra. Every learner takes sample
+//! weights ([`Estimator::fit_weighted`]).
 
 pub mod boosting;
 mod forest;
@@ -34,13 +36,13 @@ pub enum ModelType {
     DecisionTree,
     /// Gradient-boosted trees (log-loss or squared error), written here.
     GradientBoosting,
-    /// smartcore logistic regression (classification).
+    /// L2-penalised logistic regression (classification).
     LogisticRegression,
-    /// smartcore ridge regression (regression).
+    /// Ridge regression (regression).
     Ridge,
-    /// smartcore elastic net (regression).
+    /// Elastic net (regression).
     ElasticNet,
-    /// smartcore lasso (regression).
+    /// Lasso (regression).
     Lasso,
     /// LightGBM, named by the design's `ModelFactory`: trained in LightGBM itself and
     /// converted with `tickml import lightgbm`; the factory refuses to train it.
@@ -145,17 +147,9 @@ pub enum TrainError {
         /// The model.
         model: &'static str,
     },
-    /// smartcore failed.
-    #[error("smartcore: {0}")]
-    Smartcore(String),
     /// Export failed.
     #[error(transparent)]
     Export(#[from] ExportError),
-}
-
-/// smartcore's failures as ours.
-pub(crate) fn smartcore_err(e: impl std::fmt::Display) -> TrainError {
-    TrainError::Smartcore(e.to_string())
 }
 
 /// Row-major training data.
@@ -299,8 +293,40 @@ impl TrainedModel {
 }
 
 impl Estimator {
-    /// Fits on `x` (row-major; NaN only for the tree models) and `y`.
+    /// Fits on `x` (row-major; NaN only for the tree models) and `y`, every row counted
+    /// once.
     pub fn fit(&self, x: &Matrix, y: &[f64], names: &[String]) -> Result<TrainedModel, TrainError> {
+        self.fit_weighted(x, y, None, names)
+    }
+
+    /// Fits with per-row `weights` (finite, `>= 0`, not all 0): each row's loss counts
+    /// `weights[i]` times, scikit-learn's `sample_weight` (the forest multiplies them into
+    /// its bootstrap counts; `min_samples_leaf` still counts rows).
+    pub fn fit_weighted(
+        &self,
+        x: &Matrix,
+        y: &[f64],
+        weights: Option<&[f64]>,
+        names: &[String],
+    ) -> Result<TrainedModel, TrainError> {
+        if let Some(w) = weights {
+            if w.len() != y.len() {
+                return Err(TrainError::Data(format!(
+                    "{} weights for {} labels",
+                    w.len(),
+                    y.len()
+                )));
+            }
+            if let Some(i) = w.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
+                return Err(TrainError::Data(format!(
+                    "sample weight {i} is {}: weights must be finite and >= 0",
+                    w[i]
+                )));
+            }
+            if !w.iter().any(|&v| v > 0.0) {
+                return Err(TrainError::Data("every sample weight is 0".into()));
+            }
+        }
         if x.rows() != y.len() || x.rows() == 0 || names.len() != x.cols {
             return Err(TrainError::Data(format!(
                 "{} rows, {} labels, {} names for {} columns",
@@ -317,14 +343,16 @@ impl Estimator {
         }
         use ModelType::*;
         match self.model_type {
-            LogisticRegression | Ridge | ElasticNet | Lasso => linear::fit(self, x, y, names),
+            LogisticRegression | Ridge | ElasticNet | Lasso => {
+                linear::fit(self, x, y, weights, names)
+            }
             RandomForest | DecisionTree => {
                 let sampling = if self.model_type == RandomForest {
                     forest::Sampling::Forest
                 } else {
                     forest::Sampling::SingleTree
                 };
-                let model = forest::Forest::fit(x, y, None, &self.config, sampling)?;
+                let model = forest::Forest::fit(x, y, weights, &self.config, sampling)?;
                 Ok(TrainedModel {
                     model_type: self.model_type,
                     task: self.task,
@@ -339,7 +367,8 @@ impl Estimator {
                 model: self.model_type.name(),
             }),
             GradientBoosting => {
-                let model = boosting::GradientBoosting::fit(x, y, self.task, &self.config)?;
+                let model =
+                    boosting::GradientBoosting::fit(x, y, weights, self.task, &self.config)?;
                 let export = Export::Trees(model.to_spec(names));
                 let importance = Some(model.importance());
                 Ok(TrainedModel {

@@ -81,6 +81,16 @@ impl AblationTester<'_> {
     /// Runs the baseline and one ablation per group, on the splits whose test sets are
     /// disjoint ([`disjoint_tests`]).
     pub fn run(&self, groups: &[(String, Vec<usize>)]) -> Result<Vec<AblationRow>, TrainError> {
+        self.run_with_progress(groups, &|_, _| {})
+    }
+
+    /// [`AblationTester::run`], calling `progress(done, total)` after the baseline and
+    /// after each group's cross-validation.
+    pub fn run_with_progress(
+        &self,
+        groups: &[(String, Vec<usize>)],
+        progress: &dyn Fn(usize, usize),
+    ) -> Result<Vec<AblationRow>, TrainError> {
         let splits: Vec<Split> = disjoint_tests(self.splits).into_iter().cloned().collect();
         let k = splits.len().max(1) as f64;
         let n_train = splits.iter().map(|s| s.train.len()).sum::<usize>() as f64 / k;
@@ -92,12 +102,15 @@ impl AblationTester<'_> {
             let sharpe = folds.iter().map(|s| s.sharpe).sum::<f64>() / k;
             Ok((folds.iter().map(|s| headline(task, s)).collect(), sharpe))
         };
+        let total = groups.len() + 1;
         let (base, baseline_sharpe) = per_fold(&all)?;
+        progress(1, total);
         let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
         let mut rows = Vec::new();
         for (group, cols) in groups {
             let kept: Vec<usize> = all.iter().copied().filter(|c| !cols.contains(c)).collect();
             let (ablated, ablated_sharpe) = per_fold(&kept)?;
+            progress(rows.len() + 2, total);
             let d: Vec<f64> = base.iter().zip(&ablated).map(|(b, a)| b - a).collect();
             let test = corrected_resampled_ttest(&d, n_train, n_test);
             rows.push(AblationRow {

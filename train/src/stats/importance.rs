@@ -48,12 +48,13 @@ pub fn permutation_importance(
     for split in splits {
         let (xtr, mut xte) = data.fold_matrices(&split.train, &split.test, &all);
         let (ytr, yte) = data.fold_targets(&split.train, &split.test);
-        let model = estimator.fit(
+        let model = estimator.fit_weighted(
             &Matrix {
                 values: &xtr,
                 cols: w,
             },
             &ytr,
+            data.fold_weights(&split.train).as_deref(),
             &data.names,
         )?;
         let metric = |x: &[f64]| -> Result<f64, TrainError> {
