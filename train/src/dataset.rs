@@ -36,6 +36,69 @@ impl FeatureMatrix {
     }
 }
 
+/// A universe's features, one row per record in the records' order (timestamps
+/// non-decreasing): one engine per symbol, each timestamp's members updated and ranked
+/// together ([`update_cross_section`](crate::cross_section::update_cross_section)), as
+/// `tickml features` streams a universe file. The error names the record.
+pub fn compute_panel_features(
+    config: &FeatureConfig,
+    records: &[crate::data::BarRecord],
+) -> Result<FeatureMatrix, String> {
+    let template = DefaultFeatureSet::<f64>::new(config.clone()).map_err(|e| e.to_string())?;
+    let names: Vec<String> = template
+        .schema()
+        .ids()
+        .iter()
+        .map(|id| id.to_string())
+        .collect();
+    let scale_free = template
+        .schema()
+        .ids()
+        .iter()
+        .map(|id| id.kind.scale_free())
+        .collect();
+    let schema_hash = template.schema().hash();
+    let mut sets: Vec<Box<DefaultFeatureSet<f64>>> = Vec::new();
+    let mut index: std::collections::HashMap<&str, usize> = Default::default();
+    let mut values = Vec::with_capacity(records.len() * names.len());
+    let mut start = 0;
+    while start < records.len() {
+        let t = records[start].bar.timestamp();
+        let end = start
+            + records[start..]
+                .iter()
+                .take_while(|r| r.bar.timestamp() == t)
+                .count();
+        if let Some(next) = records.get(end) {
+            if next.bar.timestamp() < t {
+                return Err(format!("record {end}: its timestamp goes back in time"));
+            }
+        }
+        let mut members = Vec::with_capacity(end - start);
+        for r in &records[start..end] {
+            let name = r.symbol.as_deref().unwrap_or("");
+            let i = *index.entry(name).or_insert_with(|| {
+                sets.push(Box::new(template.clone()));
+                sets.len() - 1
+            });
+            members.push((i, name, r.bar));
+        }
+        crate::cross_section::update_cross_section(&mut sets, &members)
+            .map_err(|e| format!("records {start} to {}: {e}", end - 1))?;
+        for (i, _, _) in &members {
+            values.extend_from_slice(sets[*i].features().values());
+        }
+        start = end;
+    }
+    Ok(FeatureMatrix {
+        names,
+        scale_free,
+        schema_hash,
+        values,
+        rows: records.len(),
+    })
+}
+
 /// Streams `bars` through a fresh [`DefaultFeatureSet`] and stacks the outputs.
 pub fn compute_features(config: &FeatureConfig, bars: &[Bar<f64>]) -> Result<FeatureMatrix, Error> {
     let mut set = DefaultFeatureSet::<f64>::new(config.clone())?;

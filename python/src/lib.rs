@@ -1,0 +1,185 @@
+//! `tickml._core`: the Rust functions behind the `tickml` package's classes. Each one
+//! calls the same code as the `tickml` command line (the core's feature engine, the
+//! train crate's splitters); the Python side only shapes arguments and results.
+
+use numpy::ndarray::Array2;
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use tickml_core::{Bar, FeatureConfig};
+use tickml_train::cv::{Labels, PurgedKFold, Split, WalkForwardCV};
+use tickml_train::data::BarRecord;
+
+/// A feature configuration from TOML text (the `[features]` table's contents; empty:
+/// the design's 110 features), with the CLI's message on an error.
+fn feature_config(toml_text: &str) -> PyResult<FeatureConfig> {
+    toml::from_str(toml_text)
+        .map_err(|e| PyValueError::new_err(format!("invalid feature configuration: {e}")))
+}
+
+/// One validated bar, or the core's reason naming the row.
+fn bar(row: usize, t: i64, o: f64, h: f64, l: f64, c: f64, v: f64) -> PyResult<Bar<f64>> {
+    Bar::new(t, o, h, l, c, v).map_err(|e| PyValueError::new_err(format!("row {row}: {e}")))
+}
+
+/// The feature names of a configuration, in schema order.
+#[pyfunction]
+fn feature_names(config: &str) -> PyResult<Vec<String>> {
+    let set = tickml_core::DefaultFeatureSet::<f64>::new(feature_config(config)?)
+        .map_err(|e| PyValueError::new_err(format!("invalid feature configuration: {e}")))?;
+    Ok(set.schema().ids().iter().map(|id| id.to_string()).collect())
+}
+
+/// Features of bars (unix-nanosecond timestamps and OHLCV columns), one row per bar,
+/// NaN while a feature warms up; with `symbols` a universe: each symbol its own engine,
+/// each timestamp's cross-section ranked over its members, as `tickml features` does.
+/// The GIL is released while the engine runs.
+#[pyfunction]
+#[pyo3(signature = (config, timestamp, open, high, low, close, volume, symbols=None))]
+#[allow(clippy::too_many_arguments)]
+fn compute_features<'py>(
+    py: Python<'py>,
+    config: &str,
+    timestamp: PyReadonlyArray1<'py, i64>,
+    open: PyReadonlyArray1<'py, f64>,
+    high: PyReadonlyArray1<'py, f64>,
+    low: PyReadonlyArray1<'py, f64>,
+    close: PyReadonlyArray1<'py, f64>,
+    volume: PyReadonlyArray1<'py, f64>,
+    symbols: Option<Vec<String>>,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let config = feature_config(config)?;
+    let columns = [&open, &high, &low, &close, &volume].map(|c| c.as_array().to_vec());
+    let t = timestamp.as_array().to_vec();
+    let n = t.len();
+    if columns.iter().any(|c| c.len() != n) || symbols.as_ref().is_some_and(|s| s.len() != n) {
+        return Err(PyValueError::new_err(
+            "timestamp, open, high, low, close, volume (and symbol) must have the same length",
+        ));
+    }
+    let bars = (0..n)
+        .map(|i| {
+            let [o, h, l, c, v] = [0, 1, 2, 3, 4].map(|k| columns[k][i]);
+            bar(i, t[i], o, h, l, c, v)
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    if symbols.is_none() {
+        if let Some(i) = (1..n).find(|&i| t[i] <= t[i - 1]) {
+            return Err(PyValueError::new_err(format!(
+                "row {i}: timestamp {} is not after the previous row's {}",
+                t[i],
+                t[i - 1]
+            )));
+        }
+    }
+    let result = py.detach(move || -> Result<(usize, Vec<f64>), String> {
+        match symbols {
+            None => tickml_train::dataset::compute_features(&config, &bars)
+                .map(|m| (m.names.len(), m.values))
+                .map_err(|e| e.to_string()),
+            Some(symbols) => {
+                let records: Vec<BarRecord> = bars
+                    .iter()
+                    .zip(symbols)
+                    .map(|(bar, symbol)| BarRecord {
+                        bar: *bar,
+                        symbol: Some(symbol),
+                        timestamp_text: String::new(),
+                        line: 0,
+                    })
+                    .collect();
+                tickml_train::dataset::compute_panel_features(&config, &records)
+                    .map(|m| (m.names.len(), m.values))
+                    .map_err(|e| e.to_string())
+            }
+        }
+    });
+    let (width, values) = result.map_err(PyValueError::new_err)?;
+    let rows = values.len().checked_div(width).unwrap_or(0);
+    Array2::from_shape_vec((rows, width), values)
+        .map(|a| a.into_pyarray(py))
+        .map_err(|e| PyValueError::new_err(e.to_string()))
+}
+
+/// Labels from bar positions: `t0` the sample's bar, `t1` its label's last bar.
+fn labels(t0: Vec<i64>, t1: Vec<i64>) -> PyResult<Labels> {
+    if t0.len() != t1.len() {
+        return Err(PyValueError::new_err("t0 and t1 must have the same length"));
+    }
+    if let Some(i) = (0..t0.len()).find(|&i| t1[i] < t0[i] || t0[i] < 0) {
+        return Err(PyValueError::new_err(format!(
+            "sample {i}: its label ends (t1 = {}) before it starts (t0 = {})",
+            t1[i], t0[i]
+        )));
+    }
+    let position = |v: Vec<i64>| v.into_iter().map(|x| x as usize).collect();
+    Ok(Labels {
+        t0: position(t0),
+        t1: position(t1),
+    })
+}
+
+type SplitArrays<'py> = Vec<(Bound<'py, PyArray1<usize>>, Bound<'py, PyArray1<usize>>)>;
+
+fn to_arrays(py: Python<'_>, splits: Vec<Split>) -> SplitArrays<'_> {
+    splits
+        .into_iter()
+        .map(|s| (s.train.into_pyarray(py), s.test.into_pyarray(py)))
+        .collect()
+}
+
+/// `PurgedKFold` splits: (train, test) index arrays.
+#[pyfunction]
+fn purged_kfold(
+    py: Python<'_>,
+    t0: Vec<i64>,
+    t1: Vec<i64>,
+    n_splits: usize,
+    purge_gap: usize,
+    embargo_pct: f64,
+) -> PyResult<SplitArrays<'_>> {
+    let cv = PurgedKFold {
+        n_splits,
+        purge_gap,
+        embargo_pct,
+    };
+    let splits = cv
+        .split(&labels(t0, t1)?)
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    Ok(to_arrays(py, splits))
+}
+
+/// `WalkForwardCV` splits: (train, test) index arrays.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+fn walk_forward(
+    py: Python<'_>,
+    t0: Vec<i64>,
+    t1: Vec<i64>,
+    train_size: usize,
+    test_size: usize,
+    step_size: usize,
+    purge_gap: usize,
+    expand_train: bool,
+) -> PyResult<SplitArrays<'_>> {
+    let cv = WalkForwardCV {
+        train_size,
+        test_size,
+        step_size,
+        purge_gap,
+        expand_train,
+    };
+    let splits = cv
+        .split(&labels(t0, t1)?)
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    Ok(to_arrays(py, splits))
+}
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(feature_names, m)?)?;
+    m.add_function(wrap_pyfunction!(compute_features, m)?)?;
+    m.add_function(wrap_pyfunction!(purged_kfold, m)?)?;
+    m.add_function(wrap_pyfunction!(walk_forward, m)?)?;
+    Ok(())
+}

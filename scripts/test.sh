@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Every test, Rust and Python (the README's test command; .ci/run calls it):
+# `cargo test --workspace`, then the Python package (python/, PyO3) built by maturin
+# into a virtual environment with pinned packages (target/py-venv) and pytest over
+# tests/python, which compares it with the `tickml` binary.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo test --workspace
+venv="$PWD/target/py-venv"
+if ! "$venv/bin/python" -c "import maturin, numpy, pandas, sklearn, pytest" 2>/dev/null; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q maturin==1.9.6 numpy==2.4.6 pandas==3.1.1 scikit-learn==1.9.1 pytest==8.4.2
+fi
+cargo build --release -q -p tickml-cli
+(cd python && VIRTUAL_ENV="$venv" PATH="$venv/bin:$PATH" maturin develop --release -q)
+"$venv/bin/python" -m pytest -q tests/python
