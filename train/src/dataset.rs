@@ -30,6 +30,18 @@ impl FeatureMatrix {
         &self.values[i * width..(i + 1) * width]
     }
 
+    /// The header of `set`'s features with room for `rows` rows (no values yet).
+    fn empty(set: &DefaultFeatureSet<f64>, rows: usize) -> Self {
+        let ids = set.schema().ids();
+        FeatureMatrix {
+            names: ids.iter().map(|id| id.to_string()).collect(),
+            scale_free: ids.iter().map(|id| id.kind.scale_free()).collect(),
+            schema_hash: set.schema().hash(),
+            values: Vec::with_capacity(rows.saturating_mul(ids.len())),
+            rows,
+        }
+    }
+
     /// Column index of `name`.
     pub fn column(&self, name: &str) -> Option<usize> {
         self.names.iter().position(|n| n == name)
@@ -45,22 +57,9 @@ pub fn compute_panel_features(
     records: &[crate::data::BarRecord],
 ) -> Result<FeatureMatrix, String> {
     let template = DefaultFeatureSet::<f64>::new(config.clone()).map_err(|e| e.to_string())?;
-    let names: Vec<String> = template
-        .schema()
-        .ids()
-        .iter()
-        .map(|id| id.to_string())
-        .collect();
-    let scale_free = template
-        .schema()
-        .ids()
-        .iter()
-        .map(|id| id.kind.scale_free())
-        .collect();
-    let schema_hash = template.schema().hash();
+    let mut matrix = FeatureMatrix::empty(&template, records.len());
     let mut sets: Vec<Box<DefaultFeatureSet<f64>>> = Vec::new();
     let mut index: std::collections::HashMap<&str, usize> = Default::default();
-    let mut values = Vec::with_capacity(records.len() * names.len());
     let mut start = 0;
     while start < records.len() {
         let t = records[start].bar.timestamp();
@@ -86,41 +85,23 @@ pub fn compute_panel_features(
         crate::cross_section::update_cross_section(&mut sets, &members)
             .map_err(|e| format!("records {start} to {}: {e}", end - 1))?;
         for (i, _, _) in &members {
-            values.extend_from_slice(sets[*i].features().values());
+            matrix
+                .values
+                .extend_from_slice(sets[*i].features().values());
         }
         start = end;
     }
-    Ok(FeatureMatrix {
-        names,
-        scale_free,
-        schema_hash,
-        values,
-        rows: records.len(),
-    })
+    Ok(matrix)
 }
 
 /// Streams `bars` through a fresh [`DefaultFeatureSet`] and stacks the outputs.
 pub fn compute_features(config: &FeatureConfig, bars: &[Bar<f64>]) -> Result<FeatureMatrix, Error> {
     let mut set = DefaultFeatureSet::<f64>::new(config.clone())?;
-    let names: Vec<String> = set.schema().ids().iter().map(|id| id.to_string()).collect();
-    let scale_free = set
-        .schema()
-        .ids()
-        .iter()
-        .map(|id| id.kind.scale_free())
-        .collect();
-    let schema_hash = set.schema().hash();
-    let mut values = Vec::with_capacity(bars.len() * names.len());
+    let mut matrix = FeatureMatrix::empty(&set, bars.len());
     for bar in bars {
-        values.extend_from_slice(set.update(bar)?.values());
+        matrix.values.extend_from_slice(set.update(bar)?.values());
     }
-    Ok(FeatureMatrix {
-        names,
-        scale_free,
-        schema_hash,
-        values,
-        rows: bars.len(),
-    })
+    Ok(matrix)
 }
 
 /// What a sample's label is. All are functions of the forward return

@@ -298,20 +298,6 @@ struct Grower<'a> {
 }
 
 impl Grower<'_> {
-    /// Feature `f`'s bins over `rows` into `out` (zeroed here).
-    fn feature_histogram(&self, f: usize, rows: &[u32], out: &mut [Bin]) {
-        out.fill(Bin::default());
-        let column = self.b.column(f);
-        for &r in rows {
-            let r = r as usize;
-            if let Some(bin) = out.get_mut(usize::from(column[r])) {
-                bin.g += self.g[r];
-                bin.h += self.h[r];
-                bin.n += 1;
-            }
-        }
-    }
-
     /// Every feature's bins over `rows`, features in parallel on large nodes.
     fn node_histogram(&self, rows: &[u32]) -> Vec<Bin> {
         use rayon::prelude::*;
@@ -337,7 +323,7 @@ impl Grower<'_> {
     }
 
     /// The bins of a few features over `rows` in one pass (each row's gradient and
-    /// hessian read once for all of them).
+    /// hessian read once for all of them), zeroed first.
     fn group_histogram(&self, group: &mut [(usize, &mut [Bin])], rows: &[u32]) {
         let columns: Vec<&[u8]> = group.iter().map(|(f, _)| self.b.column(*f)).collect();
         for (_, part) in group.iter_mut() {
@@ -449,7 +435,7 @@ impl Grower<'_> {
             let bins: &[Bin] = match hist {
                 Some(h) => &h[self.b.offsets[f]..self.b.offsets[f + 1]],
                 None => {
-                    self.feature_histogram(f, rows, &mut scratch[..t + 2]);
+                    self.group_histogram(&mut [(f, &mut scratch[..t + 2])], rows);
                     &scratch[..t + 2]
                 }
             };
