@@ -7,8 +7,9 @@ use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use tickml_core::{Bar, FeatureConfig};
-use tickml_train::cv::{Labels, PurgedKFold, Split, WalkForwardCV};
+use tickml_train::cv::{CombinatorialPurgedCV, Labels, PurgedKFold, Split, WalkForwardCV};
 use tickml_train::data::BarRecord;
+use tickml_train::stats::fdr::{self, Method};
 
 /// A feature configuration from TOML text (the `[features]` table's contents; empty:
 /// the design's 110 features), with the CLI's message on an error.
@@ -175,11 +176,67 @@ fn walk_forward(
     Ok(to_arrays(py, splits))
 }
 
+/// Combinatorial purged CV: the splits and `paths[p][f]`, the split whose test fold `f`
+/// belongs to backtest path `p`. Index mode without labels (purge and embargo in
+/// samples), label mode (purged by `t1`) with them.
+#[pyfunction]
+#[pyo3(signature = (n_samples, n_splits, n_test_splits, purge, embargo, t0=None, t1=None))]
+#[allow(clippy::too_many_arguments)]
+fn combinatorial(
+    py: Python<'_>,
+    n_samples: usize,
+    n_splits: usize,
+    n_test_splits: usize,
+    purge: usize,
+    embargo: usize,
+    t0: Option<Vec<i64>>,
+    t1: Option<Vec<i64>>,
+) -> PyResult<(SplitArrays<'_>, Vec<Vec<usize>>)> {
+    let cv = CombinatorialPurgedCV {
+        n_splits,
+        n_test_splits,
+        purge,
+        embargo,
+    };
+    let result = match (t0, t1) {
+        (Some(t0), Some(t1)) => cv.split_labels(&labels(t0, t1)?),
+        _ => cv.split_indices(n_samples),
+    }
+    .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    Ok((to_arrays(py, result.splits), result.paths))
+}
+
+/// Multiple-testing correction: (rejected, adjusted) in input order; NaN p-values are
+/// not tests (adjusted NaN, not rejected). `method`: `fdr_bh`, `fdr_by` or `holm`
+/// (statsmodels' names).
+#[pyfunction]
+fn multiple_testing(
+    p_values: Vec<f64>,
+    alpha: f64,
+    method: &str,
+) -> PyResult<(Vec<bool>, Vec<f64>)> {
+    let method = match method {
+        "fdr_bh" => Method::BenjaminiHochberg,
+        "fdr_by" => Method::BenjaminiYekutieli,
+        "holm" => Method::Holm,
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "unknown method {other:?}: fdr_bh, fdr_by or holm"
+            )))
+        }
+    };
+    let c =
+        fdr::correct(&p_values, alpha, method).map_err(|e| PyValueError::new_err(e.to_string()))?;
+    Ok((c.rejected, c.adjusted))
+}
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(feature_names, m)?)?;
     m.add_function(wrap_pyfunction!(compute_features, m)?)?;
     m.add_function(wrap_pyfunction!(purged_kfold, m)?)?;
     m.add_function(wrap_pyfunction!(walk_forward, m)?)?;
+    m.add_function(wrap_pyfunction!(combinatorial, m)?)?;
+    m.add_function(wrap_pyfunction!(multiple_testing, m)?)?;
     Ok(())
 }

@@ -1,10 +1,19 @@
 """tickml: the design's research classes, computed by the Rust core that runs live.
 
 ``FeatureEngineer`` streams bars through the same feature engine as ``tickml stream``
-and ``tickml features``; ``PurgedKFold`` and ``WalkForwardCV`` are scikit-learn
-splitters over the train crate's purged schedules.
+and ``tickml features``; ``PurgedKFold``, ``WalkForwardCV`` and ``CombinatorialCV`` are
+scikit-learn splitters over the train crate's purged schedules;
+``MultipleHypothesisCorrection`` is its BH / BY / Holm.
 """
 from ._features import FeatureConfig, FeatureEngineer
-from ._splitters import PurgedKFold, WalkForwardCV
+from ._splitters import CombinatorialCV, PurgedKFold, WalkForwardCV
+from ._stats import MultipleHypothesisCorrection
 
-__all__ = ["FeatureConfig", "FeatureEngineer", "PurgedKFold", "WalkForwardCV"]
+__all__ = [
+    "CombinatorialCV",
+    "FeatureConfig",
+    "FeatureEngineer",
+    "MultipleHypothesisCorrection",
+    "PurgedKFold",
+    "WalkForwardCV",
+]

@@ -98,3 +98,45 @@ class WalkForwardCV(_Splitter):
         t0, t1 = _labels(X, self.t1, self.horizon)
         return _core.walk_forward(t0.tolist(), t1.tolist(), self.train_size, self.test_size,
                                   self.step_size, self.purge_gap, bool(self.expand_train))
+
+
+class CombinatorialCV(_Splitter):
+    """Combinatorial purged CV (AFML 12): ``n_splits`` folds, every choice of
+    ``n_test_splits`` of them as the test set, ``C(N, k)`` splits recombined into
+    ``k C(N, k) / N`` backtest paths. The train crate's ``CombinatorialPurgedCV``.
+
+    Parameters
+    ----------
+    n_splits : int, default 6
+    n_test_splits : int, default 2
+    purge : int, default 0
+        Samples purged around each test block (without labels).
+    embargo : int, default 0
+        Samples embargoed after each test block.
+    t1 : pandas.Series or array, optional
+        Label ends: training samples are then purged by label overlap.
+    horizon : int, optional
+        Label horizon instead of ``t1``.
+    """
+
+    def __init__(self, n_splits=6, n_test_splits=2, purge=0, embargo=0, t1=None, horizon=None):
+        self.n_splits = n_splits
+        self.n_test_splits = n_test_splits
+        self.purge = purge
+        self.embargo = embargo
+        self.t1 = t1
+        self.horizon = horizon
+
+    def _combinatorial(self, X):
+        t0 = t1 = None
+        if self.t1 is not None or self.horizon is not None:
+            a, b = _labels(X, self.t1, self.horizon or 0)
+            t0, t1 = a.tolist(), b.tolist()
+        return _core.combinatorial(len(X), self.n_splits, self.n_test_splits, self.purge, self.embargo, t0, t1)
+
+    def _splits(self, X):
+        return self._combinatorial(X)[0]
+
+    def get_paths(self, X):
+        """``paths[p][f]``: the split whose test fold ``f`` belongs to backtest path ``p``."""
+        return [list(p) for p in self._combinatorial(X)[1]]
