@@ -3,9 +3,11 @@
 ``FeatureEngineer`` streams bars through the same feature engine as ``tickml stream``
 and ``tickml features``; ``PurgedKFold``, ``WalkForwardCV`` and ``CombinatorialCV`` are
 scikit-learn splitters over the train crate's purged schedules;
-``MultipleHypothesisCorrection`` is its BH / BY / Holm.
+``MultipleHypothesisCorrection`` is its BH / BY / Holm; ``Pipeline.from_bundle``
+replays a deployed bundle over history.
 """
 from ._features import FeatureConfig, FeatureEngineer
+from ._pipeline import Pipeline
 from ._splitters import CombinatorialCV, PurgedKFold, WalkForwardCV
 from ._stats import MultipleHypothesisCorrection
 
@@ -14,6 +16,7 @@ __all__ = [
     "FeatureConfig",
     "FeatureEngineer",
     "MultipleHypothesisCorrection",
+    "Pipeline",
     "PurgedKFold",
     "WalkForwardCV",
 ]

@@ -22,6 +22,25 @@ def _toml_value(value: Any) -> str:
     return repr(value)
 
 
+def bar_columns(df: pd.DataFrame):
+    """The bar times (unix ns) and the OHLCV columns of ``df`` as numpy arrays.
+
+    The times are a ``timestamp`` column or a ``DatetimeIndex`` (naive means UTC).
+    """
+    missing = [c for c in _COLUMNS if c not in df.columns]
+    if missing:
+        raise ValueError(f"missing columns: {', '.join(missing)}")
+    if "timestamp" in df.columns:
+        times = pd.to_datetime(df["timestamp"], utc=True)
+    elif isinstance(df.index, pd.DatetimeIndex):
+        times = df.index.tz_localize("UTC") if df.index.tz is None else df.index.tz_convert("UTC")
+    else:
+        raise ValueError("the bar times must be a `timestamp` column or a DatetimeIndex")
+    ns = np.asarray(pd.DatetimeIndex(times).as_unit("ns").asi8, dtype=np.int64)
+    columns = [np.ascontiguousarray(df[c].to_numpy(dtype=np.float64)) for c in _COLUMNS]
+    return ns, columns
+
+
 @dataclass
 class FeatureConfig:
     """Which features the engine computes: the fields of ``[features]`` in ``train.toml``.
@@ -87,17 +106,7 @@ class FeatureEngineer:
         pandas.DataFrame
             One column per feature, NaN while it warms up, indexed like ``df``.
         """
-        missing = [c for c in _COLUMNS if c not in df.columns]
-        if missing:
-            raise ValueError(f"missing columns: {', '.join(missing)}")
-        if "timestamp" in df.columns:
-            times = pd.to_datetime(df["timestamp"], utc=True)
-        elif isinstance(df.index, pd.DatetimeIndex):
-            times = df.index.tz_localize("UTC") if df.index.tz is None else df.index.tz_convert("UTC")
-        else:
-            raise ValueError("the bar times must be a `timestamp` column or a DatetimeIndex")
-        ns = np.asarray(pd.DatetimeIndex(times).as_unit("ns").asi8, dtype=np.int64)
-        columns = [np.ascontiguousarray(df[c].to_numpy(dtype=np.float64)) for c in _COLUMNS]
+        ns, columns = bar_columns(df)
         symbols = df["symbol"].astype(str).tolist() if "symbol" in df.columns else None
         values = _core.compute_features(self.config.to_toml(), ns, *columns, symbols)
         return pd.DataFrame(values, index=df.index, columns=self.config.feature_names)
