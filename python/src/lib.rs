@@ -24,6 +24,26 @@ fn bar(row: usize, t: i64, o: f64, h: f64, l: f64, c: f64, v: f64) -> PyResult<B
     Bar::new(t, o, h, l, c, v).map_err(|e| PyValueError::new_err(format!("row {row}: {e}")))
 }
 
+/// Validated bars from the columns, or the first bad row's reason.
+fn bars_of(
+    timestamp: &PyReadonlyArray1<'_, i64>,
+    ohlcv: [&PyReadonlyArray1<'_, f64>; 5],
+) -> PyResult<Vec<Bar<f64>>> {
+    let t = timestamp.as_array();
+    let columns = ohlcv.map(|c| c.as_array());
+    if columns.iter().any(|c| c.len() != t.len()) {
+        return Err(PyValueError::new_err(
+            "timestamp, open, high, low, close and volume must have the same length",
+        ));
+    }
+    (0..t.len())
+        .map(|i| {
+            let [o, h, l, c, v] = [0, 1, 2, 3, 4].map(|k| columns[k][i]);
+            bar(i, t[i], o, h, l, c, v)
+        })
+        .collect()
+}
+
 /// The feature names of a configuration, in schema order.
 #[pyfunction]
 fn feature_names(config: &str) -> PyResult<Vec<String>> {
@@ -51,26 +71,20 @@ fn compute_features<'py>(
     symbols: Option<Vec<String>>,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
     let config = feature_config(config)?;
-    let columns = [&open, &high, &low, &close, &volume].map(|c| c.as_array().to_vec());
-    let t = timestamp.as_array().to_vec();
-    let n = t.len();
-    if columns.iter().any(|c| c.len() != n) || symbols.as_ref().is_some_and(|s| s.len() != n) {
+    let bars = bars_of(&timestamp, [&open, &high, &low, &close, &volume])?;
+    let n = bars.len();
+    if symbols.as_ref().is_some_and(|s| s.len() != n) {
         return Err(PyValueError::new_err(
-            "timestamp, open, high, low, close, volume (and symbol) must have the same length",
+            "symbol must have as many rows as the bars",
         ));
     }
-    let bars = (0..n)
-        .map(|i| {
-            let [o, h, l, c, v] = [0, 1, 2, 3, 4].map(|k| columns[k][i]);
-            bar(i, t[i], o, h, l, c, v)
-        })
-        .collect::<PyResult<Vec<_>>>()?;
     if symbols.is_none() {
-        if let Some(i) = (1..n).find(|&i| t[i] <= t[i - 1]) {
+        let t = |i: usize| bars[i].timestamp();
+        if let Some(i) = (1..n).find(|&i| t(i) <= t(i - 1)) {
             return Err(PyValueError::new_err(format!(
                 "row {i}: timestamp {} is not after the previous row's {}",
-                t[i],
-                t[i - 1]
+                t(i),
+                t(i - 1)
             )));
         }
     }
@@ -264,19 +278,7 @@ fn stream_bundle<'py>(
     close: PyReadonlyArray1<'py, f64>,
     volume: PyReadonlyArray1<'py, f64>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let columns = [&open, &high, &low, &close, &volume].map(|c| c.as_array().to_vec());
-    let t = timestamp.as_array().to_vec();
-    if columns.iter().any(|c| c.len() != t.len()) {
-        return Err(PyValueError::new_err(
-            "timestamp, open, high, low, close and volume must have the same length",
-        ));
-    }
-    let bars = (0..t.len())
-        .map(|i| {
-            let [o, h, l, c, v] = [0, 1, 2, 3, 4].map(|k| columns[k][i]);
-            bar(i, t[i], o, h, l, c, v)
-        })
-        .collect::<PyResult<Vec<_>>>()?;
+    let bars = bars_of(&timestamp, [&open, &high, &low, &close, &volume])?;
     let decisions = py.detach(move || -> Result<_, String> {
         let mut pipeline = tickml_core::pipeline::Pipeline::<f64>::from_bundle(&bundle)
             .map_err(|e| format!("bad bundle: {e}"))?;
