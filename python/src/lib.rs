@@ -3,7 +3,7 @@
 //! train crate's splitters); the Python side only shapes arguments and results.
 
 use numpy::ndarray::Array2;
-use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1};
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -354,6 +354,96 @@ fn stream_bundle<'py>(
     Ok(out)
 }
 
+/// Fits one of tickml's learners (`model`: a `ModelType` name; `config`: `[model]` TOML;
+/// `task`: `classification` or `regression`) on row-major `x` and `y`, optional
+/// `weights`; returns its blob (what the core runs) and its impurity importances.
+/// The GIL is released while it fits.
+#[pyfunction]
+#[pyo3(signature = (model, config, task, x, y, names, weights=None))]
+#[allow(clippy::too_many_arguments)]
+fn fit_model(
+    py: Python<'_>,
+    model: &str,
+    config: &str,
+    task: &str,
+    x: PyReadonlyArray2<'_, f64>,
+    y: PyReadonlyArray1<'_, f64>,
+    names: Vec<String>,
+    weights: Option<PyReadonlyArray1<'_, f64>>,
+) -> PyResult<(Vec<u8>, Option<Vec<f64>>)> {
+    use tickml_train::models::{Matrix, ModelConfig, ModelFactory, ModelType, Task};
+    let model_type = ModelType::from_name(model)
+        .ok_or_else(|| PyValueError::new_err(format!("unknown model {model:?}")))?;
+    let config: ModelConfig = toml::from_str(config)
+        .map_err(|e| PyValueError::new_err(format!("invalid model configuration: {e}")))?;
+    let task = match task {
+        "classification" => Task::Classification,
+        "regression" => Task::Regression,
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "unknown task {other:?}: classification or regression"
+            )))
+        }
+    };
+    let x = x.as_array();
+    let cols = x.ncols();
+    let values: Vec<f64> = x.iter().copied().collect();
+    let y = y.as_array().to_vec();
+    let weights = weights.map(|w| w.as_array().to_vec());
+    py.detach(move || {
+        let estimator =
+            ModelFactory::create(model_type, &config, task).map_err(|e| e.to_string())?;
+        let trained = estimator
+            .fit_weighted(
+                &Matrix {
+                    values: &values,
+                    cols,
+                },
+                &y,
+                weights.as_deref(),
+                &names,
+            )
+            .map_err(|e| e.to_string())?;
+        let blob = trained.to_blob(0).map_err(|e| e.to_string())?;
+        Ok((blob, trained.impurity_importance().map(<[f64]>::to_vec)))
+    })
+    .map_err(|e: String| PyValueError::new_err(e))
+}
+
+/// Predictions of a model blob for the rows of `x` (columns in the model's order):
+/// rows x outputs.
+#[pyfunction]
+fn predict_blob<'py>(
+    py: Python<'py>,
+    blob: Vec<u8>,
+    x: PyReadonlyArray2<'py, f64>,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let model = tickml_core::model::Model::from_blob(&blob)
+        .map_err(|e| PyValueError::new_err(format!("bad model blob: {e}")))?;
+    let x = x.as_array();
+    if x.ncols() != model.feature_count() {
+        return Err(PyValueError::new_err(format!(
+            "the model reads {} features, X has {} columns",
+            model.feature_count(),
+            x.ncols()
+        )));
+    }
+    let k = model.outputs();
+    let mut out = Array2::<f64>::zeros((x.nrows(), k));
+    let (mut row, mut slot) = (vec![0.0; x.ncols()], vec![0.0; k]);
+    for (i, input) in x.rows().into_iter().enumerate() {
+        row.iter_mut().zip(input).for_each(|(d, s)| *d = *s);
+        model
+            .predict(&row, &mut slot)
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        out.row_mut(i)
+            .iter_mut()
+            .zip(&slot)
+            .for_each(|(d, s)| *d = *s);
+    }
+    Ok(out.into_pyarray(py))
+}
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(feature_names, m)?)?;
@@ -364,5 +454,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(multiple_testing, m)?)?;
     m.add_function(wrap_pyfunction!(bundle_models, m)?)?;
     m.add_function(wrap_pyfunction!(stream_bundle, m)?)?;
+    m.add_function(wrap_pyfunction!(fit_model, m)?)?;
+    m.add_function(wrap_pyfunction!(predict_blob, m)?)?;
     Ok(())
 }

@@ -7,6 +7,7 @@ scikit-learn splitters over the train crate's purged schedules;
 replays a deployed bundle over history.
 """
 from ._features import FeatureConfig, FeatureEngineer
+from ._models import ModelFactory, ModelType, TickmlModel
 from ._pipeline import Pipeline
 from ._splitters import CombinatorialCV, PurgedKFold, WalkForwardCV
 from ._stats import MultipleHypothesisCorrection
@@ -15,8 +16,11 @@ __all__ = [
     "CombinatorialCV",
     "FeatureConfig",
     "FeatureEngineer",
+    "ModelFactory",
+    "ModelType",
     "MultipleHypothesisCorrection",
     "Pipeline",
     "PurgedKFold",
+    "TickmlModel",
     "WalkForwardCV",
 ]

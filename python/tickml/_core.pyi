@@ -39,3 +39,23 @@ def combinatorial(
     t1: Optional[Sequence[int]] = None,
 ) -> Tuple[_Splits, List[List[int]]]: ...
 def multiple_testing(p_values: Sequence[float], alpha: float, method: str) -> Tuple[List[bool], List[float]]: ...
+def bundle_models(bundle: bytes) -> List[str]: ...
+def stream_bundle(
+    bundle: bytes,
+    timestamp: npt.NDArray[np.int64],
+    open: npt.NDArray[np.float64],
+    high: npt.NDArray[np.float64],
+    low: npt.NDArray[np.float64],
+    close: npt.NDArray[np.float64],
+    volume: npt.NDArray[np.float64],
+) -> dict: ...
+def fit_model(
+    model: str,
+    config: str,
+    task: str,
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    names: Sequence[str],
+    weights: Optional[npt.NDArray[np.float64]] = None,
+) -> Tuple[bytes, Optional[List[float]]]: ...
+def predict_blob(blob: bytes, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]: ...

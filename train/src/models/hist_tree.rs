@@ -325,14 +325,24 @@ impl Grower<'_> {
     /// The bins of a few features over `rows` in one pass (each row's gradient and
     /// hessian read once for all of them), zeroed first.
     fn group_histogram(&self, group: &mut [(usize, &mut [Bin])], rows: &[u32]) {
-        let columns: Vec<&[u8]> = group.iter().map(|(f, _)| self.b.column(*f)).collect();
         for (_, part) in group.iter_mut() {
             part.fill(Bin::default());
         }
+        match group {
+            [a, b, c, d] => self.fill([a, b, c, d], rows),
+            _ => group.iter_mut().for_each(|one| self.fill([one], rows)),
+        }
+    }
+
+    /// Adds `rows` into the bins of `G` features (a fixed count, so the inner loop
+    /// unrolls).
+    fn fill<const G: usize>(&self, group: [&mut (usize, &mut [Bin]); G], rows: &[u32]) {
+        let columns: [&[u8]; G] = group.each_ref().map(|p| self.b.column(p.0));
+        let mut parts: [&mut [Bin]; G] = group.map(|p| &mut *p.1);
         for &r in rows {
             let r = r as usize;
             let (g, h) = (self.g[r], self.h[r]);
-            for ((_, part), column) in group.iter_mut().zip(&columns) {
+            for (part, column) in parts.iter_mut().zip(&columns) {
                 if let Some(bin) = part.get_mut(usize::from(column[r])) {
                     bin.g += g;
                     bin.h += h;
