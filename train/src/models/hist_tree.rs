@@ -22,18 +22,18 @@ use crate::rng::XorShift64;
 /// The most bins a feature can have (a `u8` bin index, one more for NaN).
 pub(crate) const MAX_BINS: usize = 255;
 
-/// The training rows' bins, column-major.
+/// The training rows' bins, row-major (a node's histogram reads each of its rows'
+/// bins from one or two cache lines).
 pub(crate) struct Binned {
     /// Per feature: the thresholds, ascending (a bin `k` holds `t[k-1] < x <= t[k]`).
     thresholds: Vec<Vec<f64>>,
-    /// `bins[f * rows + r]`: row `r`'s bin of feature `f`; `thresholds[f].len() + 1` is NaN.
+    /// `bins[r * cols + f]`: row `r`'s bin of feature `f`; `thresholds[f].len() + 1` is NaN.
     bins: Vec<u8>,
     /// Per feature: some training value is NaN.
     has_missing: Vec<bool>,
     /// Feature `f`'s bins in a node histogram: `offsets[f]..offsets[f + 1]` (its
     /// thresholds plus two: the last value bin and NaN).
     offsets: Vec<usize>,
-    rows: usize,
 }
 
 impl Binned {
@@ -74,13 +74,15 @@ impl Binned {
             })
             .collect();
         let mut thresholds = Vec::with_capacity(cols);
-        let mut bins = Vec::with_capacity(rows * cols);
+        let mut bins = vec![0u8; rows * cols];
         let mut has_missing = Vec::with_capacity(cols);
         let mut offsets = vec![0];
-        for (t, column, missing) in columns {
+        for (f, (t, column, missing)) in columns.into_iter().enumerate() {
             offsets.push(offsets[offsets.len() - 1] + t.len() + 2);
             thresholds.push(t);
-            bins.extend_from_slice(&column);
+            for (r, b) in column.into_iter().enumerate() {
+                bins[r * cols + f] = b;
+            }
             has_missing.push(missing);
         }
         Binned {
@@ -88,7 +90,6 @@ impl Binned {
             bins,
             has_missing,
             offsets,
-            rows,
         }
     }
 
@@ -102,8 +103,15 @@ impl Binned {
         self.thresholds.len()
     }
 
-    fn column(&self, f: usize) -> &[u8] {
-        &self.bins[f * self.rows..(f + 1) * self.rows]
+    /// Row `r`'s bins, feature by feature.
+    fn row(&self, r: usize) -> &[u8] {
+        let cols = self.cols();
+        &self.bins[r * cols..(r + 1) * cols]
+    }
+
+    /// Row `r`'s bin of feature `f`.
+    fn bin(&self, r: usize, f: usize) -> usize {
+        usize::from(self.bins[r * self.cols() + f])
     }
 }
 
@@ -246,11 +254,8 @@ struct Bin {
     n: u32,
 }
 
-/// Rows from which a node's histogram is built with one thread per feature group.
-const PARALLEL_ROWS: usize = 4_096;
-
-/// Features whose bins one pass over a node's rows fills.
-const FEATURE_GROUP: usize = 4;
+/// Rows a thread bins into one histogram of a large node.
+const ROW_CHUNK: usize = 8_192;
 
 /// Grows one tree on `rows` (distinct row indices) of `binned` with per-row gradients
 /// `g` and hessians `h` (weights already applied), adding each split's gain to
@@ -298,65 +303,75 @@ struct Grower<'a> {
 }
 
 impl Grower<'_> {
-    /// Every feature's bins over `rows`, features in parallel on large nodes.
+    /// Every feature's bins over `rows`, one row's bins after another. Past
+    /// [`ROW_CHUNK`] rows, chunks of that many are binned in parallel and their
+    /// histograms added in chunk order (the same sums whatever the thread count).
     fn node_histogram(&self, rows: &[u32]) -> Vec<Bin> {
         use rayon::prelude::*;
-        let offsets = &self.b.offsets;
-        let mut hist = vec![Bin::default(); offsets[offsets.len() - 1]];
-        let mut parts: Vec<(usize, &mut [Bin])> = Vec::with_capacity(self.b.cols());
-        let mut rest = hist.as_mut_slice();
-        for f in 0..self.b.cols() {
-            let (part, tail) = rest.split_at_mut(offsets[f + 1] - offsets[f]);
-            parts.push((f, part));
-            rest = tail;
+        let size = self.b.offsets[self.b.offsets.len() - 1];
+        let offsets = &self.b.offsets[..self.b.cols()];
+        let chunk = |rows: &[u32]| {
+            let mut hist = vec![Bin::default(); size];
+            for &r in rows {
+                let r = r as usize;
+                let (g, h) = (self.g[r], self.h[r]);
+                for (&offset, &b) in offsets.iter().zip(self.b.row(r)) {
+                    if let Some(bin) = hist.get_mut(offset + usize::from(b)) {
+                        bin.g += g;
+                        bin.h += h;
+                        bin.n += 1;
+                    }
+                }
+            }
+            hist
+        };
+        if rows.len() <= ROW_CHUNK {
+            return chunk(rows);
         }
-        if rows.len() >= PARALLEL_ROWS {
-            parts
-                .par_chunks_mut(FEATURE_GROUP)
-                .for_each(|group| self.group_histogram(group, rows));
-        } else {
-            for group in parts.chunks_mut(FEATURE_GROUP) {
-                self.group_histogram(group, rows);
+        let parts: Vec<Vec<Bin>> = rows.par_chunks(ROW_CHUNK).map(chunk).collect();
+        let mut parts = parts.into_iter();
+        let mut hist = parts.next().unwrap_or_else(|| vec![Bin::default(); size]);
+        for part in parts {
+            for (a, b) in hist.iter_mut().zip(&part) {
+                a.g += b.g;
+                a.h += b.h;
+                a.n += b.n;
             }
         }
         hist
     }
 
-    /// The bins of a few features over `rows` in one pass (each row's gradient and
-    /// hessian read once for all of them), zeroed first.
-    fn group_histogram(&self, group: &mut [(usize, &mut [Bin])], rows: &[u32]) {
-        for (_, part) in group.iter_mut() {
-            part.fill(Bin::default());
-        }
-        match group {
-            [a, b, c, d] => self.fill([a, b, c, d], rows),
-            _ => group.iter_mut().for_each(|one| self.fill([one], rows)),
-        }
-    }
-
-    /// Adds `rows` into the bins of `G` features (a fixed count, so the inner loop
-    /// unrolls).
-    fn fill<const G: usize>(&self, group: [&mut (usize, &mut [Bin]); G], rows: &[u32]) {
-        let columns: [&[u8]; G] = group.each_ref().map(|p| self.b.column(p.0));
-        let mut parts: [&mut [Bin]; G] = group.map(|p| &mut *p.1);
+    /// Feature `f`'s bins over `rows` into `out` (zeroed first).
+    fn feature_histogram(&self, f: usize, rows: &[u32], out: &mut [Bin]) {
+        out.fill(Bin::default());
         for &r in rows {
             let r = r as usize;
-            let (g, h) = (self.g[r], self.h[r]);
-            for (part, column) in parts.iter_mut().zip(&columns) {
-                if let Some(bin) = part.get_mut(usize::from(column[r])) {
-                    bin.g += g;
-                    bin.h += h;
-                    bin.n += 1;
-                }
+            if let Some(bin) = out.get_mut(self.b.bin(r, f)) {
+                bin.g += self.g[r];
+                bin.h += self.h[r];
+                bin.n += 1;
             }
         }
     }
 
     fn grow(&mut self, rows: Vec<u32>, depth: u16, hist: Option<Vec<Bin>>) -> usize {
+        use rayon::prelude::*;
         let id = self.nodes.len();
-        let (gs, hs) = rows.iter().fold((0.0, 0.0), |(a, z), &r| {
-            (a + self.g[r as usize], z + self.h[r as usize])
-        });
+        let (g, h) = (self.g, self.h);
+        let sums = |rows: &[u32]| {
+            rows.iter().fold((0.0, 0.0), |(a, z), &r| {
+                (a + g[r as usize], z + h[r as usize])
+            })
+        };
+        // chunk by chunk past ROW_CHUNK rows, added in chunk order
+        let (gs, hs) = if rows.len() <= ROW_CHUNK {
+            sums(&rows)
+        } else {
+            let parts: Vec<(f64, f64)> = rows.par_chunks(ROW_CHUNK).map(sums).collect();
+            parts
+                .iter()
+                .fold((0.0, 0.0), |(a, z), p| (a + p.0, z + p.1))
+        };
         self.nodes
             .push(Node::Leaf(-gs / (hs + self.p.l2) * self.p.shrinkage));
         let min_leaf = self.p.min_samples_leaf.max(1);
@@ -373,15 +388,28 @@ impl Grower<'_> {
         };
         self.gain[best.feature] += best.gain;
         let missing = self.b.thresholds[best.feature].len() + 1;
-        let column = self.b.column(best.feature);
-        let (left, right): (Vec<u32>, Vec<u32>) = rows.iter().partition(|&&r| {
-            let bin = usize::from(column[r as usize]);
+        let b = self.b;
+        let goes_left = |r: u32| {
+            let bin = b.bin(r as usize, best.feature);
             if bin == missing {
                 best.missing_left
             } else {
                 bin <= best.bin
             }
-        });
+        };
+        let split =
+            |rows: &[u32]| -> (Vec<u32>, Vec<u32>) { rows.iter().partition(|&&r| goes_left(r)) };
+        let (left, right) = if rows.len() <= ROW_CHUNK {
+            split(&rows)
+        } else {
+            let parts: Vec<(Vec<u32>, Vec<u32>)> = rows.par_chunks(ROW_CHUNK).map(split).collect();
+            let (mut left, mut right) = (Vec::new(), Vec::new());
+            for (l, r) in parts {
+                left.extend_from_slice(&l);
+                right.extend_from_slice(&r);
+            }
+            (left, right)
+        };
         drop(rows);
         // a feature without NaN in training sends NaN to the child with more rows
         // (HistGradientBoosting's rule)
@@ -445,7 +473,7 @@ impl Grower<'_> {
             let bins: &[Bin] = match hist {
                 Some(h) => &h[self.b.offsets[f]..self.b.offsets[f + 1]],
                 None => {
-                    self.group_histogram(&mut [(f, &mut scratch[..t + 2])], rows);
+                    self.feature_histogram(f, rows, &mut scratch[..t + 2]);
                     &scratch[..t + 2]
                 }
             };
