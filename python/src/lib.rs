@@ -137,6 +137,12 @@ fn labels(t0: Vec<i64>, t1: Vec<i64>) -> PyResult<Labels> {
 
 type SplitArrays<'py> = Vec<(Bound<'py, PyArray1<usize>>, Bound<'py, PyArray1<usize>>)>;
 
+/// A splitter's result, or its message as a `ValueError`.
+fn splitter<T>(result: Result<T, tickml_train::cv::CvError>) -> PyResult<T> {
+    result.map_err(|e| PyValueError::new_err(e.to_string()))
+}
+
+/// Splits as (train, test) index arrays.
 fn to_arrays(py: Python<'_>, splits: Vec<Split>) -> SplitArrays<'_> {
     splits
         .into_iter()
@@ -159,10 +165,7 @@ fn purged_kfold(
         purge_gap,
         embargo_pct,
     };
-    let splits = cv
-        .split(&labels(t0, t1)?)
-        .map_err(|e| PyValueError::new_err(e.to_string()))?;
-    Ok(to_arrays(py, splits))
+    Ok(to_arrays(py, splitter(cv.split(&labels(t0, t1)?))?))
 }
 
 /// `WalkForwardCV` splits: (train, test) index arrays.
@@ -185,10 +188,7 @@ fn walk_forward(
         purge_gap,
         expand_train,
     };
-    let splits = cv
-        .split(&labels(t0, t1)?)
-        .map_err(|e| PyValueError::new_err(e.to_string()))?;
-    Ok(to_arrays(py, splits))
+    Ok(to_arrays(py, splitter(cv.split(&labels(t0, t1)?))?))
 }
 
 /// Combinatorial purged CV: the splits and `paths[p][f]`, the split whose test fold `f`
@@ -213,11 +213,10 @@ fn combinatorial(
         purge,
         embargo,
     };
-    let result = match (t0, t1) {
+    let result = splitter(match (t0, t1) {
         (Some(t0), Some(t1)) => cv.split_labels(&labels(t0, t1)?),
         _ => cv.split_indices(n_samples),
-    }
-    .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    })?;
     Ok((to_arrays(py, result.splits), result.paths))
 }
 
