@@ -7,9 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo test --workspace
 venv="$PWD/target/py-venv"
-if ! "$venv/bin/python" -c "import maturin, numpy, pandas, sklearn, pytest" 2>/dev/null; then
+if ! "$venv/bin/python" -c "import maturin, numpy, pandas, sklearn, pytest, hypothesis" 2>/dev/null; then
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q maturin==1.9.6 numpy==2.4.6 pandas==3.1.1 scikit-learn==1.9.1 pytest==8.4.2
+  "$venv/bin/pip" install -q maturin==1.9.6 numpy==2.4.6 pandas==3.1.1 scikit-learn==1.9.1 pytest==8.4.2 \
+    hypothesis==6.140.3
 fi
 cargo build --release -q -p tickml-cli
 (cd python && VIRTUAL_ENV="$venv" PATH="$venv/bin:$PATH" maturin develop --release -q)
