@@ -8,7 +8,9 @@
 //! No learner may score more than 0.005 below its reference, nor more than 0.02 above
 //! it (a held-out score that much higher than scikit-learn's points at a leak, not at a
 //! better learner: HistGradientBoosting's own R^2 here moves between 0.641 and 0.661
-//! with its bin count alone, 32 to 255 bins).
+//! with its bin count alone, 32 to 255 bins). The booster must also lie within 0.005 of
+//! the range between HistGradientBoosting and LightGBM of the same shape (LightGBM's
+//! R^2 is 0.696, its AUC 0.885).
 
 mod common;
 
@@ -168,6 +170,17 @@ fn no_learner_scores_more_than_0_005_below_scikit_learn() {
         println!("{line}");
         if !(-0.005..=0.02).contains(&(ours - theirs)) {
             failures.push(line);
+        }
+        // the booster also against LightGBM of the same shape: it must sit within 0.005
+        // of the range the two references span
+        if let Some(second) = key.strip_prefix("gradient_boosting_") {
+            let lightgbm = reference(&format!("lightgbm_{second}"));
+            let (low, high) = (theirs.min(lightgbm), theirs.max(lightgbm));
+            let line = format!("{key}: tickml {ours:.4}, LightGBM {lightgbm:.4}");
+            println!("{line}");
+            if ours < low - 0.005 || ours > high + 0.005 {
+                failures.push(line);
+            }
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");
