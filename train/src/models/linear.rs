@@ -125,11 +125,16 @@ fn cholesky_solve(
 
 /// `z` with a column of ones appended (the intercept last).
 fn with_intercept(z: &DMatrix<f64>) -> DMatrix<f64> {
-    let (n, p) = z.shape();
-    let mut a = z.clone().resize_horizontally(p + 1, 1.0);
-    a.column_mut(p).fill(1.0);
-    debug_assert_eq!(a.nrows(), n);
-    a
+    z.clone().resize_horizontally(z.ncols() + 1, 1.0)
+}
+
+/// `m` with row `i` multiplied by `factors[i]`.
+fn scaled_rows(m: &DMatrix<f64>, factors: impl IntoIterator<Item = f64>) -> DMatrix<f64> {
+    let mut scaled = m.clone();
+    for (mut row, f) in scaled.row_iter_mut().zip(factors) {
+        row *= f;
+    }
+    scaled
 }
 
 /// L2-penalised logistic regression by Newton steps with backtracking: returns the
@@ -146,7 +151,7 @@ fn logistic(
             "logistic regression needs alpha > 0, got {alpha}"
         )));
     }
-    let (n, p) = z.shape();
+    let p = z.ncols();
     let a = with_intercept(z);
     let y = DVector::from_column_slice(y);
     let objective = |beta: &DVector<f64>| {
@@ -164,10 +169,12 @@ fn logistic(
         let m = &a * &beta;
         let prob = m.map(|m| 1.0 / (1.0 + (-m).exp()));
         let mut gradient = a.tr_mul(&(&prob - &y).component_mul(s));
-        let mut weighted = a.clone();
-        for ((mut row, q), s) in weighted.row_iter_mut().zip(prob.iter()).zip(s.iter()) {
-            row *= (s * (q * (1.0 - q)).max(1e-12)).sqrt();
-        }
+        let weighted = scaled_rows(
+            &a,
+            prob.iter()
+                .zip(s.iter())
+                .map(|(q, s)| (s * (q * (1.0 - q)).max(1e-12)).sqrt()),
+        );
         let mut hessian = weighted.tr_mul(&weighted);
         for j in 0..p {
             gradient[j] += alpha * beta[j];
@@ -189,7 +196,6 @@ fn logistic(
             break;
         }
     }
-    debug_assert_eq!(a.nrows(), n);
     Ok((beta.rows(0, p).iter().copied().collect(), beta[p]))
 }
 
@@ -239,10 +245,7 @@ fn ridge(
         )));
     }
     let (zc, yc, means, y_mean) = centred(z, y, s);
-    let mut weighted = zc.clone();
-    for (mut row, s) in weighted.row_iter_mut().zip(s.iter()) {
-        row *= s.sqrt();
-    }
+    let weighted = scaled_rows(&zc, s.iter().map(|s| s.sqrt()));
     let mut gram = weighted.tr_mul(&weighted);
     for j in 0..gram.ncols() {
         gram[(j, j)] += alpha;
@@ -273,10 +276,7 @@ fn elastic_net(
     let (zc, yc, means, y_mean) = centred(z, y, s);
     let total = s.sum();
     let (l1, l2) = (alpha * l1_ratio, alpha * (1.0 - l1_ratio));
-    let mut weighted = zc.clone();
-    for (mut row, s) in weighted.row_iter_mut().zip(s.iter()) {
-        row *= *s;
-    }
+    let weighted = scaled_rows(&zc, s.iter().copied());
     let scale: Vec<f64> = zc
         .column_iter()
         .zip(weighted.column_iter())
