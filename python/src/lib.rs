@@ -6,11 +6,13 @@ use numpy::ndarray::Array2;
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
 use tickml_core::{Bar, FeatureConfig};
 use tickml_train::cv::{CombinatorialPurgedCV, Labels, PurgedKFold, Split, WalkForwardCV};
 use tickml_train::data::BarRecord;
 use tickml_train::stats::fdr::{self, Method};
+
+mod arbitrator;
+mod pipeline;
 
 /// A feature configuration from TOML text (the `[features]` table's contents; empty:
 /// the design's 110 features), with the CLI's message on an error.
@@ -20,12 +22,20 @@ fn feature_config(toml_text: &str) -> PyResult<FeatureConfig> {
 }
 
 /// One validated bar, or the core's reason naming the row.
-fn bar(row: usize, t: i64, o: f64, h: f64, l: f64, c: f64, v: f64) -> PyResult<Bar<f64>> {
+pub(crate) fn bar(
+    row: usize,
+    t: i64,
+    o: f64,
+    h: f64,
+    l: f64,
+    c: f64,
+    v: f64,
+) -> PyResult<Bar<f64>> {
     Bar::new(t, o, h, l, c, v).map_err(|e| PyValueError::new_err(format!("row {row}: {e}")))
 }
 
 /// Validated bars from the columns, or the first bad row's reason.
-fn bars_of(
+pub(crate) fn bars_of(
     timestamp: &PyReadonlyArray1<'_, i64>,
     ohlcv: [&PyReadonlyArray1<'_, f64>; 5],
 ) -> PyResult<Vec<Bar<f64>>> {
@@ -244,115 +254,6 @@ fn multiple_testing(
     Ok((c.rejected, c.adjusted))
 }
 
-/// The model names of a bundle (the bytes of a `.tml` file), or the core's reason it
-/// cannot be served.
-#[pyfunction]
-fn bundle_models(bundle: Vec<u8>) -> PyResult<Vec<String>> {
-    let pipeline = tickml_core::pipeline::Pipeline::<f64>::from_bundle(&bundle)
-        .map_err(|e| PyValueError::new_err(format!("bad bundle: {e}")))?;
-    if !pipeline.universe().is_empty() {
-        return Err(PyValueError::new_err(
-            "the bundle declares a universe: replay it with `tickml stream`",
-        ));
-    }
-    Ok(pipeline
-        .model_names()
-        .iter()
-        .map(|n| n.to_string())
-        .collect())
-}
-
-/// Replays bars through a fresh pipeline of `bundle`, one decision per bar, as
-/// `tickml stream` decides them: a dict of columns (`predictions` and `weights` are
-/// rows x models). The GIL is released while the pipeline runs.
-#[pyfunction]
-#[allow(clippy::too_many_arguments)]
-fn stream_bundle<'py>(
-    py: Python<'py>,
-    bundle: Vec<u8>,
-    timestamp: PyReadonlyArray1<'py, i64>,
-    open: PyReadonlyArray1<'py, f64>,
-    high: PyReadonlyArray1<'py, f64>,
-    low: PyReadonlyArray1<'py, f64>,
-    close: PyReadonlyArray1<'py, f64>,
-    volume: PyReadonlyArray1<'py, f64>,
-) -> PyResult<Bound<'py, PyDict>> {
-    let bars = bars_of(&timestamp, [&open, &high, &low, &close, &volume])?;
-    let decisions = py.detach(move || -> Result<_, String> {
-        let mut pipeline = tickml_core::pipeline::Pipeline::<f64>::from_bundle(&bundle)
-            .map_err(|e| format!("bad bundle: {e}"))?;
-        bars.iter()
-            .enumerate()
-            .map(|(i, b)| pipeline.on_bar(b).map_err(|e| format!("row {i}: {e}")))
-            .collect::<Result<Vec<_>, _>>()
-    });
-    let decisions = decisions.map_err(PyValueError::new_err)?;
-    let n = decisions.len();
-    let m = decisions.first().map_or(0, |d| d.predictions.len());
-    let matrix = |f: &dyn Fn(&tickml_core::pipeline::Decision<f64>) -> Vec<f64>| {
-        let values: Vec<f64> = decisions.iter().flat_map(f).collect();
-        Array2::from_shape_vec((n, m), values).map_err(|e| PyValueError::new_err(e.to_string()))
-    };
-    let column = |f: &dyn Fn(&tickml_core::pipeline::Decision<f64>) -> f64| -> Vec<f64> {
-        decisions.iter().map(f).collect()
-    };
-    let names = |f: &dyn Fn(&tickml_core::pipeline::Decision<f64>) -> &'static str| -> Vec<&str> {
-        decisions.iter().map(f).collect()
-    };
-    let out = PyDict::new(py);
-    out.set_item(
-        "predictions",
-        matrix(&|d| d.predictions.to_vec())?.into_pyarray(py),
-    )?;
-    out.set_item("signal", names(&|d| d.arbitration.signal.name()))?;
-    out.set_item("confidence", column(&|d| d.arbitration.confidence))?;
-    out.set_item(
-        "weighted_signal",
-        column(&|d| d.arbitration.weighted_signal),
-    )?;
-    out.set_item(
-        "signal_source",
-        names(&|d| d.arbitration.signal_source.name()),
-    )?;
-    out.set_item("weighted_sum", column(&|d| d.arbitration.weighted_sum))?;
-    out.set_item(
-        "meta_signal",
-        column(&|d| d.arbitration.meta_signal.unwrap_or(f64::NAN)),
-    )?;
-    out.set_item(
-        "signal_strength",
-        column(&|d| d.arbitration.signal_strength),
-    )?;
-    out.set_item(
-        "consensus_ratio",
-        column(&|d| d.arbitration.consensus_ratio),
-    )?;
-    out.set_item(
-        "n_active_strategies",
-        decisions
-            .iter()
-            .map(|d| d.arbitration.n_active_strategies)
-            .collect::<Vec<_>>(),
-    )?;
-    out.set_item("regime", names(&|d| d.arbitration.regime.name()))?;
-    out.set_item(
-        "regime_confidence",
-        column(&|d| d.arbitration.regime_confidence),
-    )?;
-    out.set_item(
-        "weights",
-        matrix(&|d| {
-            d.arbitration
-                .strategy_breakdown
-                .iter()
-                .map(|b| b.weight)
-                .collect()
-        })?
-        .into_pyarray(py),
-    )?;
-    Ok(out)
-}
-
 /// Fits one of tickml's learners (`model`: a `ModelType` name; `config`: `[model]` TOML;
 /// `task`: `classification` or `regression`) on row-major `x` and `y`, optional
 /// `weights`; returns its blob (what the core runs) and its impurity importances.
@@ -451,8 +352,10 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(walk_forward, m)?)?;
     m.add_function(wrap_pyfunction!(combinatorial, m)?)?;
     m.add_function(wrap_pyfunction!(multiple_testing, m)?)?;
-    m.add_function(wrap_pyfunction!(bundle_models, m)?)?;
-    m.add_function(wrap_pyfunction!(stream_bundle, m)?)?;
+    m.add_class::<pipeline::LivePipeline>()?;
+    m.add_class::<arbitrator::Arbitrator>()?;
+    m.add_function(wrap_pyfunction!(arbitrator::arbitrator_config, m)?)?;
+    m.add_function(wrap_pyfunction!(arbitrator::arbitrator_tables, m)?)?;
     m.add_function(wrap_pyfunction!(fit_model, m)?)?;
     m.add_function(wrap_pyfunction!(predict_blob, m)?)?;
     Ok(())

@@ -3,9 +3,11 @@
 ``FeatureEngineer`` streams bars through the same feature engine as ``tickml stream``
 and ``tickml features``; ``PurgedKFold``, ``WalkForwardCV`` and ``CombinatorialCV`` are
 scikit-learn splitters over the train crate's purged schedules;
-``MultipleHypothesisCorrection`` is its BH / BY / Holm; ``Pipeline.from_bundle``
-replays a deployed bundle over history.
+``MultipleHypothesisCorrection`` is its BH / BY / Holm; ``StrategyArbitrator`` is the
+core's arbitrator; ``Pipeline.from_bundle`` runs a deployed bundle bar by bar or over
+history.
 """
+from ._arbitrator import RegimeType, SignalType, StrategyArbitrator, StrategySignal, StrategyType
 from ._features import FeatureConfig, FeatureEngineer
 from ._models import ModelFactory, ModelType, TickmlModel
 from ._pipeline import Pipeline
@@ -21,6 +23,11 @@ __all__ = [
     "MultipleHypothesisCorrection",
     "Pipeline",
     "PurgedKFold",
+    "RegimeType",
+    "SignalType",
+    "StrategyArbitrator",
+    "StrategySignal",
+    "StrategyType",
     "TickmlModel",
     "WalkForwardCV",
 ]
