@@ -344,6 +344,30 @@ fn predict_blob<'py>(
     Ok(out.into_pyarray(py))
 }
 
+/// A LightGBM text model or an XGBoost JSON model (`library`: `lightgbm` or `xgboost`)
+/// converted to the core's blob by the importers `tickml import` runs, with the
+/// importer's message on an error.
+#[pyfunction]
+fn import_model(library: &str, text: &str) -> PyResult<Vec<u8>> {
+    use tickml_train::import::{lightgbm, xgboost};
+    let spec = match library {
+        "lightgbm" => lightgbm::parse(text),
+        "xgboost" => xgboost::parse(text),
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "unknown library {other:?}: lightgbm or xgboost"
+            )))
+        }
+    }
+    .map_err(|e| PyValueError::new_err(format!("{library} model: {e}")))?;
+    let blob = spec
+        .to_blob(0)
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    tickml_core::model::Model::from_blob(&blob)
+        .map_err(|e| PyValueError::new_err(format!("the encoded blob does not load: {e}")))?;
+    Ok(blob)
+}
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(feature_names, m)?)?;
@@ -358,5 +382,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(arbitrator::arbitrator_tables, m)?)?;
     m.add_function(wrap_pyfunction!(fit_model, m)?)?;
     m.add_function(wrap_pyfunction!(predict_blob, m)?)?;
+    m.add_function(wrap_pyfunction!(import_model, m)?)?;
     Ok(())
 }

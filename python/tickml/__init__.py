@@ -9,7 +9,7 @@ history.
 """
 from ._arbitrator import RegimeType, SignalType, StrategyArbitrator, StrategySignal, StrategyType
 from ._features import FeatureConfig, FeatureEngineer
-from ._models import ModelFactory, ModelType, TickmlModel
+from ._models import LibraryModel, ModelFactory, ModelType, TickmlModel
 from ._pipeline import Pipeline
 from ._splitters import CombinatorialCV, PurgedKFold, WalkForwardCV
 from ._stats import MultipleHypothesisCorrection
@@ -18,6 +18,7 @@ __all__ = [
     "CombinatorialCV",
     "FeatureConfig",
     "FeatureEngineer",
+    "LibraryModel",
     "ModelFactory",
     "ModelType",
     "MultipleHypothesisCorrection",

@@ -16,8 +16,9 @@ except ImportError:  # pragma: no cover
 
 
 class ModelType(enum.Enum):
-    """The design's model types. LightGBM and XGBoost are trained in their own packages
-    and converted with ``tickml import``; the others are tickml's Rust learners."""
+    """The design's model types. LightGBM and XGBoost are trained by their own Python
+    packages (optional extras) and exported through the core's importers; the others
+    are tickml's Rust learners."""
 
     RANDOM_FOREST = "random_forest"
     DECISION_TREE = "decision_tree"
@@ -125,22 +126,127 @@ class TickmlModel(_Estimator):
             return float((p == y).mean())
         return float(1.0 - ((y - p) ** 2).sum() / ((y - y.mean()) ** 2).sum())
 
+    def to_blob(self) -> bytes:
+        """The blob the core runs."""
+        return self.blob_
+
     def export(self, path: str | os.PathLike) -> None:
         """Writes the model's blob (``tickml predict --model``, bundles, the core)."""
         with open(path, "wb") as f:
-            f.write(self.blob_)
+            f.write(self.to_blob())
+
+
+_CONFIG_FIELDS = ["n_estimators", "max_depth", "min_samples_leaf", "learning_rate", "l2", "alpha", "l1_ratio", "seed"]
+
+
+def _library_params(library: str, config: dict) -> dict:
+    """The library's own parameters for ``ModelConfig`` fields (the same defaults as
+    tickml's booster: 100 trees, depth 4, 20 rows per leaf, rate 0.1, L2 1); any other key
+    of ``config`` is passed to the library unchanged."""
+    c = {**{k: v for k, v in TickmlModel().get_params().items() if k in _CONFIG_FIELDS}, **config}
+    native = {k: v for k, v in config.items() if k not in _CONFIG_FIELDS}
+    if library == "lightgbm":
+        mapped = dict(n_estimators=c["n_estimators"], max_depth=c["max_depth"], num_leaves=2 ** c["max_depth"],
+                      min_child_samples=c["min_samples_leaf"], learning_rate=c["learning_rate"], reg_lambda=c["l2"],
+                      random_state=c["seed"], verbose=-1)
+    else:
+        mapped = dict(n_estimators=c["n_estimators"], max_depth=c["max_depth"], learning_rate=c["learning_rate"],
+                      reg_lambda=c["l2"], random_state=c["seed"], tree_method="hist")
+    return {**mapped, **native}
+
+
+class LibraryModel(_Estimator):
+    """A LightGBM or XGBoost model trained by its own Python package, exported to the core
+    through the Rust importers (``tickml import``): the blob predicts what the library
+    predicts.
+
+    Parameters
+    ----------
+    library : {"lightgbm", "xgboost"}
+    task : {"classification", "regression"}
+    params : dict, optional
+        ``ModelConfig`` fields (mapped to the library's names) and the library's own
+        parameters.
+    """
+
+    def __init__(self, library="lightgbm", task="classification", params=None):
+        self.library = library
+        self.task = task
+        self.params = params
+
+    def __sklearn_tags__(self):
+        return TickmlModel(task=self.task).__sklearn_tags__()
+
+    def _estimator(self):
+        classification = self.task == "classification"
+        try:
+            if self.library == "lightgbm":
+                import lightgbm
+
+                kind = lightgbm.LGBMClassifier if classification else lightgbm.LGBMRegressor
+            elif self.library == "xgboost":
+                import xgboost
+
+                kind = xgboost.XGBClassifier if classification else xgboost.XGBRegressor
+            else:
+                raise ValueError(f"unknown library {self.library!r}: lightgbm or xgboost")
+        except ImportError as e:
+            raise ImportError(f"{self.library} is not installed: pip install 'tickml[{self.library}]'") from e
+        return kind(**_library_params(self.library, dict(self.params or {})))
+
+    def fit(self, X, y, sample_weight=None) -> "LibraryModel":
+        """Fits the library's estimator (NaN allowed) on ``X`` and ``y``."""
+        if not isinstance(X, pd.DataFrame):
+            X = pd.DataFrame(np.asarray(X, dtype=np.float64), columns=[f"x{i}" for i in range(np.shape(X)[1])])
+        self.model_ = self._estimator().fit(X, np.asarray(y), sample_weight=sample_weight)
+        self.feature_names_in_ = np.array([str(c) for c in X.columns], dtype=object)
+        self.n_features_in_ = len(self.feature_names_in_)
+        self.feature_importances_ = np.asarray(self.model_.feature_importances_, dtype=float)
+        if self.task == "classification":
+            self.classes_ = self.model_.classes_
+        return self
+
+    def _frame(self, X):
+        return X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X, dtype=np.float64), columns=self.feature_names_in_)
+
+    def predict_proba(self, X) -> np.ndarray:
+        """The library's class probabilities."""
+        return self.model_.predict_proba(self._frame(X))
+
+    def predict(self, X) -> np.ndarray:
+        """The library's class or value."""
+        return self.model_.predict(self._frame(X))
+
+    def score(self, X, y) -> float:
+        """Accuracy (classification) or R^2 (regression)."""
+        return float(self.model_.score(self._frame(X), y))
+
+    def model_text(self) -> str:
+        """The library's own model file: LightGBM's text format, XGBoost's JSON."""
+        if self.library == "lightgbm":
+            return self.model_.booster_.model_to_string()
+        return bytes(self.model_.get_booster().save_raw("json")).decode()
+
+    def to_blob(self) -> bytes:
+        """The core's blob, converted by the importer ``tickml import`` runs."""
+        return _core.import_model(self.library, self.model_text())
+
+    def export(self, path: str | os.PathLike) -> None:
+        """Writes the blob (``tickml predict --model``, bundles, the core)."""
+        with open(path, "wb") as f:
+            f.write(self.to_blob())
 
 
 class ModelFactory:
     """The design's factory."""
 
     @staticmethod
-    def create_model(model_type: ModelType | str, config: dict | None = None, task: str = "classification") -> TickmlModel:
-        """An unfitted model; ``config`` holds ``ModelConfig`` fields. LightGBM and XGBoost
-        raise ``ValueError`` saying how to bring them in (train them in their own
-        package, then ``tickml import``)."""
+    def create_model(model_type: ModelType | str, config: dict | None = None,
+                     task: str = "classification") -> TickmlModel | LibraryModel:
+        """An unfitted model. ``config`` holds ``ModelConfig`` fields (for LightGBM and
+        XGBoost also the library's own parameters); LightGBM and XGBoost need their
+        package (``pip install 'tickml[lightgbm]'``)."""
         value = model_type.value if isinstance(model_type, ModelType) else str(model_type)
         if value in ("lightgbm", "xgboost"):
-            raise ValueError(f"{value} is trained in {value} itself: save its model file and convert it with "
-                             f"`tickml import {value} MODEL --out MODEL.tml`")
+            return LibraryModel(value, task, dict(config or {}))
         return TickmlModel(model_type=value, task=task, **(config or {}))

@@ -63,8 +63,44 @@ def test_models_work_inside_scikit_learn(learners):
     assert len(scores) == 5 and scores.mean() > 0.65
 
 
-def test_import_only_and_bad_models_raise():
-    with pytest.raises(ValueError, match="tickml import lightgbm"):
-        ModelFactory.create_model(ModelType.LIGHTGBM)
+def test_bad_models_raise():
     with pytest.raises(ValueError, match="does not do"):
         TickmlModel("ridge", task="classification").fit(np.zeros((10, 2)), np.zeros(10))
+
+
+LIBRARIES = [
+    (ModelType.LIGHTGBM, "classification", 1e-12),
+    (ModelType.LIGHTGBM, "regression", 1e-12),
+    # XGBoost sums its trees in f32, the core in f64 from the same f32 leaves
+    (ModelType.XGBOOST, "classification", 1e-6),
+    (ModelType.XGBOOST, "regression", 1e-6),
+]
+
+
+@pytest.mark.parametrize("model, task, tolerance", LIBRARIES)
+def test_library_models_export_blobs_that_predict_as_the_library_and_the_cli(learners, tmp_path, model, task,
+                                                                           tolerance):
+    x, x_nan, y_class, y_value, train = learners
+    y = y_class if task == "classification" else y_value
+    frame = pd.DataFrame(x_nan, columns=[f"f{i}" for i in range(10)])
+    m = ModelFactory.create_model(model, {"n_estimators": 60, "max_depth": 5}, task).fit(frame[train], y[train])
+    held_out = frame[~train]
+    library = m.predict_proba(held_out)[:, 1] if task == "classification" else m.predict(held_out)
+    m.export(tmp_path / "m.tml")
+    held_out.to_csv(tmp_path / "rows.csv", index=False)
+    text = cli("predict", "--model", str(tmp_path / "m.tml"), "--input", str(tmp_path / "rows.csv"))
+    blob = np.array([float(line) for line in text.split()])
+    assert np.isnan(held_out.to_numpy()).any()
+    np.testing.assert_allclose(blob, library, rtol=0, atol=tolerance)
+    if task == "classification":
+        assert roc_auc_score(y[~train], library) > 0.8
+    else:
+        assert r2_score(y[~train], library) > 0.5
+
+
+def test_library_models_work_inside_scikit_learn(learners):
+    x, _, y_class, _, _ = learners
+    m = ModelFactory.create_model(ModelType.LIGHTGBM, {"n_estimators": 30, "num_leaves": 7})
+    assert m._estimator().get_params()["num_leaves"] == 7
+    scores = cross_val_score(m, x, y_class, cv=PurgedKFold(), scoring="roc_auc")
+    assert len(scores) == 5 and scores.mean() > 0.75
