@@ -2,6 +2,7 @@
 //! detector it reads, driven one bar per call as the design's Python class is. The
 //! Python side maps its string ids and enums onto this; every number comes from here.
 
+use numpy::PyReadonlyArray2;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
@@ -14,6 +15,10 @@ use tickml_core::regime::{
     RegimeDetector, RegimeState, RegimeType, RuleConfig, RuleDetector, REGIMES,
 };
 use tickml_core::{DefaultFeatureSet, FeatureConfig};
+use tickml_train::ml::replay_with_regimes;
+use tickml_train::models::Task;
+
+use crate::dataset::TrainingData;
 
 /// Most strategies one Python arbitrator holds.
 pub const MAX_STRATEGIES: usize = 64;
@@ -248,8 +253,8 @@ impl Arbitrator {
     }
 
     /// One bar: the regime is `regime` = (name, confidence) when given, else the rule
-    /// detector's after it takes `features` (names, values: the latest feature row);
-    /// then the core's `process_signals`. A refused call changes nothing (neither the
+    /// detector's after it takes `features` (names, values: the latest feature row), else
+    /// the detector's current one; then the core's `process_signals`. A refused call changes nothing (neither the
     /// arbitrator nor the detector).
     #[pyo3(signature = (signals, market_return, vol_regime, trend_strength, regime=None, features=None))]
     #[allow(clippy::too_many_arguments)]
@@ -285,7 +290,7 @@ impl Arbitrator {
                 }
                 detector.update(&row)
             }
-            (None, None) => RegimeState::unknown(),
+            (None, None) => detector.state(),
         };
         let mut parsed = Vec::with_capacity(signals.len());
         for (id, timestamp, s, confidence, expected_return, volatility, r) in signals {
@@ -310,6 +315,44 @@ impl Arbitrator {
             .map_err(|e| PyValueError::new_err(e.to_string()))?;
         self.detector = detector;
         result_dict(py, &result)
+    }
+
+    /// Replays the samples of `data` in time order with `predictions` (samples x
+    /// strategies in registration order, NaN where a strategy did not predict the
+    /// sample out of fold: such samples are skipped), the regime and market returns taken
+    /// causally from the data's bars, as `MLPipeline::create_ensemble` does in Rust:
+    /// (sample, decision) per replayed sample. The GIL is released while it runs.
+    fn replay<'py>(
+        &mut self,
+        py: Python<'py>,
+        data: PyRef<'py, TrainingData>,
+        predictions: PyReadonlyArray2<'py, f64>,
+    ) -> PyResult<Vec<(usize, Bound<'py, PyDict>)>> {
+        let (dataset, bars, features, task) = data.parts();
+        let p = predictions.as_array();
+        if p.nrows() != dataset.len() || p.ncols() != self.inner.len() {
+            return Err(PyValueError::new_err(format!(
+                "predictions must be {} samples x {} strategies, not {} x {}",
+                dataset.len(),
+                self.inner.len(),
+                p.nrows(),
+                p.ncols()
+            )));
+        }
+        let rows: Vec<Vec<f64>> = p.rows().into_iter().map(|r| r.to_vec()).collect();
+        let oof = |k: usize| -> Option<Vec<f64>> {
+            let row = rows.get(k)?;
+            (!row.iter().any(|v| v.is_nan())).then(|| row.clone())
+        };
+        let inner = &mut self.inner;
+        let probability = task == Task::Classification;
+        let decisions = py
+            .detach(|| replay_with_regimes(inner, features, bars, dataset, probability, oof))
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        decisions
+            .iter()
+            .map(|(k, d)| Ok((*k, result_dict(py, d)?)))
+            .collect()
     }
 
     /// The design's `get_strategy_summary()`, one dict per strategy in registration order.

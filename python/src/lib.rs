@@ -12,6 +12,7 @@ use tickml_train::data::BarRecord;
 use tickml_train::stats::fdr::{self, Method};
 
 mod arbitrator;
+mod dataset;
 mod pipeline;
 
 /// A feature configuration from TOML text (the `[features]` table's contents; empty:
@@ -368,6 +369,75 @@ fn import_model(library: &str, text: &str) -> PyResult<Vec<u8>> {
     Ok(blob)
 }
 
+/// The 8 feature families among `names`: (family, column indices), as `tickml ablate`
+/// groups them.
+#[pyfunction]
+fn family_groups(names: Vec<String>) -> Vec<(String, Vec<usize>)> {
+    tickml_train::stats::ablation::family_groups(&names)
+}
+
+/// Which splits (given by their test indices) an ablation compares on: the first of
+/// every run of overlapping test sets, so the differences are over disjoint test sets.
+#[pyfunction]
+fn disjoint_tests(tests: Vec<Vec<usize>>) -> Vec<usize> {
+    let splits: Vec<Split> = tests
+        .into_iter()
+        .map(|test| Split {
+            train: Vec::new(),
+            test,
+        })
+        .collect();
+    tickml_train::cv::disjoint_tests(&splits)
+        .into_iter()
+        .filter_map(|kept| splits.iter().position(|s| std::ptr::eq(s, kept)))
+        .collect()
+}
+
+/// The ablation table of `tickml ablate` from per-split scores: `base` with every
+/// feature, each group's (name, feature count, scores without it), the mean training and
+/// test sizes; one dict per group.
+#[pyfunction]
+fn ablation_table<'py>(
+    py: Python<'py>,
+    base: Vec<f64>,
+    groups: Vec<(String, usize, Vec<f64>)>,
+    n_train: f64,
+    n_test: f64,
+) -> PyResult<Vec<Bound<'py, pyo3::types::PyDict>>> {
+    use tickml_train::stats::ablation::{ablation_table, GroupScores};
+    if groups.iter().any(|g| g.2.len() != base.len()) {
+        return Err(PyValueError::new_err(
+            "every group needs one score per baseline split",
+        ));
+    }
+    let groups: Vec<GroupScores> = groups
+        .into_iter()
+        .map(|(group, features, scores)| GroupScores {
+            group,
+            features,
+            scores,
+            sharpe: f64::NAN,
+        })
+        .collect();
+    ablation_table(&base, f64::NAN, &groups, n_train, n_test)
+        .into_iter()
+        .map(|r| {
+            let d = pyo3::types::PyDict::new(py);
+            d.set_item("group", r.group)?;
+            d.set_item("features", r.features)?;
+            d.set_item("baseline", r.baseline)?;
+            d.set_item("ablated", r.ablated)?;
+            d.set_item("importance", r.importance)?;
+            d.set_item("importance_pct", r.importance_pct)?;
+            d.set_item("splits", r.splits)?;
+            d.set_item("t", r.t)?;
+            d.set_item("p_value", r.p_value)?;
+            d.set_item("p_adjusted", r.p_adjusted)?;
+            Ok(d)
+        })
+        .collect()
+}
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(feature_names, m)?)?;
@@ -383,5 +453,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fit_model, m)?)?;
     m.add_function(wrap_pyfunction!(predict_blob, m)?)?;
     m.add_function(wrap_pyfunction!(import_model, m)?)?;
+    m.add_function(wrap_pyfunction!(family_groups, m)?)?;
+    m.add_function(wrap_pyfunction!(disjoint_tests, m)?)?;
+    m.add_function(wrap_pyfunction!(ablation_table, m)?)?;
+    m.add_class::<dataset::TrainingData>()?;
     Ok(())
 }

@@ -7,18 +7,22 @@ scikit-learn splitters over the train crate's purged schedules;
 core's arbitrator; ``Pipeline.from_bundle`` runs a deployed bundle bar by bar or over
 history.
 """
+from ._ablation import AblationTester
 from ._arbitrator import RegimeType, SignalType, StrategyArbitrator, StrategySignal, StrategyType
 from ._features import FeatureConfig, FeatureEngineer
+from ._ml import MLPipeline
 from ._models import LibraryModel, ModelFactory, ModelType, TickmlModel
 from ._pipeline import Pipeline
 from ._splitters import CombinatorialCV, PurgedKFold, WalkForwardCV
 from ._stats import MultipleHypothesisCorrection
 
 __all__ = [
+    "AblationTester",
     "CombinatorialCV",
     "FeatureConfig",
     "FeatureEngineer",
     "LibraryModel",
+    "MLPipeline",
     "ModelFactory",
     "ModelType",
     "MultipleHypothesisCorrection",

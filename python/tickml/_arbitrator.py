@@ -12,15 +12,15 @@ import pandas as pd
 from . import _core
 
 
-class SignalType(enum.Enum):
-    """A strategy's direction."""
+class SignalType(enum.IntEnum):
+    """A strategy's direction (+1, -1, 0: usable as a number)."""
 
     LONG = 1
     SHORT = -1
     NEUTRAL = 0
 
 
-class RegimeType(enum.Enum):
+class RegimeType(str, enum.Enum):
     """The market regimes of the core's detectors (``UNKNOWN``: still warming up)."""
 
     BULL_TREND = "bull_trend"
@@ -33,7 +33,7 @@ class RegimeType(enum.Enum):
     UNKNOWN = "unknown"
 
 
-class StrategyType(enum.Enum):
+class StrategyType(str, enum.Enum):
     """A strategy's family, which selects its row of regime multipliers."""
 
     TREND_FOLLOWING = "trend_following"

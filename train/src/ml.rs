@@ -4,7 +4,8 @@
 //! The CLI's commands are shells over the same functions.
 
 use tickml_core::arbitrator::{
-    ArbitrationResult, ArbitratorConfig, MarketContext, StrategyFamily, StrategyInfo, Weighting,
+    ArbitrationResult, ArbitratorConfig, MarketContext, StrategyArbitrator, StrategyFamily,
+    StrategyInfo, Weighting,
 };
 use tickml_core::regime::{RegimeDetector, RegimeType, RuleConfig, RuleDetector, REGIMES};
 use tickml_core::{Bar, DefaultFeatureSet, FeatureConfig};
@@ -190,28 +191,6 @@ impl MLPipeline {
             decisions: Vec::new(),
             probability: data.target.task()? == Task::Classification,
         };
-        let mut features = DefaultFeatureSet::<f64>::new(self.feature_config.clone())?;
-        let mut detector = RuleDetector::<f64>::new(RuleConfig::default(), features.schema())
-            .map_err(|e| PipelineError::Config(format!("regime detector: {e}")))?;
-        let column = |name: &str| features.schema().index_of(name);
-        let (vol, trend) = (column("vol_regime"), column("trend_strength_20"));
-        let bars = &self.bars;
-        // the features and the detector advance causally to each sample's bar
-        let market = |t: usize| -> Result<MarketContext<f64>, PipelineError> {
-            while (features.bars_seen() as usize) <= t {
-                let bar = bars
-                    .get(features.bars_seen() as usize)
-                    .ok_or_else(|| PipelineError::Config("a sample past the bars".into()))?;
-                detector.update(features.update(bar)?.values());
-            }
-            let f = features.features().values();
-            let at = |c: Option<usize>| c.and_then(|c| f.get(c).copied()).unwrap_or(f64::NAN);
-            Ok(MarketContext {
-                vol_regime: at(vol),
-                trend_strength: at(trend),
-                regime: detector.state(),
-            })
-        };
         let models = &ensemble.models;
         let oof = |k: usize| -> Option<Vec<f64>> {
             models
@@ -219,12 +198,13 @@ impl MLPipeline {
                 .map(|m| m.oof.get(k).copied().filter(|p| !p.is_nan()))
                 .collect()
         };
-        ensemble.decisions = replay(
+        ensemble.decisions = replay_with_regimes(
             &mut ensemble.arbitrator,
+            &self.feature_config,
+            &self.bars,
             data,
             ensemble.probability,
             oof,
-            market,
         )?;
         Ok(ensemble)
     }
@@ -245,6 +225,43 @@ impl MLPipeline {
         }
         .run(feature_groups)?)
     }
+}
+
+/// Replays `data`'s samples through `arbitrator` with the predictions `oof(k)` (strategy
+/// ids 1, 2, ... in order; None: not every strategy predicted sample k out of fold, so
+/// it is skipped), the market context taken causally from `bars`: the features and the
+/// rule regime detector advance over every bar up to each sample's, as the live
+/// pipeline's would.
+pub fn replay_with_regimes<const S: usize>(
+    arbitrator: &mut StrategyArbitrator<f64, S, 128>,
+    feature_config: &FeatureConfig,
+    bars: &[Bar<f64>],
+    data: &Dataset,
+    probability: bool,
+    oof: impl Fn(usize) -> Option<Vec<f64>>,
+) -> Result<Vec<(usize, ArbitrationResult<f64, S>)>, PipelineError> {
+    let mut features = DefaultFeatureSet::<f64>::new(feature_config.clone())?;
+    let mut detector = RuleDetector::<f64>::new(RuleConfig::default(), features.schema())
+        .map_err(|e| PipelineError::Config(format!("regime detector: {e}")))?;
+    let column = |name: &str| features.schema().index_of(name);
+    let (vol, trend) = (column("vol_regime"), column("trend_strength_20"));
+    // the features and the detector advance causally to each sample's bar
+    let market = |t: usize| -> Result<MarketContext<f64>, PipelineError> {
+        while (features.bars_seen() as usize) <= t {
+            let bar = bars
+                .get(features.bars_seen() as usize)
+                .ok_or_else(|| PipelineError::Config("a sample past the bars".into()))?;
+            detector.update(features.update(bar)?.values());
+        }
+        let f = features.features().values();
+        let at = |c: Option<usize>| c.and_then(|c| f.get(c).copied()).unwrap_or(f64::NAN);
+        Ok(MarketContext {
+            vol_regime: at(vol),
+            trend_strength: at(trend),
+            regime: detector.state(),
+        })
+    };
+    replay(arbitrator, data, probability, oof, market)
 }
 
 impl Ensemble {

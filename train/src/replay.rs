@@ -45,13 +45,13 @@ pub fn signals(
 /// (`market(bar index)`, called for every sample in order, so it can advance causal
 /// state) and the market return since the previous replayed sample's close. Returns
 /// (sample, decision) pairs.
-pub fn replay(
-    arbitrator: &mut Arbitrator,
+pub fn replay<const S: usize>(
+    arbitrator: &mut StrategyArbitrator<f64, S, 128>,
     data: &Dataset,
     probability: bool,
     predictions: impl Fn(usize) -> Option<Vec<f64>>,
     mut market: impl FnMut(usize) -> Result<MarketContext<f64>, PipelineError>,
-) -> Result<Vec<(usize, ArbitrationResult<f64, MAX_MODELS>)>, PipelineError> {
+) -> Result<Vec<(usize, ArbitrationResult<f64, S>)>, PipelineError> {
     let mut decisions = Vec::new();
     let mut previous: Option<usize> = None;
     for k in 0..data.len() {

@@ -105,42 +105,87 @@ impl AblationTester<'_> {
         let total = groups.len() + 1;
         let (base, baseline_sharpe) = per_fold(&all)?;
         progress(1, total);
-        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
-        let mut rows = Vec::new();
+        let mut scored = Vec::new();
         for (group, cols) in groups {
             let kept: Vec<usize> = all.iter().copied().filter(|c| !cols.contains(c)).collect();
-            let (ablated, ablated_sharpe) = per_fold(&kept)?;
-            progress(rows.len() + 2, total);
-            let d: Vec<f64> = base.iter().zip(&ablated).map(|(b, a)| b - a).collect();
-            let test = corrected_resampled_ttest(&d, n_train, n_test);
-            rows.push(AblationRow {
+            let (scores, sharpe) = per_fold(&kept)?;
+            progress(scored.len() + 2, total);
+            scored.push(GroupScores {
                 group: group.clone(),
                 features: cols.len(),
-                baseline: mean(&base),
-                ablated: mean(&ablated),
+                scores,
+                sharpe,
+            });
+        }
+        Ok(ablation_table(
+            &base,
+            baseline_sharpe,
+            &scored,
+            n_train,
+            n_test,
+        ))
+    }
+}
+
+/// One group's per-split scores without it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupScores {
+    /// Group name.
+    pub group: String,
+    /// Features in the group.
+    pub features: usize,
+    /// The headline metric of each split without the group (the baseline's split order).
+    pub scores: Vec<f64>,
+    /// Mean annualised net Sharpe ratio without the group (NaN when not measured).
+    pub sharpe: f64,
+}
+
+/// The ablation table from per-split scores on splits with disjoint test sets (mean
+/// sizes `n_train`, `n_test`): importance `mean(base - ablated)`, its corrected resampled
+/// t-test, its share of the positive importances, BH across groups. Whoever fits the
+/// models (the Rust learners here, any scikit-learn estimator from Python), the
+/// statistics are these.
+pub fn ablation_table(
+    base: &[f64],
+    baseline_sharpe: f64,
+    groups: &[GroupScores],
+    n_train: f64,
+    n_test: f64,
+) -> Vec<AblationRow> {
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    let mut rows: Vec<AblationRow> = groups
+        .iter()
+        .map(|g| {
+            let d: Vec<f64> = base.iter().zip(&g.scores).map(|(b, a)| b - a).collect();
+            let test = corrected_resampled_ttest(&d, n_train, n_test);
+            AblationRow {
+                group: g.group.clone(),
+                features: g.features,
+                baseline: mean(base),
+                ablated: mean(&g.scores),
                 importance: mean(&d),
                 importance_pct: 0.0,
-                splits: splits.len(),
+                splits: base.len(),
                 t: test.t,
                 p_value: test.p_value,
                 p_adjusted: f64::NAN,
-                ablated_sharpe,
+                ablated_sharpe: g.sharpe,
                 baseline_sharpe,
-            });
-        }
-        let positive: f64 = rows.iter().map(|r| r.importance.max(0.0)).sum();
-        let p: Vec<f64> = rows.iter().map(|r| r.p_value).collect();
-        let adjusted = benjamini_hochberg(&p, 0.05)
-            .map(|c| c.adjusted)
-            .unwrap_or_else(|_| vec![f64::NAN; p.len()]);
-        for (r, a) in rows.iter_mut().zip(adjusted) {
-            r.importance_pct = if positive > 0.0 {
-                100.0 * r.importance.max(0.0) / positive
-            } else {
-                0.0
-            };
-            r.p_adjusted = a;
-        }
-        Ok(rows)
+            }
+        })
+        .collect();
+    let positive: f64 = rows.iter().map(|r| r.importance.max(0.0)).sum();
+    let p: Vec<f64> = rows.iter().map(|r| r.p_value).collect();
+    let adjusted = benjamini_hochberg(&p, 0.05)
+        .map(|c| c.adjusted)
+        .unwrap_or_else(|_| vec![f64::NAN; p.len()]);
+    for (r, a) in rows.iter_mut().zip(adjusted) {
+        r.importance_pct = if positive > 0.0 {
+            100.0 * r.importance.max(0.0) / positive
+        } else {
+            0.0
+        };
+        r.p_adjusted = a;
     }
+    rows
 }
