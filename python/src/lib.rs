@@ -14,6 +14,7 @@ use tickml_train::stats::fdr::{self, Method};
 mod arbitrator;
 mod dataset;
 mod pipeline;
+mod stats;
 
 /// A feature configuration from TOML text (the `[features]` table's contents; empty:
 /// the design's 110 features), with the CLI's message on an error.
@@ -457,5 +458,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(disjoint_tests, m)?)?;
     m.add_function(wrap_pyfunction!(ablation_table, m)?)?;
     m.add_class::<dataset::TrainingData>()?;
+    m.add_function(wrap_pyfunction!(stats::sharpe_statistics, m)?)?;
+    m.add_function(wrap_pyfunction!(stats::sharpe_ratio_probability, m)?)?;
+    m.add_function(wrap_pyfunction!(stats::expected_max_sharpe, m)?)?;
+    m.add_function(wrap_pyfunction!(stats::backtest_overfitting, m)?)?;
     Ok(())
 }

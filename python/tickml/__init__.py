@@ -14,7 +14,8 @@ from ._ml import MLPipeline
 from ._models import LibraryModel, ModelFactory, ModelType, TickmlModel
 from ._pipeline import Pipeline
 from ._splitters import CombinatorialCV, PurgedKFold, WalkForwardCV
-from ._stats import MultipleHypothesisCorrection
+from ._stats import (MultipleHypothesisCorrection, deflated_sharpe_ratio, expected_max_sharpe,
+                     probabilistic_sharpe_ratio, probability_of_backtest_overfitting, sharpe_stats)
 
 __all__ = [
     "AblationTester",
@@ -35,4 +36,9 @@ __all__ = [
     "StrategyType",
     "TickmlModel",
     "WalkForwardCV",
+    "deflated_sharpe_ratio",
+    "expected_max_sharpe",
+    "probabilistic_sharpe_ratio",
+    "probability_of_backtest_overfitting",
+    "sharpe_stats",
 ]

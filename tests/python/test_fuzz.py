@@ -75,3 +75,39 @@ def test_valid_bars_compute_and_one_bad_value_is_named(data, at, bad):
         FeatureEngineer().fit_transform(df)
     except ValueError as e:
         assert f"row {at}" in str(e)
+
+
+signal_rows = st.tuples(st.integers(-1, 2), st.sampled_from(["a", "b", "c"]), values, st.integers(-2, 3), values)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(signal_rows, max_size=4), max_size=25), st.lists(values, min_size=25, max_size=25))
+def test_the_arbitrator_decides_or_raises_value_error(bars, market_returns):
+    from tickml import RegimeType, SignalType, StrategyArbitrator, StrategySignal, StrategyType
+
+    a = StrategyArbitrator({"min_history": 2, "lookback_window": 5})
+    for name, kind in zip("abc", [StrategyType.MOMENTUM, StrategyType.MEAN_REVERSION, StrategyType.OTHER]):
+        a.register_strategy(name, kind)
+    regimes = list(RegimeType)
+    for day, (signals, r) in enumerate(zip(bars, market_returns)):
+        try:
+            sent = [StrategySignal(sid, pd.Timestamp("2020-01-01") + pd.Timedelta(days=day + dt), SignalType(s), c)
+                    for s, sid, c, dt, _ in signals]
+            d = a.process_signals(sent, {"regime": regimes[day % len(regimes)], "regime_confidence": 0.5}, r)
+        except ValueError:
+            continue
+        assert 0.0 <= d["confidence"] <= 1.0 and -1.0 <= d["weighted_signal"] <= 1.0
+        total = sum(b["weight"] for b in d["strategy_breakdown"].values())
+        assert total == 0.0 or abs(total - 1.0) < 1e-9
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(rows, max_size=30))
+def test_on_bar_decides_or_raises_value_error(data):
+    p = Pipeline.from_bundle(BUNDLE)
+    for bar in frame(data, False).to_dict("records"):
+        try:
+            d = p.on_bar(bar)
+        except ValueError:
+            continue
+        assert 0.0 <= d["confidence"] <= 1.0

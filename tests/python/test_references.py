@@ -1,5 +1,6 @@
-"""CombinatorialCV against skfolio's and the corrections against statsmodels', from the
-committed fixtures the Rust tests read (tests/fixtures/gen_cv.py, gen_fdr.py)."""
+"""CombinatorialCV against skfolio's, the corrections against statsmodels' and the
+Sharpe statistics against scipy / numpy, from the committed fixtures the Rust tests read
+(tests/fixtures/gen_cv.py, gen_fdr.py, gen_backtest.py)."""
 import json
 import math
 
@@ -7,7 +8,8 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from tickml import CombinatorialCV, MultipleHypothesisCorrection
+from tickml import (CombinatorialCV, MultipleHypothesisCorrection, deflated_sharpe_ratio, expected_max_sharpe,
+                    probabilistic_sharpe_ratio, probability_of_backtest_overfitting, sharpe_stats)
 
 
 def fixture(name):
@@ -44,3 +46,29 @@ def test_bad_p_values_raise():
         MultipleHypothesisCorrection.benjamini_hochberg([0.1, 1.5])
     with pytest.raises(ValueError, match="alpha"):
         MultipleHypothesisCorrection.holm([0.1], alpha=2.0)
+
+
+def test_sharpe_psr_and_dsr_equal_scipy():
+    for case in fixture("backtest_reference.json")["sharpe"]:
+        r = case["returns"]
+        s = sharpe_stats(r, periods_per_year=252.0)
+        assert s["sharpe"] == pytest.approx(case["sharpe"], rel=1e-12), case["name"]
+        assert s["sharpe_annualised"] == pytest.approx(case["sharpe"] * math.sqrt(252.0), rel=1e-12)
+        assert s["skew"] == pytest.approx(case["skew"], rel=1e-9)
+        assert s["kurtosis"] == pytest.approx(case["kurtosis"], rel=1e-9)
+        assert s["sharpe_se"] == pytest.approx(case["se"], rel=1e-9)
+        assert probabilistic_sharpe_ratio(r) == pytest.approx(case["psr0"], abs=1e-10)  # the Rust bound (statrs)
+        assert probabilistic_sharpe_ratio(r, 0.05) == pytest.approx(case["psr05"], abs=1e-10)
+        assert expected_max_sharpe(case["trials"], case["variance"]) == pytest.approx(case["sr0"], rel=1e-10)
+        assert deflated_sharpe_ratio(r, case["trials"], case["variance"]) == pytest.approx(case["dsr"], abs=1e-10)
+
+
+def test_pbo_equals_the_reference_cscv():
+    for case in fixture("backtest_reference.json")["pbo"]:
+        p = probability_of_backtest_overfitting(np.array(case["matrix"]), case["splits"])
+        assert p["pbo"] == case["pbo"], case["name"]
+        np.testing.assert_allclose(p["logits"], case["logits"], rtol=0, atol=1e-12)
+        assert p["degradation_slope"] == pytest.approx(case["degradation_slope"], abs=1e-12)
+        assert p["prob_oos_loss"] == case["prob_oos_loss"]
+    with pytest.raises(ValueError, match="even"):
+        probability_of_backtest_overfitting(np.zeros((20, 3)), 3)
