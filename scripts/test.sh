@@ -8,11 +8,11 @@ cd "$(dirname "$0")/.."
 cargo test --workspace
 venv="$PWD/target/py-venv"
 # the optional extras the tests exercise: LightGBM and XGBoost (ModelFactory), matplotlib
-# (examples/research_loop.py)
-if ! "$venv/bin/python" -c "import maturin, numpy, pandas, sklearn, pytest, hypothesis, lightgbm, xgboost, matplotlib" 2>/dev/null; then
+# (examples/research_loop.py), dask.distributed (tickml.dask)
+if ! "$venv/bin/python" -c "import maturin, numpy, pandas, sklearn, pytest, hypothesis, lightgbm, xgboost, matplotlib, distributed" 2>/dev/null; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q maturin==1.9.6 numpy==2.4.6 pandas==3.1.1 scikit-learn==1.9.1 pytest==8.4.2 \
-    hypothesis==6.140.3 lightgbm==4.7.0 xgboost-cpu==3.2.0 matplotlib==3.10.8
+    hypothesis==6.140.3 lightgbm==4.7.0 xgboost-cpu==3.2.0 matplotlib==3.10.8 "dask[distributed]==2026.8.0"
 fi
 cargo build --release -q -p tickml-cli
 (cd python && VIRTUAL_ENV="$venv" PATH="$venv/bin:$PATH" maturin develop --release -q)

@@ -12,7 +12,8 @@ use pyo3::types::PyDict;
 use tickml_core::{Bar, FeatureConfig};
 use tickml_train::data::BarRecord;
 use tickml_train::dataset::Dataset;
-use tickml_train::evaluate::score_samples;
+use tickml_train::backtest::accounting::account_held;
+use tickml_train::evaluate::{position, score_samples};
 use tickml_train::models::Task;
 use tickml_train::pipeline::TrainConfig;
 
@@ -194,6 +195,19 @@ impl TrainingData {
             self.matrix(py, xte)?,
             yte.into_pyarray(py),
         ))
+    }
+
+    /// The net return of each sample of `rows` (one series, time order) held at the
+    /// position its prediction implies over the next bar, paying `cost_bps` per unit
+    /// of turnover: the accounting behind `score`'s Sharpe ratio.
+    fn net_returns(&self, rows: Vec<usize>, p: Vec<f64>) -> PyResult<Vec<f64>> {
+        self.rows(&rows)?;
+        if rows.len() != p.len() {
+            return Err(PyValueError::new_err("as many predictions as samples"));
+        }
+        let next: Vec<f64> = rows.iter().map(|&k| self.data.next_return[k]).collect();
+        let held: Vec<f64> = p.iter().map(|&v| position(self.task, v)).collect();
+        Ok(account_held(&next, &held, self.data.cost_bps).net)
     }
 
     /// `tickml train`'s scores of predictions `p` of the samples `rows`: accuracy, ROC

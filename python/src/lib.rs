@@ -12,6 +12,7 @@ use tickml_train::data::BarRecord;
 use tickml_train::stats::fdr::{self, Method};
 
 mod arbitrator;
+mod backtest;
 mod dataset;
 mod pipeline;
 mod stats;
@@ -458,6 +459,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(disjoint_tests, m)?)?;
     m.add_function(wrap_pyfunction!(ablation_table, m)?)?;
     m.add_class::<dataset::TrainingData>()?;
+    m.add_class::<backtest::BacktestPlan>()?;
     m.add_function(wrap_pyfunction!(stats::sharpe_statistics, m)?)?;
     m.add_function(wrap_pyfunction!(stats::sharpe_ratio_probability, m)?)?;
     m.add_function(wrap_pyfunction!(stats::expected_max_sharpe, m)?)?;

@@ -9,6 +9,7 @@ history.
 """
 from ._ablation import AblationTester
 from ._arbitrator import RegimeType, SignalType, StrategyArbitrator, StrategySignal, StrategyType
+from ._backtest import WalkForwardBacktest, walk_forward_backtest
 from ._features import FeatureConfig, FeatureEngineer
 from ._ml import MLPipeline
 from ._models import LibraryModel, ModelFactory, ModelType, TickmlModel
@@ -35,10 +36,12 @@ __all__ = [
     "StrategySignal",
     "StrategyType",
     "TickmlModel",
+    "WalkForwardBacktest",
     "WalkForwardCV",
     "deflated_sharpe_ratio",
     "expected_max_sharpe",
     "probabilistic_sharpe_ratio",
     "probability_of_backtest_overfitting",
     "sharpe_stats",
+    "walk_forward_backtest",
 ]

@@ -62,13 +62,9 @@ class AblationTester:
         self.scoring = scoring
         self.fold = fold
 
-    def run_ablation(self, X: pd.DataFrame, y, feature_groups: Optional[Dict[str, Sequence[str]]] = None,
-                     sample_weight=None) -> pd.DataFrame:
-        """The ablation table, one row per group (index ``group``).
-
-        ``feature_groups`` maps a name to column names of ``X``; default: the core's 8
-        feature families among ``X``'s columns.
-        """
+    def _setup(self, X, y, feature_groups, sample_weight):
+        """What the ablation fits: the column sets (every column first, then each group's
+        complement), the prepared folds (splits with disjoint test sets) and the scorer."""
         if not isinstance(X, pd.DataFrame):
             raise ValueError("X must be a DataFrame (feature groups are column names)")
         columns = [str(c) for c in X.columns]
@@ -93,23 +89,37 @@ class AblationTester:
                 return self.fold(train, test)
             return x[train], y[train], None if w is None else w[train], x[test], y[test]
 
-        prepared = [fold(train, test) for train, test in splits]
-        scorer = _scorer(self.scoring, self.estimator)
-
-        def scores(kept):
-            names = [columns[c] for c in kept]
-            out = []
-            for xtr, ytr, wtr, xte, yte in prepared:
-                model = _clone(self.estimator)
-                train = pd.DataFrame(xtr[:, kept], columns=names)
-                fitted = model.fit(train, ytr) if wtr is None else model.fit(train, ytr, sample_weight=wtr)
-                out.append(float(scorer(fitted, pd.DataFrame(xte[:, kept], columns=names), yte)))
-            return out
-
         every = list(range(len(columns)))
-        base = scores(every)
-        ablated = [(name, len(cols), scores([c for c in every if c not in set(cols)])) for name, cols in groups]
+        sets = [every] + [[c for c in every if c not in set(cols)] for _, cols in groups]
+        prepared = [fold(train, test) for train, test in splits]
+        return columns, groups, sets, prepared, _scorer(self.scoring, self.estimator)
+
+    @staticmethod
+    def _fold_score(estimator, scorer, columns, kept, fold) -> float:
+        """One job: ``estimator`` fitted on a fold's training rows with the columns
+        ``kept``, scored on its test rows."""
+        xtr, ytr, wtr, xte, yte = fold
+        names = [columns[c] for c in kept]
+        model = _clone(estimator)
+        train = pd.DataFrame(xtr[:, kept], columns=names)
+        fitted = model.fit(train, ytr) if wtr is None else model.fit(train, ytr, sample_weight=wtr)
+        return float(scorer(fitted, pd.DataFrame(xte[:, kept], columns=names), yte))
+
+    @staticmethod
+    def _table(groups, scores, prepared) -> pd.DataFrame:
+        """The table from the scores of every column set on every fold."""
         n_train = float(np.mean([len(p[1]) for p in prepared]))
         n_test = float(np.mean([len(p[4]) for p in prepared]))
-        rows = _core.ablation_table(base, ablated, n_train, n_test)
-        return pd.DataFrame(rows).set_index("group")
+        ablated = [(name, len(cols), s) for (name, cols), s in zip(groups, scores[1:])]
+        return pd.DataFrame(_core.ablation_table(scores[0], ablated, n_train, n_test)).set_index("group")
+
+    def run_ablation(self, X: pd.DataFrame, y, feature_groups: Optional[Dict[str, Sequence[str]]] = None,
+                     sample_weight=None) -> pd.DataFrame:
+        """The ablation table, one row per group (index ``group``).
+
+        ``feature_groups`` maps a name to column names of ``X``; default: the core's 8
+        feature families among ``X``'s columns.
+        """
+        columns, groups, sets, prepared, scorer = self._setup(X, y, feature_groups, sample_weight)
+        scores = [[self._fold_score(self.estimator, scorer, columns, kept, f) for f in prepared] for kept in sets]
+        return self._table(groups, scores, prepared)

@@ -68,7 +68,8 @@ class MLPipeline:
             The targets.
         """
         ns, columns = bar_columns(df)
-        self.data_ = _core.TrainingData(self._train_toml(target_type, horizon), ns, *columns)
+        self._data_args = (self._train_toml(target_type, horizon), ns, columns)
+        self.data_ = _core.TrainingData(*self._data_args[:2], *columns)
         self.task_ = self.data_.task()
         index = pd.DatetimeIndex(pd.to_datetime(self.data_.timestamps(), utc=True), name="timestamp")
         X = pd.DataFrame(self.data_.x(), index=index, columns=self.data_.names())
@@ -110,6 +111,36 @@ class MLPipeline:
     def _score(self, rows, p) -> Dict[str, float]:
         return dict(self.data_.score(list(map(int, rows)), list(map(float, p))))
 
+    def _splits(self, X, y):
+        if self.cv_splitter is None:
+            self.create_cv_splitter()
+        return [(np.asarray(tr), np.asarray(te)) for tr, te in self.cv_splitter.split(X, y)]
+
+    def _fit_split(self, X, y, model_type, train, test, model_config=None):
+        """One job of ``train_models``: ``model_type`` fitted on split ``(train, test)``;
+        (model, test predictions, test scores)."""
+        xtr, ytr, wtr, xte, _ = self._fold(X, y)(train, test)
+        config = self.model_config if model_config is None else model_config
+        task = getattr(self, "task_", "classification")
+        model = ModelFactory.create_model(model_type, config, task)
+        model.fit(pd.DataFrame(xtr, columns=X.columns), ytr, sample_weight=wtr)
+        frame = pd.DataFrame(xte, columns=X.columns)
+        p = model.predict_proba(frame)[:, 1] if task == "classification" else model.predict(frame)
+        return model, np.asarray(p, dtype=float), self._score(test, p)
+
+    def _collect(self, X, name, splits, fits) -> Dict[str, Any]:
+        """One model's result from its splits' jobs, in split order."""
+        oof = np.full(len(X), np.nan)
+        for (_, test), (_, p, _) in zip(splits, fits):
+            oof[test] = p
+        tested = np.flatnonzero(~np.isnan(oof))
+        return {
+            "models": {f"{name}_fold_{k}": model for k, (model, _, _) in enumerate(fits)},
+            "scores": pd.DataFrame([scores for _, _, scores in fits]),
+            "oof": pd.Series(oof, index=X.index, name=name),
+            "out_of_fold": self._score(tested, oof[tested]),
+        }
+
     def train_models(self, X: pd.DataFrame, y, model_types: Optional[Sequence] = None) -> Dict[str, Dict[str, Any]]:
         """Fits each model on every split of the CV splitter (the design's
         ``{model}_fold_{k}``) and keeps its out-of-fold predictions; they replace those
@@ -124,33 +155,43 @@ class MLPipeline:
             test sets overlap, the last split's) and ``out_of_fold`` (the scores of all
             out-of-fold predictions together). Every figure is out of sample.
         """
-        if self.cv_splitter is None:
-            self.create_cv_splitter()
-        fold = self._fold(X, y)
-        splits = list(self.cv_splitter.split(X, y))
-        classification = getattr(self, "task_", "classification") == "classification"
-        self.models = {}  # the ensemble is built from this call's models, on this splitter
+        splits = self._splits(X, y)
+        self.models = {}
         for model_type in model_types or _DEFAULT_MODELS:
-            name = ModelType(model_type).value
-            fitted, scores = {}, []
-            oof = np.full(len(X), np.nan)
-            for k, (train, test) in enumerate(splits):
-                xtr, ytr, wtr, xte, _ = fold(train, test)
-                model = ModelFactory.create_model(model_type, self.model_config, self.task_)
-                model.fit(pd.DataFrame(xtr, columns=X.columns), ytr, sample_weight=wtr)
-                frame = pd.DataFrame(xte, columns=X.columns)
-                p = model.predict_proba(frame)[:, 1] if classification else model.predict(frame)
-                oof[test] = p
-                scores.append(self._score(test, p))
-                fitted[f"{name}_fold_{k}"] = model
-            tested = np.flatnonzero(~np.isnan(oof))
-            self.models[name] = {
-                "models": fitted,
-                "scores": pd.DataFrame(scores),
-                "oof": pd.Series(oof, index=X.index, name=name),
-                "out_of_fold": self._score(tested, oof[tested]),
-            }
+            fits = [self._fit_split(X, y, model_type, train, test) for train, test in splits]
+            self.models[ModelType(model_type).value] = self._collect(X, ModelType(model_type).value, splits, fits)
         return self.models
+
+    def _grid_returns(self, X, names, splits, fits_per_config) -> pd.DataFrame:
+        tested = None
+        columns = {}
+        for name, fits in zip(names, fits_per_config):
+            oof = self._collect(X, name, splits, fits)["oof"]
+            rows = np.flatnonzero(oof.notna().to_numpy())
+            tested = rows if tested is None else tested
+            columns[name] = self.data_.net_returns(list(map(int, rows)), list(map(float, oof.iloc[rows])))
+        return pd.DataFrame(columns, index=X.index[tested])
+
+    def grid_returns(self, X: pd.DataFrame, y, grid: Dict[str, tuple]) -> pd.DataFrame:
+        """The out-of-fold net returns of each configuration of ``grid`` ({name:
+        (model_type, model_config)}) under the CV splitter: each sample held at the
+        position its prediction implies over the next bar, net of the dataset's costs.
+        The matrix :func:`probability_of_backtest_overfitting` takes."""
+        splits = self._splits(X, y)
+        fits = [[self._fit_split(X, y, mt, tr, te, config) for tr, te in splits] for mt, config in grid.values()]
+        return self._grid_returns(X, list(grid), splits, fits)
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("data_", None)
+        state.pop("ensemble", None)  # the arbitrator's state lives in Rust
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        if "_data_args" in state:
+            toml, ns, columns = state["_data_args"]
+            self.data_ = _core.TrainingData(toml, ns, *columns)
 
     def create_ensemble(self, X: pd.DataFrame, y, strategy_types: Optional[Dict[str, StrategyType]] = None,
                         config: Optional[Dict[str, Any]] = None) -> StrategyArbitrator:

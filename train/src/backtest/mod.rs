@@ -69,8 +69,9 @@ impl PositionRule {
     }
 }
 
-/// A backtest's settings.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+/// A backtest's settings (every field optional when read: the defaults below).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct BacktestConfig {
     /// Features, inputs, target, horizon, the inner CV (for the meta-learner's
     /// out-of-fold predictions) and the models.
@@ -153,7 +154,7 @@ pub fn equal_weight_arbitrator(config: &ArbitratorConfig) -> ArbitratorConfig {
 }
 
 /// One retraining window.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Window {
     /// First and last bar of the training labels' start.
     pub train_bars: (usize, usize),
@@ -301,8 +302,10 @@ fn variants(config: &BacktestConfig) -> Vec<(&'static str, ArbitratorConfig, boo
     ]
 }
 
-/// What one window produced: per variant, its decisions over the window's bars.
-struct WindowRun {
+/// What one window produced: per variant, its decisions over the window's bars. A
+/// window runs on its own (a thread here, a Dask task from Python): it serialises.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct WindowRun {
     window: Window,
     decisions: Vec<Vec<Decision<f64>>>,
     models: Vec<String>,
@@ -355,13 +358,16 @@ fn window_bundles(
         .collect()
 }
 
-fn run_window(
+/// Trains window `retrain` of a [`Plan`] on the bars before its test bars and decides
+/// those bars through the bundles of its models, warmed on everything before.
+pub fn run_window(
     bars: &[Bar<f64>],
     config: &BacktestConfig,
-    task: Task,
-    train_bars: &[usize],
-    test: (usize, usize),
+    plan: &Plan,
+    retrain: &Retrain,
 ) -> Result<WindowRun, PipelineError> {
+    let (train_bars, test) = (&retrain.0, retrain.1);
+    let task = plan.task;
     let (start, end) = test;
     let before = &bars[..start];
     let (data, report) = train_window(&config.train.dataset(before)?, config, task, train_bars)?;
@@ -385,7 +391,32 @@ fn run_window(
 }
 
 /// One retraining of the schedule: the training times and the test times `[start, end)`.
-type Retrain = (Vec<usize>, (usize, usize));
+pub type Retrain = (Vec<usize>, (usize, usize));
+
+/// What a backtest runs: its task, the dataset of the whole history (where the
+/// features have warmed up; the CPCV runs on it) and the walk-forward windows.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    task: Task,
+    warm: Dataset,
+    /// One retraining per window, in time order.
+    pub windows: Vec<Retrain>,
+}
+
+/// The walk-forward windows of `bars` under `config`.
+pub fn plan(bars: &[Bar<f64>], config: &BacktestConfig) -> Result<Plan, PipelineError> {
+    let (task, _) = config.train.task()?;
+    let warm = config.train.dataset(bars)?;
+    let first = *warm.labels.t0.first().ok_or_else(|| {
+        PipelineError::Config("no bar has every feature: the data is too short".into())
+    })?;
+    let windows = schedule(config, bars.len(), first)?;
+    Ok(Plan {
+        task,
+        warm,
+        windows,
+    })
+}
 
 /// The walk-forward schedule over `n` time steps whose first `first` are the features'
 /// warm-up, in the data's own time index.
@@ -451,23 +482,37 @@ pub fn run(
 ) -> Result<Backtest, PipelineError> {
     use rayon::prelude::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
-    let (task, _) = config.train.task()?;
-    // where the features have warmed up: the first sample of the whole history
-    let warm = config.train.dataset(bars)?;
-    let first = *warm.labels.t0.first().ok_or_else(|| {
-        PipelineError::Config("no bar has every feature: the data is too short".into())
-    })?;
-    let schedule = schedule(config, bars.len(), first)?;
+    let plan = plan(bars, config)?;
     let done = AtomicUsize::new(0);
-    let total = schedule.len();
-    let runs = schedule
+    let total = plan.windows.len();
+    let runs = plan
+        .windows
         .par_iter()
-        .map(|(train, test)| {
-            let r = run_window(bars, config, task, train, *test);
+        .map(|retrain| {
+            let r = run_window(bars, config, &plan, retrain);
             progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
             r
         })
         .collect::<Result<Vec<_>, _>>()?;
+    assemble(bars, config, &plan, runs)
+}
+
+/// The backtest from its windows' runs (in [`Plan::windows`] order): every
+/// configuration's ledger and performance, PBO over the grid, the CPCV and the rows.
+pub fn assemble(
+    bars: &[Bar<f64>],
+    config: &BacktestConfig,
+    plan: &Plan,
+    runs: Vec<WindowRun>,
+) -> Result<Backtest, PipelineError> {
+    if runs.len() != plan.windows.len() {
+        return Err(PipelineError::Config(format!(
+            "{} window runs for {} windows",
+            runs.len(),
+            plan.windows.len()
+        )));
+    }
+    let (task, warm) = (plan.task, &plan.warm);
     let first_bar = runs.first().map_or(bars.len(), |r| r.window.test_bars.0);
     let decided = &bars[first_bar..];
     let closes: Vec<f64> = decided.iter().map(Bar::close).collect();
@@ -536,7 +581,7 @@ pub fn run(
             }
         })
         .collect();
-    let (cpcv, cpcv_buy_and_hold) = cpcv_of(config, &warm)?;
+    let (cpcv, cpcv_buy_and_hold) = cpcv_of(config, warm)?;
     Ok(Backtest {
         config: config.clone(),
         periods_per_year: ppy,
