@@ -3,14 +3,13 @@
 //! task) and the report is assembled from their runs exactly as `tickml backtest`
 //! assembles it.
 
-use numpy::PyReadonlyArray1;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use tickml_core::Bar;
 use tickml_train::backtest::{self, BacktestConfig, Plan, WindowRun};
 
-use crate::bars_of;
+use crate::BarColumns;
 
 fn err(e: impl std::fmt::Display) -> PyErr {
     PyValueError::new_err(e.to_string())
@@ -30,20 +29,10 @@ impl BacktestPlan {
     /// backtest`); one series of bars in time order. The GIL is released while the
     /// features and the schedule are computed.
     #[new]
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        py: Python<'_>,
-        config: &str,
-        timestamp: PyReadonlyArray1<'_, i64>,
-        open: PyReadonlyArray1<'_, f64>,
-        high: PyReadonlyArray1<'_, f64>,
-        low: PyReadonlyArray1<'_, f64>,
-        close: PyReadonlyArray1<'_, f64>,
-        volume: PyReadonlyArray1<'_, f64>,
-    ) -> PyResult<Self> {
+    fn new(py: Python<'_>, config: &str, bars: BarColumns<'_>) -> PyResult<Self> {
         let config: BacktestConfig = serde_json::from_str(config)
             .map_err(|e| PyValueError::new_err(format!("invalid backtest configuration: {e}")))?;
-        let bars = bars_of(&timestamp, [&open, &high, &low, &close, &volume])?;
+        let bars = bars.bars()?;
         let plan = py.detach(|| backtest::plan(&bars, &config)).map_err(err)?;
         Ok(BacktestPlan { config, bars, plan })
     }

@@ -5,7 +5,7 @@
 //! command line does.
 
 use numpy::ndarray::Array2;
-use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1};
+use numpy::{IntoPyArray, PyArray1, PyArray2};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -17,7 +17,7 @@ use tickml_train::evaluate::{position, score_samples};
 use tickml_train::models::Task;
 use tickml_train::pipeline::TrainConfig;
 
-use crate::bars_of;
+use crate::BarColumns;
 
 fn err(e: impl std::fmt::Display) -> PyErr {
     PyValueError::new_err(e.to_string())
@@ -67,20 +67,10 @@ impl TrainingData {
     /// `config`: `train.toml` text (empty: the defaults); bars as columns, in time order.
     /// The GIL is released while features and labels are computed.
     #[new]
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        py: Python<'_>,
-        config: &str,
-        timestamp: PyReadonlyArray1<'_, i64>,
-        open: PyReadonlyArray1<'_, f64>,
-        high: PyReadonlyArray1<'_, f64>,
-        low: PyReadonlyArray1<'_, f64>,
-        close: PyReadonlyArray1<'_, f64>,
-        volume: PyReadonlyArray1<'_, f64>,
-    ) -> PyResult<Self> {
+    fn new(py: Python<'_>, config: &str, bars: BarColumns<'_>) -> PyResult<Self> {
         let config: TrainConfig = toml::from_str(config)
             .map_err(|e| PyValueError::new_err(format!("invalid training configuration: {e}")))?;
-        let bars = bars_of(&timestamp, [&open, &high, &low, &close, &volume])?;
+        let bars = bars.bars()?;
         let (data, task) = py
             .detach(|| -> Result<(Dataset, Task), String> {
                 let (task, _) = config.task().map_err(|e| e.to_string())?;

@@ -37,24 +37,35 @@ pub(crate) fn bar(
     Bar::new(t, o, h, l, c, v).map_err(|e| PyValueError::new_err(format!("row {row}: {e}")))
 }
 
-/// Validated bars from the columns, or the first bad row's reason.
-pub(crate) fn bars_of(
-    timestamp: &PyReadonlyArray1<'_, i64>,
-    ohlcv: [&PyReadonlyArray1<'_, f64>; 5],
-) -> PyResult<Vec<Bar<f64>>> {
-    let t = timestamp.as_array();
-    let columns = ohlcv.map(|c| c.as_array());
-    if columns.iter().any(|c| c.len() != t.len()) {
-        return Err(PyValueError::new_err(
-            "timestamp, open, high, low, close and volume must have the same length",
-        ));
+/// Bars as Python passes them: a tuple of unix-nanosecond timestamps and the open,
+/// high, low, close and volume columns (`bar_columns` in `_features.py`).
+#[derive(FromPyObject)]
+pub(crate) struct BarColumns<'py>(
+    PyReadonlyArray1<'py, i64>,
+    PyReadonlyArray1<'py, f64>,
+    PyReadonlyArray1<'py, f64>,
+    PyReadonlyArray1<'py, f64>,
+    PyReadonlyArray1<'py, f64>,
+    PyReadonlyArray1<'py, f64>,
+);
+
+impl BarColumns<'_> {
+    /// Validated bars, or the first bad row's reason.
+    pub(crate) fn bars(&self) -> PyResult<Vec<Bar<f64>>> {
+        let t = self.0.as_array();
+        let columns = [&self.1, &self.2, &self.3, &self.4, &self.5].map(|c| c.as_array());
+        if columns.iter().any(|c| c.len() != t.len()) {
+            return Err(PyValueError::new_err(
+                "timestamp, open, high, low, close and volume must have the same length",
+            ));
+        }
+        (0..t.len())
+            .map(|i| {
+                let [o, h, l, c, v] = [0, 1, 2, 3, 4].map(|k| columns[k][i]);
+                bar(i, t[i], o, h, l, c, v)
+            })
+            .collect()
     }
-    (0..t.len())
-        .map(|i| {
-            let [o, h, l, c, v] = [0, 1, 2, 3, 4].map(|k| columns[k][i]);
-            bar(i, t[i], o, h, l, c, v)
-        })
-        .collect()
 }
 
 /// The feature names of a configuration, in schema order.
@@ -70,21 +81,15 @@ fn feature_names(config: &str) -> PyResult<Vec<String>> {
 /// each timestamp's cross-section ranked over its members, as `tickml features` does.
 /// The GIL is released while the engine runs.
 #[pyfunction]
-#[pyo3(signature = (config, timestamp, open, high, low, close, volume, symbols=None))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (config, bars, symbols=None))]
 fn compute_features<'py>(
     py: Python<'py>,
     config: &str,
-    timestamp: PyReadonlyArray1<'py, i64>,
-    open: PyReadonlyArray1<'py, f64>,
-    high: PyReadonlyArray1<'py, f64>,
-    low: PyReadonlyArray1<'py, f64>,
-    close: PyReadonlyArray1<'py, f64>,
-    volume: PyReadonlyArray1<'py, f64>,
+    bars: BarColumns<'py>,
     symbols: Option<Vec<String>>,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
     let config = feature_config(config)?;
-    let bars = bars_of(&timestamp, [&open, &high, &low, &close, &volume])?;
+    let bars = bars.bars()?;
     let n = bars.len();
     if symbols.as_ref().is_some_and(|s| s.len() != n) {
         return Err(PyValueError::new_err(

@@ -4,14 +4,14 @@
 use std::sync::Mutex;
 
 use numpy::ndarray::Array2;
-use numpy::{IntoPyArray, PyReadonlyArray1};
+use numpy::IntoPyArray;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
 use tickml_core::pipeline::{Decision, Pipeline};
 
 use crate::arbitrator::{result_dict, summary_list};
-use crate::{bar, bars_of};
+use crate::{bar, BarColumns};
 
 /// Bundles in use, each kept once for the life of the process: a `Pipeline` borrows its
 /// bundle's bytes (the core never copies models), and a Python object cannot lend to
@@ -103,18 +103,12 @@ impl LivePipeline {
     /// a dict of columns (`predictions` and `weights` are rows x models). All or
     /// nothing: on a refused row the state is as before the call. The GIL is released
     /// while the pipeline runs.
-    #[allow(clippy::too_many_arguments)]
     fn stream<'py>(
         &mut self,
         py: Python<'py>,
-        timestamp: PyReadonlyArray1<'py, i64>,
-        open: PyReadonlyArray1<'py, f64>,
-        high: PyReadonlyArray1<'py, f64>,
-        low: PyReadonlyArray1<'py, f64>,
-        close: PyReadonlyArray1<'py, f64>,
-        volume: PyReadonlyArray1<'py, f64>,
+        bars: BarColumns<'py>,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let bars = bars_of(&timestamp, [&open, &high, &low, &close, &volume])?;
+        let bars = bars.bars()?;
         let before = self.snapshot_bytes()?;
         let pipeline = &mut self.inner;
         let decisions = py.detach(|| {

@@ -44,7 +44,7 @@ class WalkForwardBacktest:
     def plan(self):
         if self._plan is None:
             config, ns, columns = self._args
-            self._plan = _core.BacktestPlan(config, ns, *columns)
+            self._plan = _core.BacktestPlan(config, (ns, *columns))
         return self._plan
 
     @property

@@ -7,16 +7,17 @@ import numpy.typing as npt
 _Splits = List[Tuple[npt.NDArray[np.uintp], npt.NDArray[np.uintp]]]
 
 def feature_names(config: str) -> List[str]: ...
-def compute_features(
-    config: str,
-    timestamp: npt.NDArray[np.int64],
-    open: npt.NDArray[np.float64],
-    high: npt.NDArray[np.float64],
-    low: npt.NDArray[np.float64],
-    close: npt.NDArray[np.float64],
-    volume: npt.NDArray[np.float64],
-    symbols: Optional[Sequence[str]] = None,
-) -> npt.NDArray[np.float64]: ...
+# unix-ns timestamps, open, high, low, close, volume
+_Bars = Tuple[
+    npt.NDArray[np.int64],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+]
+
+def compute_features(config: str, bars: _Bars, symbols: Optional[Sequence[str]] = None) -> npt.NDArray[np.float64]: ...
 def purged_kfold(
     t0: Sequence[int], t1: Sequence[int], n_splits: int, purge_gap: int, embargo_pct: float
 ) -> _Splits: ...
@@ -79,15 +80,7 @@ class LivePipeline:
     def on_bar(
         self, timestamp: int, open: float, high: float, low: float, close: float, volume: float
     ) -> Dict[str, Any]: ...
-    def stream(
-        self,
-        timestamp: npt.NDArray[np.int64],
-        open: _Array,
-        high: _Array,
-        low: _Array,
-        close: _Array,
-        volume: _Array,
-    ) -> Dict[str, Any]: ...
+    def stream(self, bars: _Bars) -> Dict[str, Any]: ...
     def strategy_summary(self) -> List[Dict[str, Any]]: ...
     def snapshot(self) -> bytes: ...
     def restore(self, snapshot: bytes) -> None: ...
@@ -105,16 +98,7 @@ def ablation_table(
 ) -> List[Dict[str, Any]]: ...
 
 class TrainingData:
-    def __init__(
-        self,
-        config: str,
-        timestamp: npt.NDArray[np.int64],
-        open: _Array,
-        high: _Array,
-        low: _Array,
-        close: _Array,
-        volume: _Array,
-    ) -> None: ...
+    def __init__(self, config: str, bars: _Bars) -> None: ...
     def task(self) -> str: ...
     def names(self) -> List[str]: ...
     def model_types(self) -> List[str]: ...
@@ -132,16 +116,7 @@ class TrainingData:
     def net_returns(self, rows: Sequence[int], p: Sequence[float]) -> List[float]: ...
 
 class BacktestPlan:
-    def __init__(
-        self,
-        config: str,
-        timestamp: npt.NDArray[np.int64],
-        open: _Array,
-        high: _Array,
-        low: _Array,
-        close: _Array,
-        volume: _Array,
-    ) -> None: ...
+    def __init__(self, config: str, bars: _Bars) -> None: ...
     def windows(self) -> int: ...
     def run_window(self, k: int) -> bytes: ...
     def assemble(self, runs: Sequence[bytes]) -> str: ...

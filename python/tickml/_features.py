@@ -108,7 +108,7 @@ class FeatureEngineer:
         """
         ns, columns = bar_columns(df)
         symbols = df["symbol"].astype(str).tolist() if "symbol" in df.columns else None
-        values = _core.compute_features(self.config.to_toml(), ns, *columns, symbols)
+        values = _core.compute_features(self.config.to_toml(), (ns, *columns), symbols)
         return pd.DataFrame(values, index=df.index, columns=self.config.feature_names)
 
     def fit_transform(self, df: pd.DataFrame, y=None) -> pd.DataFrame:

@@ -69,7 +69,7 @@ class MLPipeline:
         """
         ns, columns = bar_columns(df)
         self._data_args = (self._train_toml(target_type, horizon), ns, columns)
-        self.data_ = _core.TrainingData(*self._data_args[:2], *columns)
+        self.data_ = _core.TrainingData(self._data_args[0], (ns, *columns))
         self.task_ = self.data_.task()
         index = pd.DatetimeIndex(pd.to_datetime(self.data_.timestamps(), utc=True), name="timestamp")
         X = pd.DataFrame(self.data_.x(), index=index, columns=self.data_.names())
@@ -191,7 +191,7 @@ class MLPipeline:
         self.__dict__.update(state)
         if "_data_args" in state:
             toml, ns, columns = state["_data_args"]
-            self.data_ = _core.TrainingData(toml, ns, *columns)
+            self.data_ = _core.TrainingData(toml, (ns, *columns))
 
     def create_ensemble(self, X: pd.DataFrame, y, strategy_types: Optional[Dict[str, StrategyType]] = None,
                         config: Optional[Dict[str, Any]] = None) -> StrategyArbitrator:

@@ -75,7 +75,7 @@ class Pipeline:
             --format csv`` after its timestamp and symbol.
         """
         ns, columns = bar_columns(df)
-        d = self._inner.stream(ns, *columns)
+        d = self._inner.stream((ns, *columns))
         out = pd.DataFrame(d["predictions"], index=df.index, columns=self.model_names)
         for name in _COLUMNS:
             out[name] = d[name]
