@@ -229,20 +229,24 @@ class StrategyArbitrator:
         return self._result(d)
 
     def _result(self, d: Dict[str, Any]) -> Dict[str, Any]:
-        names = {v: k for k, v in self._ids.items()}
-        d["signal"] = _SIGNAL_BY_NAME[d["signal"]]
-        d["regime"] = RegimeType(d["regime"])
-        d["strategy_breakdown"] = {
-            names[b.pop("strategy_id")]: {**b, "signal": _SIGNAL_BY_NAME[b["signal"]]}
-            for b in d["strategy_breakdown"]
-        }
-        return d
+        return decision_dict(d, {v: k for k, v in self._ids.items()})
 
     def get_strategy_summary(self) -> pd.DataFrame:
         """One row per strategy (index ``strategy_id``): type, weight, score, active,
         silenced, bars_silenced, recent_sharpe, recent_return, last_signal,
         last_confidence, as of the last bar."""
         return summary_frame(self._inner.strategy_summary(), {v: k for k, v in self._ids.items()})
+
+
+def decision_dict(d: Dict[str, Any], names: Dict[int, str]) -> Dict[str, Any]:
+    """The core's decision as the design's dict: enums for ``signal`` and ``regime``,
+    ``strategy_breakdown`` keyed by ``names`` (the core's ids to the caller's)."""
+    d["signal"] = _SIGNAL_BY_NAME[d["signal"]]
+    d["regime"] = RegimeType(d["regime"])
+    d["strategy_breakdown"] = {
+        names[b.pop("strategy_id")]: {**b, "signal": _SIGNAL_BY_NAME[b["signal"]]} for b in d["strategy_breakdown"]
+    }
+    return d
 
 
 def summary_frame(rows, names: Dict[int, str]) -> pd.DataFrame:

@@ -31,6 +31,10 @@ class ModelType(enum.Enum):
     XGBOOST = "xgboost"
 
 
+# the train crate's `ModelConfig` fields (`[model]` in train.toml)
+_CONFIG_FIELDS = ["n_estimators", "max_depth", "min_samples_leaf", "learning_rate", "l2", "alpha", "l1_ratio", "seed"]
+
+
 class TickmlModel(_Estimator):
     """One of tickml's learners with scikit-learn's estimator protocol.
 
@@ -45,8 +49,7 @@ class TickmlModel(_Estimator):
         The train crate's ``ModelConfig`` (the same defaults).
     """
 
-    _params = ["model_type", "task", "n_estimators", "max_depth", "min_samples_leaf", "learning_rate", "l2",
-               "alpha", "l1_ratio", "seed"]
+    _params = ["model_type", "task", *_CONFIG_FIELDS]
 
     def __init__(self, model_type="gradient_boosting", task="classification", n_estimators=100, max_depth=4,
                  min_samples_leaf=20, learning_rate=0.1, l2=1.0, alpha=1.0, l1_ratio=0.5, seed=42):
@@ -85,8 +88,7 @@ class TickmlModel(_Estimator):
         return tags
 
     def _config(self) -> str:
-        keys = ["n_estimators", "max_depth", "min_samples_leaf", "learning_rate", "l2", "alpha", "l1_ratio", "seed"]
-        return "\n".join(f"{k} = {getattr(self, k)!r}" for k in keys)
+        return "\n".join(f"{k} = {getattr(self, k)!r}" for k in _CONFIG_FIELDS)
 
     def fit(self, X, y, sample_weight=None) -> "TickmlModel":
         """Fits on ``X`` (NaN allowed for the tree models) and ``y`` (0/1 for
@@ -134,9 +136,6 @@ class TickmlModel(_Estimator):
         """Writes the model's blob (``tickml predict --model``, bundles, the core)."""
         with open(path, "wb") as f:
             f.write(self.to_blob())
-
-
-_CONFIG_FIELDS = ["n_estimators", "max_depth", "min_samples_leaf", "learning_rate", "l2", "alpha", "l1_ratio", "seed"]
 
 
 def _library_params(library: str, config: dict) -> dict:

@@ -7,7 +7,7 @@ from typing import Any, Dict, Mapping
 import pandas as pd
 
 from . import _core
-from ._arbitrator import RegimeType, _ns, _SIGNAL_BY_NAME, summary_frame
+from ._arbitrator import _ns, decision_dict, summary_frame
 from ._features import bar_columns
 
 _COLUMNS = ["signal", "confidence", "weighted_signal", "signal_source", "weighted_sum", "meta_signal",
@@ -51,14 +51,10 @@ class Pipeline:
         if missing:
             raise ValueError(f"missing fields: {', '.join(missing)}")
         d = self._inner.on_bar(_ns(bar["timestamp"]), *(float(bar[c]) for c in ["open", "high", "low", "close", "volume"]))
-        d["signal"] = _SIGNAL_BY_NAME[d["signal"]]
-        d["regime"] = RegimeType(d["regime"])
+        ids = [b["strategy_id"] for b in d["strategy_breakdown"]]
+        d = decision_dict(d, dict(zip(ids, self.model_names)))
         d["timestamp"] = pd.Timestamp(d["timestamp"], unit="ns", tz="UTC")
         d["predictions"] = dict(zip(self.model_names, d["predictions"]))
-        d["strategy_breakdown"] = {
-            name: {k: (_SIGNAL_BY_NAME[v] if k == "signal" else v) for k, v in b.items() if k != "strategy_id"}
-            for name, b in zip(self.model_names, d["strategy_breakdown"])
-        }
         return d
 
     def stream(self, df: pd.DataFrame) -> pd.DataFrame:
