@@ -3,9 +3,13 @@
 ``FeatureEngineer`` streams bars through the same feature engine as ``tickml stream``
 and ``tickml features``; ``PurgedKFold``, ``WalkForwardCV`` and ``CombinatorialCV`` are
 scikit-learn splitters over the train crate's purged schedules;
-``MultipleHypothesisCorrection`` is its BH / BY / Holm; ``StrategyArbitrator`` is the
-core's arbitrator; ``Pipeline.from_bundle`` runs a deployed bundle bar by bar or over
-history.
+``MultipleHypothesisCorrection`` is its BH / BY / Holm and the Sharpe functions its
+PSR / DSR / PBO; ``ModelFactory`` fits tickml's learners (or LightGBM / XGBoost) into
+blobs the core runs; ``StrategyArbitrator`` is the core's arbitrator; ``MLPipeline`` and
+``AblationTester`` compute what ``tickml train`` and ``tickml ablate`` do, with any
+estimator; ``WalkForwardBacktest`` is ``tickml backtest`` window by window;
+``Pipeline.from_bundle`` runs a deployed bundle bar by bar or over history.
+``tickml.dask`` fans the research out on a Dask cluster.
 """
 from ._ablation import AblationTester
 from ._arbitrator import RegimeType, SignalType, StrategyArbitrator, StrategySignal, StrategyType
