@@ -3,6 +3,8 @@
 //! Python side maps its string ids and enums onto this; every number comes from here.
 
 use numpy::PyReadonlyArray2;
+use std::collections::HashMap;
+
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
@@ -210,7 +212,7 @@ pub struct Arbitrator {
     inner: Inner,
     detector: RuleDetector<f64>,
     /// Where each feature sits in the detector's input row (the default schema).
-    schema: Vec<String>,
+    schema: HashMap<String, usize>,
 }
 
 #[pymethods]
@@ -228,7 +230,8 @@ impl Arbitrator {
             .schema()
             .ids()
             .iter()
-            .map(|id| id.to_string())
+            .enumerate()
+            .map(|(i, id)| (id.to_string(), i))
             .collect();
         Ok(Arbitrator {
             inner,
@@ -284,8 +287,8 @@ impl Arbitrator {
                 }
                 let mut row = vec![f64::NAN; self.schema.len()];
                 for (name, value) in names.iter().zip(&values) {
-                    if let Some(i) = self.schema.iter().position(|s| s == name) {
-                        row[i] = *value;
+                    if let Some(slot) = self.schema.get(name).and_then(|&i| row.get_mut(i)) {
+                        *slot = *value;
                     }
                 }
                 detector.update(&row)
