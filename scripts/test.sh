@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Every test, Rust and Python (the README's test command; .ci/run calls it):
-# `cargo test --workspace`, then the Python package (python/, PyO3) built by maturin
-# into a virtual environment with pinned packages (target/py-venv) and pytest over
+# Debian's nats-server when missing (scripts/nats.sh), `cargo test --workspace`, then
+# the Python package (python/, PyO3) built by maturin into a virtual environment with pinned packages (target/py-venv) and pytest over
 # tests/python, which compares it with the `tickml` binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/nats.sh  # the JetStream tests start their own server
 cargo test --workspace
 venv="$PWD/target/py-venv"
 # the optional extras the tests exercise: LightGBM and XGBoost (ModelFactory), matplotlib

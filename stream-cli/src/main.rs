@@ -7,6 +7,7 @@ mod features;
 mod io;
 mod models;
 mod number;
+mod publish;
 mod regimes;
 mod research;
 mod stream;
@@ -28,6 +29,8 @@ struct Cli {
 enum Command {
     /// Stream bars (or trades) through a deployed bundle: one decision per bar.
     Stream(stream::Args),
+    /// Publish bars onto a NATS JetStream stream, partitioned by symbol.
+    Publish(publish::Args),
     /// Make bars of trades by a rule (time, tick, volume, dollar, imbalance, run) and print them.
     Bars(bars::Args),
     /// Stream OHLCV bars through the feature engine and print one CSV row per bar.
@@ -62,6 +65,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Stream(args) => stream::run(&args),
+        Command::Publish(args) => publish::run(&args),
         Command::Features(args) => features::run(&args),
         Command::Bars(args) => bars::run(&args),
         Command::Regimes(args) => regimes::run(&args),

@@ -31,6 +31,7 @@ pub mod hmm;
 pub mod import;
 pub mod ml;
 pub mod models;
+pub mod partition;
 pub mod pipeline;
 pub mod replay;
 pub mod rng;
