@@ -1,5 +1,7 @@
 //! The `tickml` binary end to end: what a user types, what comes out.
 
+mod common;
+
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
@@ -10,23 +12,7 @@ fn repo(relative: &str) -> PathBuf {
 }
 
 fn tickml(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tickml"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // feed stdin from another thread: the child's stdout must be drained meanwhile
-    let mut pipe = child.stdin.take().unwrap();
-    let input = stdin.unwrap_or("").to_string();
-    let writer = std::thread::spawn(move || {
-        use std::io::Write;
-        let _ = pipe.write_all(input.as_bytes());
-    });
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    out
+    common::run_tickml(args, stdin.unwrap_or("").as_bytes())
 }
 
 fn text(bytes: &[u8]) -> String {

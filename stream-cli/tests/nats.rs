@@ -4,6 +4,8 @@
 //! a republished file dropped by de-duplication, and the messages of a symbol decided by
 //! `tickml stream` exactly as that symbol's rows of the file.
 
+mod common;
+
 use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -89,22 +91,7 @@ fn universe(dir: &std::path::Path) -> PathBuf {
 }
 
 fn tickml(args: &[&str], stdin: Option<&[u8]>) -> std::process::Output {
-    use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tickml"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut pipe = child.stdin.take().unwrap();
-    let input = stdin.unwrap_or(b"").to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = pipe.write_all(&input);
-    });
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    out
+    common::run_tickml(args, stdin.unwrap_or(b""))
 }
 
 #[test]
