@@ -10,11 +10,13 @@ use anyhow::{bail, Context};
 use tickml_core::bars::{BarBuilder, Side, Trade};
 use tickml_core::pipeline::{Decision, Pipeline};
 use tickml_core::Bar;
-use tickml_train::cross_section::decide_cross_section;
 use tickml_train::data::{format_timestamp, parse_bar_rule, parse_timestamp};
+use tickml_train::session::{Decided, Grouping, Session};
 
 use crate::io;
 use crate::number::{push_cell, push_json, push_json_str};
+
+mod nats;
 
 /// The bundle compiled into the binary: made by the command in the README
 /// (`tickml train --input data/spx_daily.csv ... --bundle stream-cli/assets/default_bundle.tml`).
@@ -75,6 +77,8 @@ pub struct Args {
     /// every N bars of a symbol; it is always printed at the end of the run.
     #[arg(long)]
     summary_every: Option<u64>,
+    #[command(flatten)]
+    nats: nats::NatsArgs,
 }
 
 /// The strategy summary of one symbol's pipeline, as a table on stderr.
@@ -495,6 +499,9 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         }
         None => DEFAULT_BUNDLE,
     };
+    if args.nats.enabled() {
+        return nats::run(&args.nats, args, bundle);
+    }
     let template =
         Pipeline::<f64>::from_bundle(bundle).map_err(|e| anyhow::anyhow!("bundle: {e}"))?;
     let models: Vec<String> = template
@@ -524,9 +531,6 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         columns: None,
         trades: rule.is_some(),
     };
-    // one pipeline per symbol, found by name
-    let mut pipelines: Vec<Pipeline<f64>> = Vec::new();
-    let mut index: HashMap<Option<String>, usize> = HashMap::new();
     let mut building: HashMap<Option<String>, BarBuilder<f64>> = HashMap::new();
     let asked: Option<Vec<String>> = args
         .universe
@@ -562,6 +566,17 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         header_done: false,
         buf: String::with_capacity(1024),
     };
+    let mut session: Session<'_, u64> = Session::new(
+        bundle,
+        Grouping::ByTimestamp,
+        args.max_symbols,
+        universe.clone(),
+    )?;
+    let mut decided: Vec<Decided<u64>> = Vec::new();
+    let summary = (
+        args.summary_every.filter(|&n| n > 0),
+        summary_names.as_slice(),
+    );
     let (mut read, mut emitted) = (0u64, 0u64);
     let mut skipped: BTreeMap<String, u64> = BTreeMap::new();
     let started = Instant::now();
@@ -569,121 +584,6 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     let mut reader = std::io::BufReader::new(input);
     let mut line = String::new();
     let mut number = 0u64;
-    // one timestamp's bars of a universe, decided together once the cross-section is
-    // complete (every declared member arrived, or a later timestamp began, or the input
-    // ended): each member is ranked against every member at that timestamp, whatever
-    // the order of the rows (train::cross_section)
-    let mut pending: Vec<(Option<String>, String, Bar<f64>)> = Vec::new();
-    let mut last_seen: HashMap<Option<String>, i64> = HashMap::new();
-    let mut incomplete = 0u64;
-    let mut decide = |batch: &[(Option<String>, String, Bar<f64>)],
-                      emitter: &mut Emitter<_>|
-     -> anyhow::Result<u64> {
-        for (symbol, _, _) in batch {
-            if !index.contains_key(symbol) {
-                if pipelines.len() >= args.max_symbols {
-                    bail!("more than {} symbols", args.max_symbols);
-                }
-                index.insert(symbol.clone(), pipelines.len());
-                pipelines.push(
-                    Pipeline::<f64>::from_bundle(bundle).map_err(|e| anyhow::anyhow!("{e}"))?,
-                );
-            }
-        }
-        let slot = |symbol: &Option<String>| index.get(symbol).copied().context("pipeline");
-        let mut report = |p: &Pipeline<f64>,
-                          symbol: &Option<String>,
-                          timestamp: &str,
-                          decision: Result<Decision<f64>, _>|
-         -> anyhow::Result<()> {
-            let decision = decision.map_err(|e| anyhow::anyhow!("{e}"))?;
-            emitter.emit(
-                timestamp,
-                symbol.as_deref(),
-                &decision,
-                p.features().values(),
-                batch.len(),
-            )?;
-            if let Some(n) = args.summary_every.filter(|&n| n > 0) {
-                if p.feature_set().bars_seen() % n == 0 {
-                    print_summary(symbol.as_deref(), &summary_names, p);
-                }
-            }
-            Ok(())
-        };
-        if let [(None, timestamp, bar)] = batch {
-            // one series has no cross-section: nothing to rank, nothing allocated
-            let p = &mut pipelines[slot(&None)?];
-            let decision = p.on_bar(bar);
-            report(p, &None, timestamp, decision)?;
-            return Ok(1);
-        }
-        let members = batch
-            .iter()
-            .map(|(symbol, _, bar)| Ok((slot(symbol)?, symbol.as_deref().unwrap_or(""), *bar)))
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        let decisions = decide_cross_section(&mut pipelines, &members);
-        for ((symbol, timestamp, _), decision) in batch.iter().zip(decisions) {
-            report(&pipelines[slot(symbol)?], symbol, timestamp, decision)?;
-        }
-        Ok(batch.len() as u64)
-    };
-    // buffers one bar of a symbol (`built`: made from trades, where one symbol's bar may
-    // complete after a later bar of another: it is then decided on its own)
-    let mut offer = |symbol: Option<String>,
-                     timestamp: String,
-                     bar: Bar<f64>,
-                     built: bool,
-                     pending: &mut Vec<(Option<String>, String, Bar<f64>)>,
-                     emitter: &mut Emitter<_>|
-     -> anyhow::Result<u64> {
-        let ts = bar.timestamp();
-        if let Some(&previous) = last_seen.get(&symbol) {
-            if ts <= previous {
-                bail!("timestamp goes backwards for its symbol");
-            }
-        }
-        let mut done = 0;
-        if symbol.is_none() {
-            last_seen.insert(symbol.clone(), ts);
-            return decide(std::slice::from_ref(&(symbol, timestamp, bar)), emitter);
-        }
-        if let Some((_, _, first)) = pending.first() {
-            if ts < first.timestamp() {
-                if !built {
-                    bail!("rows are not in time order: a bar before the current timestamp");
-                }
-                last_seen.insert(symbol.clone(), ts);
-                return decide(std::slice::from_ref(&(symbol, timestamp, bar)), emitter);
-            }
-            if ts > first.timestamp() {
-                if universe.as_ref().is_some_and(|u| pending.len() < u.len()) {
-                    incomplete += 1;
-                }
-                done += decide(&std::mem::take(pending), emitter)?;
-            }
-        }
-        if let Some(u) = &universe {
-            if !u.iter().any(|m| Some(m) == symbol.as_ref()) {
-                bail!(
-                    "symbol `{}` is not in the universe",
-                    symbol.unwrap_or_default()
-                );
-            }
-        }
-        if pending.iter().any(|(s, _, _)| *s == symbol) {
-            bail!(
-                "symbol `{}` twice at one timestamp",
-                symbol.unwrap_or_default()
-            );
-        }
-        last_seen.insert(symbol.clone(), ts);
-        pending.push((symbol, timestamp, bar));
-        if universe.as_ref().is_some_and(|u| pending.len() == u.len()) {
-            done += decide(&std::mem::take(pending), emitter)?;
-        }
-        Ok(done)
-    };
     loop {
         line.clear();
         if reader
@@ -699,14 +599,14 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
                 return Ok(());
             };
             read += 1;
-            match record {
+            // a refused bar may still have completed an earlier timestamp: its
+            // decisions are written before the refusal is reported
+            let offered = match record {
                 Record::Bar {
                     timestamp,
                     symbol,
                     bar,
-                } => {
-                    emitted += offer(symbol, timestamp, bar, false, &mut pending, &mut emitter)?;
-                }
+                } => session.offer(number, symbol, timestamp, bar, false, &mut decided),
                 Record::Trade { symbol, trade } => {
                     let Some(rule) = rule else {
                         bail!("trades need a bar rule (--bars, or a bundle trained with one)");
@@ -720,13 +620,17 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
                             e.insert(BarBuilder::new(rule)?)
                         }
                     };
-                    if let Some(bar) = builder.on_trade(&trade)? {
-                        let ts = format_timestamp(bar.timestamp());
-                        emitted += offer(symbol, ts, bar, true, &mut pending, &mut emitter)?;
+                    match builder.on_trade(&trade)? {
+                        Some(bar) => {
+                            let ts = format_timestamp(bar.timestamp());
+                            session.offer(number, symbol, ts, bar, true, &mut decided)
+                        }
+                        None => Ok(()),
                     }
                 }
-            }
-            Ok(())
+            };
+            report(&session, &mut decided, &mut emitter, summary, &mut emitted)?;
+            Ok(offered?)
         })();
         if let Err(e) = outcome {
             if io::is_broken_pipe(&e) {
@@ -762,19 +666,16 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     let mut ending: anyhow::Result<()> = Ok(());
     for (symbol, bar) in last {
         let ts = format_timestamp(bar.timestamp());
-        match offer(symbol, ts, bar, true, &mut pending, &mut emitter) {
-            Ok(n) => emitted += n,
-            Err(e) => {
-                ending = Err(e);
-                break;
-            }
+        let offered = session.offer(number, symbol, ts, bar, true, &mut decided);
+        ending = report(&session, &mut decided, &mut emitter, summary, &mut emitted)
+            .and_then(|()| Ok(offered?));
+        if ending.is_err() {
+            break;
         }
     }
-    if ending.is_ok() && !pending.is_empty() {
-        if universe.as_ref().is_some_and(|u| pending.len() < u.len()) {
-            incomplete += 1;
-        }
-        ending = decide(&std::mem::take(&mut pending), &mut emitter).map(|n| emitted += n);
+    if ending.is_ok() {
+        session.finish(&mut decided);
+        ending = report(&session, &mut decided, &mut emitter, summary, &mut emitted);
     }
     match ending {
         Err(e) if io::is_broken_pipe(&e) => return Ok(()),
@@ -787,10 +688,8 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         }
         return Err(e.into());
     }
-    let mut symbols: Vec<(&Option<String>, &usize)> = index.iter().collect();
-    symbols.sort_by(|a, b| a.0.cmp(b.0));
-    for (symbol, &i) in symbols {
-        print_summary(symbol.as_deref(), &summary_names, &pipelines[i]);
+    for (symbol, p) in session.symbols() {
+        print_summary(symbol, &summary_names, p);
     }
     let secs = started.elapsed().as_secs_f64();
     let skipped_total: u64 = skipped.values().sum();
@@ -799,11 +698,52 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         "tickml stream: {read} records read, {emitted} decisions, {skipped_total} lines skipped{}{}, {:.0} bars/s",
         if reasons.is_empty() { String::new() } else { format!(" ({})", reasons.join("; ")) },
         if universe_declared {
-            format!(", {incomplete} cross-sections decided without every member")
+            format!(", {} cross-sections decided without every member", session.incomplete())
         } else {
             String::new()
         },
         emitted as f64 / secs.max(1e-9)
     );
     Ok(())
+}
+
+/// Writes the decisions `session` completed (draining `decided`), each with its
+/// pipeline's features, counts them in `written`, and prints a symbol's summary every
+/// `summary.0` of its bars. A decision the core refused is reported after the others
+/// are written.
+fn report<W: Write>(
+    session: &Session<'_, u64>,
+    decided: &mut Vec<Decided<u64>>,
+    emitter: &mut Emitter<W>,
+    summary: (Option<u64>, &[String]),
+    written: &mut u64,
+) -> anyhow::Result<()> {
+    let mut refused = None;
+    for d in decided.drain(..) {
+        let decision = match d.decision {
+            Ok(decision) => decision,
+            Err(e) => {
+                refused.get_or_insert(e);
+                continue;
+            }
+        };
+        let p = session.pipeline(d.pipeline).context("pipeline")?;
+        emitter.emit(
+            &d.timestamp,
+            d.symbol.as_deref(),
+            &decision,
+            p.features().values(),
+            d.members,
+        )?;
+        *written += 1;
+        if let Some(n) = summary.0 {
+            if p.feature_set().bars_seen() % n == 0 {
+                print_summary(d.symbol.as_deref(), summary.1, p);
+            }
+        }
+    }
+    match refused {
+        Some(e) => Err(anyhow::anyhow!("{e}")),
+        None => Ok(()),
+    }
 }

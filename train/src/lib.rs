@@ -11,6 +11,8 @@
 //! - [`audit`]: the lookahead audit.
 //! - [`codegen`]: `no_std` Rust source generated from a tree-ensemble blob.
 //! - [`cross_section`]: one timestamp of a universe decided together (live and backtest).
+//! - [`checkpoint`]: a symbol's pipeline snapshot and the input sequence it covers.
+//! - [`session`]: a live stream of bars through a bundle, a pipeline per symbol.
 //! - [`dataset`]: features over a whole history through [`tickml_core::FeatureSet`].
 //! - [`export`]: owned model descriptions encoded as the core's blobs.
 //! - [`import`]: LightGBM and XGBoost model files converted to the core's split rule.
@@ -20,6 +22,7 @@
 
 pub mod audit;
 pub mod backtest;
+pub mod checkpoint;
 pub mod codegen;
 pub mod cross_section;
 pub mod cv;
@@ -35,6 +38,7 @@ pub mod partition;
 pub mod pipeline;
 pub mod replay;
 pub mod rng;
+pub mod session;
 pub mod stats;
 pub mod transforms;
 pub mod trials;

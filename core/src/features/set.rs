@@ -205,6 +205,12 @@ impl<T: Float, const W: usize, const F: usize> FeatureSet<T, W, F> {
         }
     }
 
+    /// True when the configuration has cross-sectional features: a member's values
+    /// then depend on the other members of its timestamp.
+    pub fn is_cross_sectional(&self) -> bool {
+        self.cross_section.is_some()
+    }
+
     /// This member's input to its timestamp's cross-section, from the second bar on:
     /// its one-bar log return and the volatility and volume ratio the extended ranks
     /// read ([`CrossSection::Extended`](super::CrossSection::Extended)).
