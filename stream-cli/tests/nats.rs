@@ -472,7 +472,6 @@ fn a_worker_killed_mid_run_resumes_from_its_checkpoints() {
 }
 
 #[test]
-#[ignore = "flaky: under a loaded machine a worker stalled after the restart (5,080 of 6,000 decisions); passes alone"]
 fn workers_ride_out_a_server_restart() {
     let dir = scratch("nats-restart");
     let full = universe(&dir, 120);
@@ -502,8 +501,9 @@ fn workers_ride_out_a_server_restart() {
     wait_for(&url, "DECISIONS", 6000);
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(count(&url, "DECISIONS"), 6000);
-    w0.stop();
-    w1.stop();
+    for log in [w0.stop(), w1.stop()] {
+        assert!(log.contains("server: disconnected"), "{log}");
+    }
     assert_equal_decisions(&url, &single_process(&full, None), PARTITIONS);
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);

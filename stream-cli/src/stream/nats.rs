@@ -145,7 +145,11 @@ pub fn run(args: &NatsArgs, stream: &super::Args, bundle: &[u8]) -> anyhow::Resu
         .build()?;
     let stop = Cell::new(false);
     runtime.block_on(async {
-        let client = async_nats::connect(url)
+        let client = async_nats::ConnectOptions::new()
+            .event_callback(|event| async move {
+                eprintln!("tickml stream: server: {event}");
+            })
+            .connect(url)
             .await
             .with_context(|| format!("cannot connect to {url}"))?;
         let js = jetstream::new(client);
@@ -270,7 +274,6 @@ struct Outgoing {
     subject: String,
     id: String,
     payload: bytes::Bytes,
-    ack: Option<jetstream::context::PublishAckFuture>,
 }
 
 async fn run_partition(
@@ -334,6 +337,8 @@ async fn run_partition(
     let durable = format!("tickml-p{part}of{parts}");
     let filter = format!("{}.{part}.>", cx.args.prefix);
     let mut consumer: Option<jetstream::consumer::Consumer<pull::Config>> = None;
+    // the consumer sequence of the last delivery taken from `consumer`
+    let mut delivered = 0u64;
     let mut decided: Vec<Decided<u64>> = Vec::new();
     let mut outgoing: Vec<Outgoing> = Vec::new();
     let mut snapshot = vec![0u8; SNAPSHOT_BYTES];
@@ -389,6 +394,7 @@ async fn run_partition(
             match made {
                 Ok(c) => {
                     consumer = Some(c);
+                    delivered = 0;
                     unreachable_since = None;
                 }
                 Err(e) => {
@@ -427,6 +433,18 @@ async fn run_partition(
                 break;
             };
             let Ok(info) = m.info() else { continue };
+            if info.consumer_sequence != delivered + 1 {
+                // a delivery lost on the way (a pull answered into a dropped
+                // connection) or a consumer rolled back by a server restart: read
+                // again from the first bar not taken
+                eprintln!(
+                    "tickml stream: partition {part}/{parts}: delivery {} after {delivered}: reading again from sequence {next}",
+                    info.consumer_sequence
+                );
+                broken = true;
+                break;
+            }
+            delivered = info.consumer_sequence;
             let seq = info.stream_sequence;
             if seq < next {
                 // a redelivery of a bar already taken
@@ -557,7 +575,6 @@ fn publish(
             subject: format!("{}.{part}.{symbol}", cx.args.output_prefix),
             id: format!("{symbol}:{}", decision.timestamp),
             payload: bytes::Bytes::copy_from_slice(&emitter.out),
-            ack: None,
         });
         counts.decisions += 1;
     }
@@ -577,30 +594,44 @@ async fn send(
 }
 
 /// Publishes every outgoing decision and waits until the output stream stored each,
-/// publishing again (the same message id) what it did not acknowledge.
+/// publishing again (the same message id) what it did not acknowledge. The
+/// acknowledgements are awaited together, so a lost connection costs one acknowledgement
+/// timeout per round, not one per decision.
 async fn settle(cx: &Worker<'_>, outgoing: &mut Vec<Outgoing>) -> anyhow::Result<()> {
-    for o in outgoing.iter_mut() {
-        if let Ok(ack) = send(cx, o).await {
-            o.ack = Some(ack);
+    let started = Instant::now();
+    let mut waiting: Vec<&Outgoing> = outgoing.iter().collect();
+    while !waiting.is_empty() {
+        let stored = futures_util::future::join_all(waiting.iter().map(|o| async move {
+            match send(cx, o).await {
+                Ok(ack) => ack.await.map(|_| ()).map_err(anyhow::Error::from),
+                Err(e) => Err(e),
+            }
+        }))
+        .await;
+        let mut again = Vec::new();
+        let mut failure = None;
+        for (o, r) in waiting.into_iter().zip(stored) {
+            if let Err(e) = r {
+                again.push(o);
+                failure = Some(e);
+            }
         }
-    }
-    for o in outgoing.iter_mut() {
-        let first = match o.ack.take() {
-            Some(ack) => ack.await.map(|_| ()).map_err(anyhow::Error::from),
-            None => Err(anyhow::anyhow!("not sent")),
-        };
-        if first.is_err() {
-            retry(cx, "publish decision", || async {
-                send(cx, o).await?.await.map_err(anyhow::Error::from)
-            })
-            .await?;
+        waiting = again;
+        if let Some(e) = failure {
+            if started.elapsed().as_secs_f64() > cx.args.unavailable_timeout {
+                bail!(
+                    "publish decision: {e} (for {:.0} s)",
+                    cx.args.unavailable_timeout
+                );
+            }
+            tokio::time::sleep(RETRY_PAUSE).await;
         }
     }
     outgoing.clear();
     Ok(())
 }
 
-/// Every symbol's state, covering the input through `sequence`.
+/// Every symbol's state, covering the input through `sequence`, written together.
 async fn write_checkpoints(
     cx: &Worker<'_>,
     part: u32,
@@ -609,6 +640,7 @@ async fn write_checkpoints(
     sequence: u64,
     buf: &mut [u8],
 ) -> anyhow::Result<()> {
+    let mut values = Vec::new();
     for (symbol, p) in session.symbols() {
         let symbol = symbol.unwrap_or_default();
         let state = p
@@ -621,8 +653,13 @@ async fn write_checkpoints(
             }
             .encode(),
         );
-        let key = checkpoint::key(part, parts, symbol);
-        retry(cx, "checkpoint", || cx.kv.put(key.as_str(), value.clone())).await?;
+        values.push((checkpoint::key(part, parts, symbol), value));
     }
+    futures_util::future::try_join_all(
+        values
+            .iter()
+            .map(|(key, value)| retry(cx, "checkpoint", || cx.kv.put(key.as_str(), value.clone()))),
+    )
+    .await?;
     Ok(())
 }
