@@ -50,5 +50,8 @@ for workers in 1 2 3; do
   done
   wait "${pids[@]}"
   end=$(date +%s.%N)
-  python3 -c "t=$end-$start-0.5; print(f'$workers worker(s): {$BARS} bars in {t:.2f} s = {$BARS/t:.0f} bars/s')"
+  decided=$(python3 -c 'import sys; print(sum(map(int, sys.argv[1:])))' \
+    $(sed -n 's/.* bars, \([0-9]*\) decisions.*/\1/p' "$WORK"/w$workers-*.log))
+  [ "$decided" = "$BARS" ] || { echo "$workers worker(s): $decided decisions of $BARS bars" >&2; cat "$WORK"/w$workers-*.log >&2; exit 1; }
+  python3 -c "t=$end-$start-0.5; print(f'$workers worker(s): {$BARS} bars decided in {t:.2f} s = {$BARS/t:.0f} bars/s')"
 done

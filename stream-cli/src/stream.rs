@@ -302,6 +302,24 @@ struct Emitter<W: Write> {
 }
 
 impl<W: Write> Emitter<W> {
+    /// Writes `decision`, which `session` completed as `d`; the pipeline that made it.
+    fn emit_decided<'s, 'b>(
+        &mut self,
+        session: &'s Session<'b, u64>,
+        d: &Decided<u64>,
+        decision: &Decision<f64>,
+    ) -> anyhow::Result<&'s Pipeline<'b, f64>> {
+        let p = session.pipeline(d.pipeline).context("pipeline")?;
+        self.emit(
+            &d.timestamp,
+            d.symbol.as_deref(),
+            decision,
+            p.features().values(),
+            d.members,
+        )?;
+        Ok(p)
+    }
+
     fn emit(
         &mut self,
         timestamp: &str,
@@ -720,21 +738,14 @@ fn report<W: Write>(
 ) -> anyhow::Result<()> {
     let mut refused = None;
     for d in decided.drain(..) {
-        let decision = match d.decision {
+        let decision = match &d.decision {
             Ok(decision) => decision,
             Err(e) => {
-                refused.get_or_insert(e);
+                refused.get_or_insert(e.clone());
                 continue;
             }
         };
-        let p = session.pipeline(d.pipeline).context("pipeline")?;
-        emitter.emit(
-            &d.timestamp,
-            d.symbol.as_deref(),
-            &decision,
-            p.features().values(),
-            d.members,
-        )?;
+        let p = emitter.emit_decided(session, &d, decision)?;
         *written += 1;
         if let Some(n) = summary.0 {
             if p.feature_set().bars_seen() % n == 0 {

@@ -1095,29 +1095,8 @@ fn universe_decisions_do_not_depend_on_row_order_and_equal_research() {
 fn a_universe_bundle_streams_what_research_computed() {
     let dir = std::env::temp_dir().join(format!("tickml-universe-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let config = dir.join("train.toml");
-    std::fs::write(
-        &config,
-        "models = [\"logistic_regression\"]\n[features]\ncross_section = \"extended\"\n",
-    )
-    .unwrap();
-    let bundle = dir.join("universe.tml");
     let input = repo("data/spx_goog_daily.csv");
-    let out = tickml(
-        &[
-            "train",
-            "--input",
-            input.to_str().unwrap(),
-            "--config",
-            config.to_str().unwrap(),
-            "--out",
-            dir.to_str().unwrap(),
-            "--bundle",
-            bundle.to_str().unwrap(),
-        ],
-        None,
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    let bundle = common::train_universe_bundle(&dir, &input);
     let file = std::fs::read_to_string(&input).unwrap();
     let mut lines: Vec<&str> = file.lines().collect();
     let header = lines.remove(0);

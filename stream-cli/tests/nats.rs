@@ -515,34 +515,9 @@ fn workers_ride_out_a_server_restart() {
 #[test]
 fn a_cross_sectional_bundle_ranks_within_its_partition() {
     let dir = scratch("nats-xs");
-    let config = dir.join("train.toml");
-    std::fs::write(
-        &config,
-        "models = [\"logistic_regression\"]\n[features]\ncross_section = \"extended\"\n",
-    )
-    .unwrap();
-    let bundle = dir.join("universe.tml");
     let input =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../data/synthetic_universe_daily.csv");
-    let out = tickml(
-        &[
-            "train",
-            "--input",
-            input.to_str().unwrap(),
-            "--config",
-            config.to_str().unwrap(),
-            "--out",
-            dir.to_str().unwrap(),
-            "--bundle",
-            bundle.to_str().unwrap(),
-        ],
-        None,
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let bundle = common::train_universe_bundle(&dir, &input);
     let text = std::fs::read_to_string(&input).unwrap();
     let (header, body) = text.split_once('\n').unwrap();
     // the first 400 timestamps, 8 symbols each

@@ -116,6 +116,14 @@ struct Counts {
     busy: Duration,
 }
 
+impl Counts {
+    /// Counts a refused input and says why on stderr.
+    fn refuse(&mut self, part: u32, parts: u32, sequence: u64, why: impl std::fmt::Display) {
+        self.refused += 1;
+        eprintln!("tickml stream: partition {part}/{parts}: sequence {sequence}: {why}");
+    }
+}
+
 /// Runs the worker until it is told to stop (or idles out).
 pub fn run(args: &NatsArgs, stream: &super::Args, bundle: &[u8]) -> anyhow::Result<()> {
     let url = args.nats.as_deref().context("--nats")?;
@@ -358,7 +366,7 @@ async fn run_partition(
                 session.finish(&mut decided);
                 publish(
                     cx,
-                    part,
+                    (part, parts),
                     &session,
                     &mut decided,
                     &mut emitter,
@@ -468,22 +476,19 @@ async fn run_partition(
                     } else if let Err(e) =
                         session.offer(seq, Some(symbol), timestamp, bar, false, &mut decided)
                     {
-                        counts.refused += 1;
-                        eprintln!("tickml stream: partition {part}/{parts}: sequence {seq}: {e}");
+                        counts.refuse(part, parts, seq, e);
                     }
                 }
                 Ok(_) => {
-                    counts.refused += 1;
-                    eprintln!("tickml stream: partition {part}/{parts}: sequence {seq}: not a bar");
+                    counts.refuse(part, parts, seq, "not a bar");
                 }
                 Err(e) => {
-                    counts.refused += 1;
-                    eprintln!("tickml stream: partition {part}/{parts}: sequence {seq}: {e:#}");
+                    counts.refuse(part, parts, seq, format!("{e:#}"));
                 }
             }
             publish(
                 cx,
-                part,
+                (part, parts),
                 &session,
                 &mut decided,
                 &mut emitter,
@@ -498,7 +503,7 @@ async fn run_partition(
             session.finish(&mut decided);
             publish(
                 cx,
-                part,
+                (part, parts),
                 &session,
                 &mut decided,
                 &mut emitter,
@@ -542,7 +547,7 @@ fn covered_through(session: &Session<'_, u64>, next: u64) -> u64 {
 /// Formats the decisions `session` completed and publishes each (not yet awaited).
 fn publish(
     cx: &Worker<'_>,
-    part: u32,
+    (part, parts): (u32, u32),
     session: &Session<'_, u64>,
     decided: &mut Vec<Decided<u64>>,
     emitter: &mut Emitter<Vec<u8>>,
@@ -550,23 +555,15 @@ fn publish(
     counts: &mut Counts,
 ) -> anyhow::Result<()> {
     for d in decided.drain(..) {
-        let decision = match d.decision {
+        let decision = match &d.decision {
             Ok(decision) => decision,
             Err(e) => {
-                counts.refused += 1;
-                eprintln!("tickml stream: partition {part}: sequence {}: {e}", d.tag);
+                counts.refuse(part, parts, d.tag, e);
                 continue;
             }
         };
-        let p = session.pipeline(d.pipeline).context("pipeline")?;
         emitter.out.clear();
-        emitter.emit(
-            &d.timestamp,
-            d.symbol.as_deref(),
-            &decision,
-            p.features().values(),
-            d.members,
-        )?;
+        emitter.emit_decided(session, &d, decision)?;
         if emitter.out.last() == Some(&b'\n') {
             emitter.out.pop();
         }

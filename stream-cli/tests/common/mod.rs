@@ -22,3 +22,35 @@ pub fn run_tickml(args: &[&str], stdin: &[u8]) -> Output {
     writer.join().unwrap();
     out
 }
+
+/// Trains `dir/universe.tml`, a logistic-regression bundle with the extended
+/// cross-section, on the universe file `input` (research's outputs go to `dir`).
+pub fn train_universe_bundle(dir: &std::path::Path, input: &std::path::Path) -> std::path::PathBuf {
+    let config = dir.join("train.toml");
+    std::fs::write(
+        &config,
+        "models = [\"logistic_regression\"]\n[features]\ncross_section = \"extended\"\n",
+    )
+    .unwrap();
+    let bundle = dir.join("universe.tml");
+    let out = run_tickml(
+        &[
+            "train",
+            "--input",
+            input.to_str().unwrap(),
+            "--config",
+            config.to_str().unwrap(),
+            "--out",
+            dir.to_str().unwrap(),
+            "--bundle",
+            bundle.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    bundle
+}
