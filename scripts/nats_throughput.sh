@@ -29,6 +29,11 @@ for r in rows:
 open(sys.argv[1], "w").write("\n".join(out) + "\n")
 EOF
 BARS=120000
+# the same bars through one `tickml stream` process over the file, for scale
+start=$(date +%s.%N)
+$BIN stream --input "$WORK/universe.csv" >/dev/null
+python3 -c "t=$(date +%s.%N)-$start; print(f'one tickml stream over the file: {$BARS} bars in {t:.2f} s = {$BARS/t:.0f} bars/s')"
+server_cpu() { awk '{print ($14 + $15) / 100}' /proc/$SERVER/stat; }
 start=$(date +%s.%N)
 $BIN publish --nats "$URL" --partitions 6 --input "$WORK/universe.csv"
 echo "publish: $(python3 -c "print(f'{$BARS/($(date +%s.%N)-$start):.0f}')") bars/s"
@@ -39,6 +44,7 @@ for workers in 1 2 3; do
     3) sets=("0 3" "1 4" "2 5") ;;
   esac
   start=$(date +%s.%N)
+  cpu0=$(server_cpu)
   pids=()
   for set in "${sets[@]}"; do
     args=()
@@ -53,5 +59,5 @@ for workers in 1 2 3; do
   decided=$(python3 -c 'import sys; print(sum(map(int, sys.argv[1:])))' \
     $(sed -n 's/.* bars, \([0-9]*\) decisions.*/\1/p' "$WORK"/w$workers-*.log))
   [ "$decided" = "$BARS" ] || { echo "$workers worker(s): $decided decisions of $BARS bars" >&2; cat "$WORK"/w$workers-*.log >&2; exit 1; }
-  python3 -c "t=$end-$start-0.5; print(f'$workers worker(s): {$BARS} bars decided in {t:.2f} s = {$BARS/t:.0f} bars/s')"
+  python3 -c "t=$end-$start-0.5; print(f'$workers worker(s): {$BARS} bars decided in {t:.2f} s = {$BARS/t:.0f} bars/s (server CPU {$(server_cpu)-$cpu0:.2f} s)')"
 done

@@ -32,6 +32,32 @@ fn snapshots_restore_to_identical_decisions() {
     println!("pipeline state snapshot: {} bytes", snapshot.len());
 }
 
+/// A clone of a fresh pipeline decides as one decoded from the bundle, and a clone taken
+/// mid-stream goes on as the original (what `train::session` relies on when it clones
+/// its template for each new symbol).
+#[test]
+fn a_clone_decides_as_a_decoded_pipeline() {
+    let bytes = bundle();
+    let bars = common::load("spx_daily.csv");
+    let template = Pipeline::<f64>::from_bundle(&bytes).unwrap();
+    let mut decoded = Pipeline::<f64>::from_bundle(&bytes).unwrap();
+    let mut cloned = template.clone();
+    for b in &bars[..700] {
+        let (x, y) = (decoded.on_bar(b).unwrap(), cloned.on_bar(b).unwrap());
+        assert_eq!(format!("{x:?}"), format!("{y:?}"));
+    }
+    let mut midway = decoded.clone();
+    for b in &bars[700..1200] {
+        let (x, y) = (decoded.on_bar(b).unwrap(), midway.on_bar(b).unwrap());
+        assert_eq!(format!("{x:?}"), format!("{y:?}"));
+    }
+    // the template saw nothing
+    let mut fresh = Pipeline::<f64>::from_bundle(&bytes).unwrap();
+    let mut again = template.clone();
+    let (x, y) = (fresh.on_bar(&bars[0]).unwrap(), again.on_bar(&bars[0]).unwrap());
+    assert_eq!(format!("{x:?}"), format!("{y:?}"));
+}
+
 #[test]
 fn a_warmed_pipeline_sees_the_same_features_and_regime_with_a_fresh_arbitrator() {
     let bytes = bundle();

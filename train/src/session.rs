@@ -75,7 +75,9 @@ struct Gathered<K> {
 
 /// The pipelines of one stream and the timestamp being gathered.
 pub struct Session<'b, K> {
-    bundle: &'b [u8],
+    /// A fresh pipeline of the bundle, cloned for each new symbol (parsing and
+    /// validating the bundle once).
+    template: Pipeline<'b, f64>,
     grouping: Grouping,
     max_symbols: usize,
     universe: Option<Vec<String>>,
@@ -95,9 +97,9 @@ impl<'b, K> Session<'b, K> {
         max_symbols: usize,
         universe: Option<Vec<String>>,
     ) -> Result<Self, SessionError> {
-        Pipeline::<f64>::from_bundle(bundle).map_err(SessionError::Pipeline)?;
+        let template = Pipeline::<f64>::from_bundle(bundle).map_err(SessionError::Pipeline)?;
         Ok(Self {
-            bundle,
+            template,
             grouping,
             max_symbols,
             universe,
@@ -139,7 +141,7 @@ impl<'b, K> Session<'b, K> {
     /// symbol's next bar must follow the snapshot's last one. Nothing changes on an
     /// error.
     pub fn restore(&mut self, symbol: Option<String>, snapshot: &[u8]) -> Result<(), SessionError> {
-        let mut p = Pipeline::<f64>::from_bundle(self.bundle).map_err(SessionError::Pipeline)?;
+        let mut p = self.template.clone();
         p.restore(snapshot).map_err(SessionError::Pipeline)?;
         let last = p.feature_set().last_timestamp();
         let slot = match self.index.get(&symbol) {
@@ -257,9 +259,8 @@ impl<'b, K> Session<'b, K> {
         if self.pipelines.len() >= self.max_symbols {
             return Err(SessionError::TooManySymbols(self.max_symbols));
         }
-        let p = Pipeline::<f64>::from_bundle(self.bundle).map_err(SessionError::Pipeline)?;
         self.index.insert(symbol.clone(), self.pipelines.len());
-        self.pipelines.push(p);
+        self.pipelines.push(self.template.clone());
         Ok(self.pipelines.len() - 1)
     }
 

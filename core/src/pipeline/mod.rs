@@ -146,6 +146,7 @@ pub struct Decision<T> {
     pub arbitration: ArbitrationResult<T, MAX_MODELS>,
 }
 
+#[derive(Clone)]
 struct BoundModel<'a> {
     id: u32,
     probability: bool,
@@ -170,7 +171,10 @@ pub struct PipelineState<T> {
     in_progress: Option<(i64, T)>,
 }
 
-/// A bundle bound to its feature engine, detector, models and arbitrator.
+/// A bundle bound to its feature engine, detector, models and arbitrator. A clone
+/// copies the state: a clone of a fresh pipeline is a fresh pipeline, without decoding
+/// and validating the bundle again.
+#[derive(Clone)]
 pub struct Pipeline<'a, T> {
     state: PipelineState<T>,
     models: Vec<BoundModel<'a>, MAX_MODELS>,

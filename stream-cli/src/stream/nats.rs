@@ -351,6 +351,7 @@ async fn run_partition(
     let mut outgoing: Vec<Outgoing> = Vec::new();
     let mut snapshot = vec![0u8; SNAPSHOT_BYTES];
     let mut since_checkpoint = 0u64;
+    // when the last bar arrived or was done with: idle time is time spent waiting
     let mut last_bar = Instant::now();
     let mut unreachable_since: Option<Instant> = None;
     let mut unacked: Option<(u64, jetstream::Message)> = None;
@@ -461,7 +462,6 @@ async fn run_partition(
             next = seq + 1;
             counts.bars += 1;
             since_checkpoint += 1;
-            last_bar = Instant::now();
             let token = m.subject.rsplit('.').next().unwrap_or_default().to_string();
             let text = String::from_utf8_lossy(&m.payload);
             match parser.parse(&text) {
@@ -497,7 +497,8 @@ async fn run_partition(
             )?;
             taken.push((seq, m));
         }
-        if taken.is_empty() {
+        let idle = taken.is_empty();
+        if idle {
             // the input paused: the timestamp being gathered is complete as far as it
             // knows
             session.finish(&mut decided);
@@ -514,14 +515,22 @@ async fn run_partition(
             counts.busy += started.elapsed();
         }
         settle(cx, &mut outgoing).await?;
-        // acknowledged: everything up to the newest bar decided (AckPolicy::All)
-        if let Some((seq, m)) = taken.pop() {
-            unacked = Some((seq, m));
-        }
+        // acknowledged: everything up to the newest bar every state covers
+        // (AckPolicy::All); the newest bar taken waits while its timestamp is gathered,
+        // or the consumer's limit of unacknowledged bars would stall the partition
         let through = covered_through(&session, next);
-        if let Some((_, m)) = unacked.take_if(|(seq, _)| *seq <= through) {
+        let covered = taken
+            .iter()
+            .rev()
+            .chain(unacked.iter())
+            .find(|(seq, _)| *seq <= through);
+        if let Some((_, m)) = covered {
             let _ = m.ack().await;
         }
+        if let Some(newest) = taken.pop() {
+            unacked = Some(newest);
+        }
+        unacked = unacked.filter(|(seq, _)| *seq > through);
         if since_checkpoint >= cx.args.checkpoint_every.max(1) {
             let through = covered_through(&session, next);
             write_checkpoints(cx, part, parts, &session, through, &mut snapshot).await?;
@@ -530,6 +539,9 @@ async fn run_partition(
         }
         if broken {
             consumer = None;
+        }
+        if !idle {
+            last_bar = Instant::now();
         }
     }
     Ok(counts)
