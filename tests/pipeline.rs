@@ -54,7 +54,10 @@ fn a_clone_decides_as_a_decoded_pipeline() {
     // the template saw nothing
     let mut fresh = Pipeline::<f64>::from_bundle(&bytes).unwrap();
     let mut again = template.clone();
-    let (x, y) = (fresh.on_bar(&bars[0]).unwrap(), again.on_bar(&bars[0]).unwrap());
+    let (x, y) = (
+        fresh.on_bar(&bars[0]).unwrap(),
+        again.on_bar(&bars[0]).unwrap(),
+    );
     assert_eq!(format!("{x:?}"), format!("{y:?}"));
 }
 
