@@ -321,7 +321,7 @@ async fn run_partition(
     // every input before `next` is decided or gathered
     let mut next = covered.values().min().map_or(1, |s| s + 1);
     let template = Pipeline::<f64>::from_bundle(cx.bundle).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut emitter = Emitter {
+    let emitter = Emitter {
         out: Vec::new(),
         universe: (universe_size > 0).then_some(universe_size),
         buf: String::with_capacity(1024),
@@ -347,8 +347,11 @@ async fn run_partition(
     let mut consumer: Option<jetstream::consumer::Consumer<pull::Config>> = None;
     // the consumer sequence of the last delivery taken from `consumer`
     let mut delivered = 0u64;
-    let mut decided: Vec<Decided<u64>> = Vec::new();
-    let mut outgoing: Vec<Outgoing> = Vec::new();
+    let mut outbox = Outbox {
+        decided: Vec::new(),
+        emitter,
+        outgoing: Vec::new(),
+    };
     let mut snapshot = vec![0u8; SNAPSHOT_BYTES];
     let mut since_checkpoint = 0u64;
     // when the last bar arrived or was done with: idle time is time spent waiting
@@ -364,18 +367,10 @@ async fn run_partition(
         if stopping {
             if cx.args.idle_exit.is_some() {
                 // idle: the input has ended as far as this run knows
-                session.finish(&mut decided);
-                publish(
-                    cx,
-                    (part, parts),
-                    &session,
-                    &mut decided,
-                    &mut emitter,
-                    &mut outgoing,
-                    &mut counts,
-                )?;
+                session.finish(&mut outbox.decided);
+                outbox.format(cx, (part, parts), &session, &mut counts)?;
             }
-            settle(cx, &mut outgoing).await?;
+            settle(cx, &mut outbox.outgoing).await?;
             let through = covered_through(&session, next);
             write_checkpoints(cx, part, parts, &session, through, &mut snapshot).await?;
             counts.checkpoints += 1;
@@ -473,9 +468,14 @@ async fn run_partition(
                     let symbol = symbol.unwrap_or(token);
                     if covered.get(&symbol).is_some_and(|&c| seq <= c) {
                         counts.replayed += 1;
-                    } else if let Err(e) =
-                        session.offer(seq, Some(symbol), timestamp, bar, false, &mut decided)
-                    {
+                    } else if let Err(e) = session.offer(
+                        seq,
+                        Some(symbol),
+                        timestamp,
+                        bar,
+                        false,
+                        &mut outbox.decided,
+                    ) {
                         counts.refuse(part, parts, seq, e);
                     }
                 }
@@ -486,35 +486,19 @@ async fn run_partition(
                     counts.refuse(part, parts, seq, format!("{e:#}"));
                 }
             }
-            publish(
-                cx,
-                (part, parts),
-                &session,
-                &mut decided,
-                &mut emitter,
-                &mut outgoing,
-                &mut counts,
-            )?;
+            outbox.format(cx, (part, parts), &session, &mut counts)?;
             taken.push((seq, m));
         }
         let idle = taken.is_empty();
         if idle {
             // the input paused: the timestamp being gathered is complete as far as it
             // knows
-            session.finish(&mut decided);
-            publish(
-                cx,
-                (part, parts),
-                &session,
-                &mut decided,
-                &mut emitter,
-                &mut outgoing,
-                &mut counts,
-            )?;
+            session.finish(&mut outbox.decided);
+            outbox.format(cx, (part, parts), &session, &mut counts)?;
         } else {
             counts.busy += started.elapsed();
         }
-        settle(cx, &mut outgoing).await?;
+        settle(cx, &mut outbox.outgoing).await?;
         // acknowledged: everything up to the newest bar every state covers
         // (AckPolicy::All); the newest bar taken waits while its timestamp is gathered,
         // or the consumer's limit of unacknowledged bars would stall the partition
@@ -556,38 +540,48 @@ fn covered_through(session: &Session<'_, u64>, next: u64) -> u64 {
         .map_or(next.saturating_sub(1), |&s| s.saturating_sub(1))
 }
 
-/// Formats the decisions `session` completed and publishes each (not yet awaited).
-fn publish(
-    cx: &Worker<'_>,
-    (part, parts): (u32, u32),
-    session: &Session<'_, u64>,
-    decided: &mut Vec<Decided<u64>>,
-    emitter: &mut Emitter<Vec<u8>>,
-    outgoing: &mut Vec<Outgoing>,
-    counts: &mut Counts,
-) -> anyhow::Result<()> {
-    for d in decided.drain(..) {
-        let decision = match &d.decision {
-            Ok(decision) => decision,
-            Err(e) => {
-                counts.refuse(part, parts, d.tag, e);
-                continue;
+/// Decisions on their way to the output stream.
+struct Outbox {
+    /// What the session completed.
+    decided: Vec<Decided<u64>>,
+    emitter: Emitter<Vec<u8>>,
+    /// Formatted, to be published by [`settle`].
+    outgoing: Vec<Outgoing>,
+}
+
+impl Outbox {
+    /// Formats the decisions the session completed into outgoing messages.
+    fn format(
+        &mut self,
+        cx: &Worker<'_>,
+        (part, parts): (u32, u32),
+        session: &Session<'_, u64>,
+        counts: &mut Counts,
+    ) -> anyhow::Result<()> {
+        let emitter = &mut self.emitter;
+        for d in self.decided.drain(..) {
+            let decision = match &d.decision {
+                Ok(decision) => decision,
+                Err(e) => {
+                    counts.refuse(part, parts, d.tag, e);
+                    continue;
+                }
+            };
+            emitter.out.clear();
+            emitter.emit_decided(session, &d, decision)?;
+            if emitter.out.last() == Some(&b'\n') {
+                emitter.out.pop();
             }
-        };
-        emitter.out.clear();
-        emitter.emit_decided(session, &d, decision)?;
-        if emitter.out.last() == Some(&b'\n') {
-            emitter.out.pop();
+            let symbol = d.symbol.unwrap_or_default();
+            self.outgoing.push(Outgoing {
+                subject: format!("{}.{part}.{symbol}", cx.args.output_prefix),
+                id: format!("{symbol}:{}", decision.timestamp),
+                payload: bytes::Bytes::copy_from_slice(&emitter.out),
+            });
+            counts.decisions += 1;
         }
-        let symbol = d.symbol.unwrap_or_default();
-        outgoing.push(Outgoing {
-            subject: format!("{}.{part}.{symbol}", cx.args.output_prefix),
-            id: format!("{symbol}:{}", decision.timestamp),
-            payload: bytes::Bytes::copy_from_slice(&emitter.out),
-        });
-        counts.decisions += 1;
+        Ok(())
     }
-    Ok(())
 }
 
 async fn send(
