@@ -500,8 +500,9 @@ async fn run_partition(
         }
         settle(cx, &mut outbox.outgoing).await?;
         // acknowledged: everything up to the newest bar every state covers
-        // (AckPolicy::All); the newest bar taken waits while its timestamp is gathered,
-        // or the consumer's limit of unacknowledged bars would stall the partition
+        // (AckPolicy::All). The newest bar taken waits while its timestamp is gathered;
+        // acknowledging only it would let the consumer's limit of unacknowledged bars
+        // stall the partition.
         let through = covered_through(&session, next);
         let covered = taken
             .iter()
