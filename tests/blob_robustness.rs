@@ -7,7 +7,9 @@ mod common;
 
 use common::fixture_blob;
 use proptest::prelude::*;
-use tickml_core::model::{crc32, LinearModel, Model, ModelBlob, ModelError, HEADER_LEN};
+use tickml_core::model::{
+    crc32, CompactNode, CompactTrees, LinearModel, Model, ModelBlob, ModelError, HEADER_LEN,
+};
 use tickml_train::export::LinearSpec;
 
 /// Rewrites the CRC so that damage past the header reaches the payload decoder.
@@ -20,13 +22,29 @@ fn recrc(blob: &mut [u8]) {
     }
 }
 
+/// Predicts from a blob that decodes; a tree ensemble's compact layout is refused with
+/// a typed error or predicts bit for bit as the blob walk.
 fn exercise(bytes: &[u8]) {
     if let Ok(model) = Model::from_blob(bytes) {
         let x = vec![0.5f64; model.feature_count()];
-        let mut out = vec![0.0; model.outputs()];
-        model.predict(&x, &mut out).unwrap();
         let nan = vec![f64::NAN; model.feature_count()];
-        model.predict(&nan, &mut out).unwrap();
+        let mut out = vec![0.0; model.outputs()];
+        let mut compact_out = out.clone();
+        let Model::Trees(trees) = model else {
+            model.predict(&x, &mut out).unwrap();
+            model.predict(&nan, &mut out).unwrap();
+            return;
+        };
+        let mut buf = vec![CompactNode::default(); CompactTrees::records_needed(&trees)];
+        let compact = CompactTrees::new(trees, &mut buf);
+        for row in [&x, &nan] {
+            model.predict(row, &mut out).unwrap();
+            if let Ok(compact) = &compact {
+                compact.predict(row, &mut compact_out).unwrap();
+                let bits = |v: &[f64]| v.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&out), bits(&compact_out));
+            }
+        }
     }
 }
 
@@ -148,11 +166,16 @@ proptest! {
                 }
             }
         };
-        let mut out = [0.0f64];
+        let Model::Trees(trees) = model else { unreachable!() };
+        let mut buf = vec![CompactNode::default(); CompactTrees::records_needed(&trees)];
+        let compact = CompactTrees::new(trees, &mut buf).unwrap();
+        let (mut out, mut compact_out) = ([0.0f64], [0.0f64]);
         for row in &rows {
             model.predict(row, &mut out).unwrap();
+            compact.predict(row, &mut compact_out).unwrap();
             let naive = base + specs.iter().map(|t| walk(t, row)).sum::<f64>();
             prop_assert!((out[0] - naive).abs() <= 1e-12 * naive.abs().max(1.0), "{} vs {}", out[0], naive);
+            prop_assert_eq!(out[0].to_bits(), compact_out[0].to_bits());
         }
     }
 }
@@ -288,5 +311,89 @@ fn structural_damage_is_named() {
     ] {
         model.predict(&x, &mut out).unwrap();
         assert_eq!(out[0], want, "x = {x:?}");
+    }
+}
+
+/// A chain of `depth` splits (each left child the next split, each right child a leaf).
+fn chain(depth: usize) -> Vec<u8> {
+    use tickml_core::model::{Aggregation, Link, ThresholdWidth};
+    use tickml_train::export::{Child, SplitSpec, TreeEnsembleSpec, TreeSpec};
+    let splits = (0..depth)
+        .map(|i| SplitSpec {
+            feature: 0,
+            threshold: -(i as f64),
+            categories: None,
+            flags: 0,
+            left: if i + 1 < depth {
+                Child::Node(i + 1)
+            } else {
+                Child::Leaf(depth)
+            },
+            right: Child::Leaf(i),
+        })
+        .collect();
+    TreeEnsembleSpec {
+        feature_names: vec!["x".into()],
+        outputs: 1,
+        aggregation: Aggregation::Sum,
+        link: Link::Identity,
+        link_scale: 1.0,
+        threshold_width: ThresholdWidth::F64,
+        input_zero_threshold: 0.0,
+        base_margin: vec![0.0],
+        trees: vec![TreeSpec {
+            splits,
+            leaves: (0..=depth).map(|i| i as f64).collect(),
+            root: Child::Node(0),
+            output: 0,
+        }],
+    }
+    .to_blob(0)
+    .unwrap()
+}
+
+/// The compact layout names what it cannot hold: a short buffer, a tree deeper than its
+/// stack. A tree as deep as the stack allows predicts as the blob walk at every depth.
+#[test]
+fn compact_layout_limits_are_typed_errors() {
+    let blob = chain(10);
+    let Model::Trees(trees) = Model::from_blob(&blob).unwrap() else {
+        unreachable!()
+    };
+    let needed = CompactTrees::records_needed(&trees);
+    assert_eq!(needed, 1 + 10 + 11, "a header, the splits and the leaves");
+    let mut short = vec![CompactNode::default(); 12];
+    assert!(matches!(
+        CompactTrees::new(trees, &mut short),
+        Err(ModelError::CapacityExceeded {
+            what: "compact tree records",
+            ..
+        })
+    ));
+
+    let deep = chain(tickml_core::model::MAX_DEPTH);
+    let Model::Trees(trees) = Model::from_blob(&deep).unwrap() else {
+        unreachable!()
+    };
+    let mut buf = vec![CompactNode::default(); CompactTrees::records_needed(&trees)];
+    assert!(matches!(
+        CompactTrees::new(trees, &mut buf),
+        Err(ModelError::CapacityExceeded {
+            what: "tree depth",
+            ..
+        })
+    ));
+
+    let deepest = chain(tickml_core::model::MAX_DEPTH - 2);
+    let Model::Trees(trees) = Model::from_blob(&deepest).unwrap() else {
+        unreachable!()
+    };
+    let mut buf = vec![CompactNode::default(); CompactTrees::records_needed(&trees)];
+    let compact = CompactTrees::new(trees, &mut buf).unwrap();
+    for x in [1.0, 0.0, -0.5, -7.0, -253.0, -254.0, -1e9, f64::NAN] {
+        let (mut a, mut b) = ([0.0], [0.0]);
+        trees.predict(&[x], &mut a).unwrap();
+        compact.predict(&[x], &mut b).unwrap();
+        assert_eq!(a[0].to_bits(), b[0].to_bits(), "x = {x}");
     }
 }

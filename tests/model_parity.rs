@@ -1,12 +1,13 @@
 //! Imported LightGBM and XGBoost models predict what the libraries predict (fixtures
 //! from tests/fixtures/gen_models.py): LightGBM within 1e-12 relative on the f64 path,
 //! XGBoost within 1e-6, on rows that hit NaN, +-inf, zeros and every threshold exactly,
-//! one step below and one step above.
+//! one step below and one step above. The compact layout ([`CompactTrees`]), row by row
+//! and in batches, predicts bit for bit as the blob walk.
 
 mod common;
 
 use common::repo_path;
-use tickml_core::model::Model;
+use tickml_core::model::{CompactNode, CompactTrees, Model};
 use tickml_train::import::{lightgbm, ImportError};
 
 fn read_csv(name: &str) -> (Vec<String>, Vec<Vec<f64>>) {
@@ -41,18 +42,44 @@ fn check(model_file: &str, tolerance: f64) -> f64 {
     assert_eq!(rows.len(), expected.len());
     let names: Vec<&str> = model.feature_names().collect();
     assert_eq!(names, header, "feature names come from the model file");
-    let mut out = vec![0.0f64; model.outputs()];
+    let Model::Trees(trees) = model else {
+        panic!("{name} is not a tree ensemble")
+    };
+    let mut buf = vec![CompactNode::default(); CompactTrees::records_needed(&trees)];
+    let compact = CompactTrees::new(trees, &mut buf).unwrap();
+    let k = model.outputs();
+    // every path: the blob walk, the compact walk row by row, and the compact batch
+    let flat: Vec<f64> = rows.iter().flatten().copied().collect();
+    let mut batch = vec![0.0f64; rows.len() * k];
+    compact.predict_many(&flat, &mut batch).unwrap();
+    let mut out = vec![0.0f64; k];
+    let mut compact_out = vec![0.0f64; k];
     let mut worst = 0.0f64;
     for (i, (row, want)) in rows.iter().zip(&expected).enumerate() {
         model.predict(row, &mut out).unwrap();
+        compact.predict(row, &mut compact_out).unwrap();
         assert_eq!(out.len(), want.len(), "{name}: outputs");
-        for (got, want) in out.iter().zip(want) {
-            let rel = (got - want).abs() / want.abs().max(1e-300);
-            assert!(
-                rel <= tolerance,
-                "{name} row {i}: {got} vs {want} (rel {rel:e}), row {row:?}"
-            );
-            worst = worst.max(rel);
+        let bits = |v: &[f64]| v.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        assert_eq!(
+            bits(&out),
+            bits(&compact_out),
+            "{name} row {i}: compact walk"
+        );
+        assert_eq!(
+            bits(&out),
+            bits(&batch[i * k..(i + 1) * k]),
+            "{name} row {i}: batch"
+        );
+        let paths = [&out[..], &compact_out[..], &batch[i * k..(i + 1) * k]];
+        for (path, got) in ["blob", "compact", "compact batch"].iter().zip(paths) {
+            for (got, want) in got.iter().zip(want) {
+                let rel = (got - want).abs() / want.abs().max(1e-300);
+                assert!(
+                    rel <= tolerance,
+                    "{name} row {i} ({path}): {got} vs {want} (rel {rel:e}), row {row:?}"
+                );
+                worst = worst.max(rel);
+            }
         }
     }
     println!(

@@ -6,6 +6,7 @@
 
 mod binding;
 mod blob;
+mod compact;
 mod crc;
 mod error;
 mod linear;
@@ -14,6 +15,7 @@ mod tree;
 
 pub use binding::FeatureBinding;
 pub use blob::{write_blob, BlobHeader, BlobKind, ModelBlob, FORMAT_VERSION, HEADER_LEN, MAGIC};
+pub use compact::{CompactNode, CompactTrees, MAX_DEPTH};
 pub use crc::{crc32, Crc32};
 pub use error::ModelError;
 pub use linear::{LinearModel, LinearPayload};

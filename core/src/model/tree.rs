@@ -229,11 +229,11 @@ impl<'a> TreeEnsemble<'a> {
         if Some(p.base_margin.len()) != usize::from(p.outputs).checked_mul(8) {
             return malformed("base margin length");
         }
-        if p.trees.len() % TREE_SIZE != 0
+        if !p.trees.len().is_multiple_of(TREE_SIZE)
             || p.nodes.len().checked_rem(node_size) != Some(0)
-            || p.leaves.len() % 8 != 0
-            || p.category_sets.len() % 8 != 0
-            || p.category_words.len() % 4 != 0
+            || !p.leaves.len().is_multiple_of(8)
+            || !p.category_sets.len().is_multiple_of(8)
+            || !p.category_words.len().is_multiple_of(4)
         {
             return malformed("array length is not a whole number of records");
         }
@@ -450,8 +450,9 @@ impl<'a> TreeEnsemble<'a> {
         .is_some_and(|w| w & (1 << (category % 32)) != 0)
     }
 
+    /// The full decision rule at `node` for `x` (after the input zero threshold).
     #[inline]
-    fn goes_left(&self, node: &Node, x: f64) -> bool {
+    pub(super) fn goes_left(&self, node: &Node, x: f64) -> bool {
         let flags = node.flags;
         if flags & CATEGORICAL != 0 {
             if x.is_nan() && flags & MISSING_NAN != 0 {
@@ -476,15 +477,22 @@ impl<'a> TreeEnsemble<'a> {
         }
     }
 
+    /// Feature `feature` of `x` as the splits read it: NaN when absent, 0 within the
+    /// input zero threshold.
+    #[inline(always)]
+    pub(super) fn input<T: Float>(&self, x: &[T], feature: u16) -> f64 {
+        let v = x.get(usize::from(feature)).map_or(f64::NAN, |v| v.to_f64());
+        if v.abs() <= self.p.input_zero_threshold {
+            0.0
+        } else {
+            v
+        }
+    }
+
     /// The child `node` sends `x` to.
     #[inline(always)]
     fn step<T: Float, const WIDE: bool>(&self, node: &Node, x: &[T]) -> u32 {
-        let mut v = x
-            .get(usize::from(node.feature))
-            .map_or(f64::NAN, |v| v.to_f64());
-        if v.abs() <= self.p.input_zero_threshold {
-            v = 0.0;
-        }
+        let v = self.input(x, node.feature);
         let left = if node.flags & (CATEGORICAL | MISSING_ZERO) == 0 && !v.is_nan() {
             if WIDE {
                 v <= node.threshold
@@ -542,13 +550,7 @@ impl<'a> TreeEnsemble<'a> {
             for (&r, &o) in refs.iter().zip(outputs.iter()).take(trees_here) {
                 let leaf = f64_at(self.p.leaves, ((r & !LEAF_BIT) as usize).saturating_mul(8))
                     .unwrap_or(0.0);
-                if let Some(s) = sums.get_mut(usize::from(o)) {
-                    *s = if WIDE {
-                        *s + leaf
-                    } else {
-                        f64::from(*s as f32 + leaf as f32)
-                    };
-                }
+                add_leaf::<WIDE>(sums, o, leaf);
             }
         }
     }
@@ -559,45 +561,87 @@ impl<'a> TreeEnsemble<'a> {
     /// width (`f32` for XGBoost, as it does); a random forest's trees are averaged and
     /// the base margin added after.
     pub fn predict<T: Float>(&self, x: &[T], out: &mut [T]) -> Result<(), ModelError> {
+        let mut sums = [0.0f64; MAX_OUTPUTS];
+        let sums = self.start_sums(x, out, &mut sums)?;
+        if self.sums_in_f32() {
+            self.sum_trees::<T, false>(x, sums);
+        } else {
+            self.sum_trees::<T, true>(x, sums);
+        }
+        self.finish(sums, out);
+        Ok(())
+    }
+
+    /// Whether trees are summed (and thresholds compared) in `f32`.
+    pub(super) fn sums_in_f32(&self) -> bool {
+        self.p.threshold_width == ThresholdWidth::F32
+    }
+
+    /// Checks the lengths of `x` and `out` and sets each output's sum to where it
+    /// starts: the base margin when boosting (rounded to `f32` for `f32` sums), else 0.
+    pub(super) fn start_sums<'s, T: Float>(
+        &self,
+        x: &[T],
+        out: &[T],
+        sums: &'s mut [f64; MAX_OUTPUTS],
+    ) -> Result<&'s mut [f64], ModelError> {
         let k = self.outputs();
         if x.len() < self.feature_count() {
             return Err(ModelError::InputTooShort {
                 needed: self.feature_count(),
             });
         }
-        let out = out
-            .get_mut(..k)
-            .ok_or(ModelError::OutputTooShort { needed: k })?;
-        let base = |i: usize| f64_at(self.p.base_margin, i.saturating_mul(8)).unwrap_or(0.0);
-        let mut sums = [0.0f64; MAX_OUTPUTS];
+        if out.len() < k {
+            return Err(ModelError::OutputTooShort { needed: k });
+        }
         let sums = sums.get_mut(..k).ok_or(ModelError::CapacityExceeded {
             what: "outputs",
             capacity: MAX_OUTPUTS,
         })?;
         let summing = self.p.aggregation == Aggregation::Sum;
-        let f32_sums = self.p.threshold_width == ThresholdWidth::F32;
         for (i, s) in sums.iter_mut().enumerate() {
-            let start = if summing { base(i) } else { 0.0 };
-            *s = if f32_sums {
+            let start = if summing {
+                self.base_margin(i).unwrap_or(0.0)
+            } else {
+                0.0
+            };
+            *s = if self.sums_in_f32() {
                 f64::from(start as f32)
             } else {
                 start
             };
         }
-        if f32_sums {
-            self.sum_trees::<T, false>(x, sums);
-        } else {
-            self.sum_trees::<T, true>(x, sums);
-        }
+        Ok(sums)
+    }
+
+    /// Turns the sums of every tree into predictions: a forest's mean plus its base
+    /// margin, then the link.
+    pub(super) fn finish<T: Float>(&self, sums: &[f64], out: &mut [T]) {
+        let summing = self.p.aggregation == Aggregation::Sum;
+        let Some(out) = out.get_mut(..sums.len()) else {
+            return;
+        };
         for (i, (o, s)) in out.iter_mut().zip(sums.iter()).enumerate() {
             *o = T::from_f64(if summing {
                 *s
             } else {
-                *s / f64::from(self.trees_per_output) + base(i)
+                *s / f64::from(self.trees_per_output) + self.base_margin(i).unwrap_or(0.0)
             });
         }
         self.p.link.apply(T::from_f64(self.p.link_scale), out);
-        Ok(())
+    }
+}
+
+/// Adds a tree's leaf to output `o`'s sum, in `f64` for `WIDE` models and in `f32`
+/// otherwise (XGBoost's precision).
+#[inline(always)]
+pub(super) fn add_leaf<const WIDE: bool>(sums: &mut [f64], o: u16, leaf: f64) {
+    if let Some(s) = sums.get_mut(usize::from(o)) {
+        *s = if WIDE {
+            *s + leaf
+        } else {
+            f64::from(*s as f32 + leaf as f32)
+        };
     }
 }
 

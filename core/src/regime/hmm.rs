@@ -29,7 +29,7 @@ pub struct HmmPayload<'a> {
 }
 
 fn f64s<const N: usize>(bytes: &[u8], what: &'static str) -> Result<([f64; N], usize), ModelError> {
-    if bytes.len() % 8 != 0 || bytes.len() / 8 > N {
+    if !bytes.len().is_multiple_of(8) || bytes.len() / 8 > N {
         return Err(ModelError::Malformed { what });
     }
     let mut out = [0.0; N];

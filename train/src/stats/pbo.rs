@@ -132,13 +132,13 @@ pub fn probability_of_backtest_overfitting(
     configurations: usize,
     splits: usize,
 ) -> Result<Pbo, PboError> {
-    if splits < 2 || splits % 2 != 0 {
+    if splits < 2 || !splits.is_multiple_of(2) {
         return Err(PboError::Splits(splits));
     }
     if configurations < 2 {
         return Err(PboError::Configurations(configurations));
     }
-    if returns.len() % configurations != 0 {
+    if !returns.len().is_multiple_of(configurations) {
         return Err(PboError::Shape {
             len: returns.len(),
             configurations,
