@@ -1,8 +1,11 @@
 //! `pipeline/on_bar`: one bar through the embedded default bundle (features, rule
-//! regime, 3 models, arbitrator with meta-learner), warm.
+//! regime, 3 models, arbitrator with meta-learner), warm, its trees walked from the
+//! blob. `pipeline/on_bar_quickscorer`: the same with the trees laid out for
+//! QuickScorer (`Pipeline::lay_out_trees`), as `tickml stream` runs it.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
+use tickml_core::model::ScorerRecord;
 use tickml_core::pipeline::Pipeline;
 
 mod common;
@@ -13,21 +16,32 @@ fn pipeline(c: &mut Criterion) {
         "/stream-cli/assets/default_bundle.tml"
     ))
     .unwrap();
-    let mut p = Pipeline::<f64>::from_bundle(&bundle).unwrap();
-    let mut next = common::spx_bars::<f64>();
-    for _ in 0..2000 {
-        p.on_bar(&next()).unwrap();
+    let needed = Pipeline::<f64>::from_bundle(&bundle)
+        .unwrap()
+        .scorer_records_needed();
+    let mut records = vec![ScorerRecord::default(); needed];
+    let mut walk = Pipeline::<f64>::from_bundle(&bundle).unwrap();
+    let mut scored = walk.clone();
+    scored.lay_out_trees(&mut records).unwrap();
+    for (name, p) in [
+        ("pipeline/on_bar", &mut walk),
+        ("pipeline/on_bar_quickscorer", &mut scored),
+    ] {
+        let mut next = common::spx_bars::<f64>();
+        for _ in 0..2000 {
+            p.on_bar(&next()).unwrap();
+        }
+        c.bench_function(name, |b| {
+            b.iter(|| {
+                black_box(
+                    p.on_bar(black_box(&next()))
+                        .unwrap()
+                        .arbitration
+                        .weighted_signal,
+                )
+            })
+        });
     }
-    c.bench_function("pipeline/on_bar", |b| {
-        b.iter(|| {
-            black_box(
-                p.on_bar(black_box(&next()))
-                    .unwrap()
-                    .arbitration
-                    .weighted_signal,
-            )
-        })
-    });
 }
 
 criterion_group!(benches, pipeline);

@@ -8,7 +8,8 @@ mod common;
 use common::fixture_blob;
 use proptest::prelude::*;
 use tickml_core::model::{
-    crc32, CompactNode, CompactTrees, LinearModel, Model, ModelBlob, ModelError, HEADER_LEN,
+    crc32, CompactNode, CompactTrees, LinearModel, Model, ModelBlob, ModelError, QuickScorer,
+    ScorerRecord, HEADER_LEN,
 };
 use tickml_train::export::LinearSpec;
 
@@ -37,12 +38,18 @@ fn exercise(bytes: &[u8]) {
         };
         let mut buf = vec![CompactNode::default(); CompactTrees::records_needed(&trees)];
         let compact = CompactTrees::new(trees, &mut buf);
+        let mut scorer_buf = vec![ScorerRecord::default(); QuickScorer::records_needed(&trees)];
+        let scorer = QuickScorer::new(trees, &mut scorer_buf);
+        let bits = |v: &[f64]| v.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
         for row in [&x, &nan] {
             model.predict(row, &mut out).unwrap();
             if let Ok(compact) = &compact {
                 compact.predict(row, &mut compact_out).unwrap();
-                let bits = |v: &[f64]| v.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
                 assert_eq!(bits(&out), bits(&compact_out));
+            }
+            if let Ok(scorer) = &scorer {
+                scorer.predict(row, &mut compact_out).unwrap();
+                assert_eq!(bits(&out), bits(&compact_out), "QuickScorer");
             }
         }
     }
@@ -169,10 +176,14 @@ proptest! {
         let Model::Trees(trees) = model else { unreachable!() };
         let mut buf = vec![CompactNode::default(); CompactTrees::records_needed(&trees)];
         let compact = CompactTrees::new(trees, &mut buf).unwrap();
-        let (mut out, mut compact_out) = ([0.0f64], [0.0f64]);
+        let mut scorer_buf = vec![ScorerRecord::default(); QuickScorer::records_needed(&trees)];
+        let scorer = QuickScorer::new(trees, &mut scorer_buf).unwrap();
+        let (mut out, mut compact_out, mut scorer_out) = ([0.0f64], [0.0f64], [0.0f64]);
         for row in &rows {
             model.predict(row, &mut out).unwrap();
             compact.predict(row, &mut compact_out).unwrap();
+            scorer.predict(row, &mut scorer_out).unwrap();
+            prop_assert_eq!(out[0].to_bits(), scorer_out[0].to_bits());
             let naive = base + specs.iter().map(|t| walk(t, row)).sum::<f64>();
             prop_assert!((out[0] - naive).abs() <= 1e-12 * naive.abs().max(1.0), "{} vs {}", out[0], naive);
             prop_assert_eq!(out[0].to_bits(), compact_out[0].to_bits());
@@ -395,5 +406,130 @@ fn compact_layout_limits_are_typed_errors() {
         trees.predict(&[x], &mut a).unwrap();
         compact.predict(&[x], &mut b).unwrap();
         assert_eq!(a[0].to_bits(), b[0].to_bits(), "x = {x}");
+    }
+}
+
+/// QuickScorer names what it cannot hold: a short buffer, a tree with more leaves than
+/// its word has bits. A tree with as many leaves as the word holds predicts as the blob
+/// walk at every leaf.
+#[test]
+fn quickscorer_limits_are_typed_errors() {
+    let blob = chain(10);
+    let Model::Trees(trees) = Model::from_blob(&blob).unwrap() else {
+        unreachable!()
+    };
+    let needed = QuickScorer::records_needed(&trees);
+    assert_eq!(
+        needed,
+        1 + 1 + 10 + 11,
+        "a tree, a block, the splits and the leaves"
+    );
+    let mut short = vec![ScorerRecord::default(); needed - 1];
+    assert!(matches!(
+        QuickScorer::new(trees, &mut short),
+        Err(ModelError::CapacityExceeded {
+            what: "QuickScorer records",
+            ..
+        })
+    ));
+
+    let wide = chain(tickml_core::model::MAX_LEAVES);
+    let Model::Trees(trees) = Model::from_blob(&wide).unwrap() else {
+        unreachable!()
+    };
+    let mut buf = vec![ScorerRecord::default(); QuickScorer::records_needed(&trees)];
+    assert!(matches!(
+        QuickScorer::new(trees, &mut buf),
+        Err(ModelError::CapacityExceeded {
+            what: "leaves per tree",
+            ..
+        })
+    ));
+
+    let widest = chain(tickml_core::model::MAX_LEAVES - 1);
+    let Model::Trees(trees) = Model::from_blob(&widest).unwrap() else {
+        unreachable!()
+    };
+    let mut buf = vec![ScorerRecord::default(); QuickScorer::records_needed(&trees)];
+    let scorer = QuickScorer::new(trees, &mut buf).unwrap();
+    for x in (-66..=2).map(f64::from).chain([-0.5, -1e9, f64::NAN]) {
+        let (mut a, mut b) = ([0.0], [0.0]);
+        trees.predict(&[x], &mut a).unwrap();
+        scorer.predict(&[x], &mut b).unwrap();
+        assert_eq!(a[0].to_bits(), b[0].to_bits(), "x = {x}");
+    }
+}
+
+/// Across blocks (600 trees, three blocks of [`BLOCK_TREES`]), QuickScorer sums the
+/// trees in the blob's order: bit for bit as the blob walk, on rows at, between and
+/// missing from the thresholds.
+///
+/// [`BLOCK_TREES`]: tickml_core::model::BLOCK_TREES
+#[test]
+fn quickscorer_keeps_tree_order_across_blocks() {
+    use tickml_core::model::{Aggregation, Link, ThresholdWidth, DEFAULT_LEFT, MISSING_NAN};
+    use tickml_train::export::{Child, SplitSpec, TreeEnsembleSpec, TreeSpec};
+    let trees = (0..600usize)
+        .map(|t| {
+            let depth = 1 + t % 7;
+            let splits = (0..depth)
+                .map(|i| SplitSpec {
+                    feature: ((t + i) % 3) as u16,
+                    threshold: (t % 11) as f64 * 0.25 - i as f64 * 0.5,
+                    categories: None,
+                    flags: [0, MISSING_NAN, MISSING_NAN | DEFAULT_LEFT][(t + i) % 3],
+                    // alternate the deep side, so masks cover both subtrees
+                    left: if i + 1 < depth && i % 2 == 0 {
+                        Child::Node(i + 1)
+                    } else {
+                        Child::Leaf(2 * i)
+                    },
+                    right: if i + 1 < depth && i % 2 == 1 {
+                        Child::Node(i + 1)
+                    } else {
+                        Child::Leaf(2 * i + 1)
+                    },
+                })
+                .collect();
+            TreeSpec {
+                splits,
+                leaves: (0..2 * depth)
+                    .map(|l| ((t * 31 + l * 7) % 101) as f64 * 1e-3 - 0.05)
+                    .collect(),
+                root: Child::Node(0),
+                output: 0,
+            }
+        })
+        .collect();
+    let blob = TreeEnsembleSpec {
+        feature_names: vec!["a".into(), "b".into(), "c".into()],
+        outputs: 1,
+        aggregation: Aggregation::Sum,
+        link: Link::Identity,
+        link_scale: 1.0,
+        threshold_width: ThresholdWidth::F64,
+        input_zero_threshold: 0.0,
+        base_margin: vec![0.1],
+        trees,
+    }
+    .to_blob(0)
+    .unwrap();
+    let Model::Trees(trees) = Model::from_blob(&blob).unwrap() else {
+        unreachable!()
+    };
+    let mut buf = vec![ScorerRecord::default(); QuickScorer::records_needed(&trees)];
+    let scorer = QuickScorer::new(trees, &mut buf).unwrap();
+    let values: Vec<f64> = (-14..=10)
+        .map(|v| f64::from(v) * 0.25)
+        .chain([f64::NAN])
+        .collect();
+    for (i, &a) in values.iter().enumerate() {
+        for &b in values.iter().skip(i % 5).step_by(5) {
+            let row = [a, b, values[(i * 7) % values.len()]];
+            let (mut want, mut got) = ([0.0], [0.0]);
+            trees.predict(&row, &mut want).unwrap();
+            scorer.predict(&row, &mut got).unwrap();
+            assert_eq!(want[0].to_bits(), got[0].to_bits(), "row {row:?}");
+        }
     }
 }

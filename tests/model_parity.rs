@@ -2,12 +2,12 @@
 //! from tests/fixtures/gen_models.py): LightGBM within 1e-12 relative on the f64 path,
 //! XGBoost within 1e-6, on rows that hit NaN, +-inf, zeros and every threshold exactly,
 //! one step below and one step above. The compact layout ([`CompactTrees`]), row by row
-//! and in batches, predicts bit for bit as the blob walk.
+//! and in batches, and [`QuickScorer`] predict bit for bit as the blob walk.
 
 mod common;
 
 use common::repo_path;
-use tickml_core::model::{CompactNode, CompactTrees, Model};
+use tickml_core::model::{CompactNode, CompactTrees, Model, QuickScorer, ScorerRecord};
 use tickml_train::import::{lightgbm, ImportError};
 
 fn read_csv(name: &str) -> (Vec<String>, Vec<Vec<f64>>) {
@@ -47,6 +47,8 @@ fn check(model_file: &str, tolerance: f64) -> f64 {
     };
     let mut buf = vec![CompactNode::default(); CompactTrees::records_needed(&trees)];
     let compact = CompactTrees::new(trees, &mut buf).unwrap();
+    let mut scorer_buf = vec![ScorerRecord::default(); QuickScorer::records_needed(&trees)];
+    let scorer = QuickScorer::new(trees, &mut scorer_buf).unwrap();
     let k = model.outputs();
     // every path: the blob walk, the compact walk row by row, and the compact batch
     let flat: Vec<f64> = rows.iter().flatten().copied().collect();
@@ -54,10 +56,12 @@ fn check(model_file: &str, tolerance: f64) -> f64 {
     compact.predict_many(&flat, &mut batch).unwrap();
     let mut out = vec![0.0f64; k];
     let mut compact_out = vec![0.0f64; k];
+    let mut scorer_out = vec![0.0f64; k];
     let mut worst = 0.0f64;
     for (i, (row, want)) in rows.iter().zip(&expected).enumerate() {
         model.predict(row, &mut out).unwrap();
         compact.predict(row, &mut compact_out).unwrap();
+        scorer.predict(row, &mut scorer_out).unwrap();
         assert_eq!(out.len(), want.len(), "{name}: outputs");
         let bits = |v: &[f64]| v.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
         assert_eq!(
@@ -65,13 +69,20 @@ fn check(model_file: &str, tolerance: f64) -> f64 {
             bits(&compact_out),
             "{name} row {i}: compact walk"
         );
+        assert_eq!(bits(&out), bits(&scorer_out), "{name} row {i}: QuickScorer");
         assert_eq!(
             bits(&out),
             bits(&batch[i * k..(i + 1) * k]),
             "{name} row {i}: batch"
         );
-        let paths = [&out[..], &compact_out[..], &batch[i * k..(i + 1) * k]];
-        for (path, got) in ["blob", "compact", "compact batch"].iter().zip(paths) {
+        let paths = [
+            &out[..],
+            &compact_out[..],
+            &batch[i * k..(i + 1) * k],
+            &scorer_out[..],
+        ];
+        let names = ["blob", "compact", "compact batch", "QuickScorer"];
+        for (path, got) in names.iter().zip(paths) {
             for (got, want) in got.iter().zip(want) {
                 let rel = (got - want).abs() / want.abs().max(1e-300);
                 assert!(

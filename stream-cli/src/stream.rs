@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context};
 use tickml_core::bars::{BarBuilder, Side, Trade};
+use tickml_core::model::ScorerRecord;
 use tickml_core::pipeline::{Decision, Pipeline};
 use tickml_core::Bar;
 use tickml_train::data::{format_timestamp, parse_bar_rule, parse_timestamp};
@@ -584,12 +585,14 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         header_done: false,
         buf: String::with_capacity(1024),
     };
+    let mut scorer_records = vec![ScorerRecord::default(); template.scorer_records_needed()];
     let mut session: Session<'_, u64> = Session::new(
         bundle,
         Grouping::ByTimestamp,
         args.max_symbols,
         universe.clone(),
     )?;
+    session.lay_out_trees(&mut scorer_records)?;
     let mut decided: Vec<Decided<u64>> = Vec::new();
     let summary = (
         args.summary_every.filter(|&n| n > 0),

@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 
+use tickml_core::model::ScorerRecord;
 use tickml_core::pipeline::{Decision, Pipeline, PipelineError};
 use tickml_core::Bar;
 
@@ -109,6 +110,21 @@ impl<'b, K> Session<'b, K> {
             pending: Vec::new(),
             incomplete: 0,
         })
+    }
+
+    /// Records [`Session::lay_out_trees`] takes ([`Pipeline::scorer_records_needed`]).
+    pub fn scorer_records_needed(&self) -> usize {
+        self.template.scorer_records_needed()
+    }
+
+    /// Lays the bundle's tree models out for QuickScorer in `buf`
+    /// ([`Pipeline::lay_out_trees`]): the pipelines of the symbols that arrive from then
+    /// on predict from it, the same numbers faster. Call it before the first bar; a
+    /// pipeline made before keeps the walk from the blob.
+    pub fn lay_out_trees(&mut self, buf: &'b mut [ScorerRecord]) -> Result<(), SessionError> {
+        self.template
+            .lay_out_trees(buf)
+            .map_err(SessionError::Pipeline)
     }
 
     /// The pipeline at `index` (a [`Decided::pipeline`]).

@@ -11,15 +11,15 @@
 
 use core::hint::select_unpredictable;
 
-use super::tree::{add_leaf, TreeEnsemble, CATEGORICAL, DEFAULT_LEFT, LEAF_BIT, MISSING_NAN};
+use super::tree::{add_leaf, Node, TreeEnsemble, CATEGORICAL, DEFAULT_LEFT, LEAF_BIT, MISSING_NAN};
 use super::tree::{MAX_OUTPUTS, MISSING_ZERO};
 use super::ModelError;
 use crate::num::Float;
 
 /// A NaN input goes left at this numeric node.
-const NAN_LEFT: u8 = 1 << 0;
+pub(super) const NAN_LEFT: u8 = 1 << 0;
 /// Decided by the blob's rule at the node whose index is `value`'s bits.
-const FULL_RULE: u8 = 1 << 1;
+pub(super) const FULL_RULE: u8 = 1 << 1;
 
 /// The deepest tree [`CompactTrees::new`] lays out (the depth of its explicit stack).
 pub const MAX_DEPTH: usize = 256;
@@ -242,28 +242,64 @@ impl<'a> CompactTrees<'a> {
             .get(usize::from(r.feature))
             .map_or(f64::NAN, |v| v.to_f64());
         let left = if r.kind & FULL_RULE != 0 {
-            self.full_rule(r, x)
+            full_rule(&self.ensemble, r.value, r.feature, x)
         } else {
-            let below = if WIDE {
-                v <= r.value
-            } else {
-                (v as f32) <= r.value as f32
-            };
-            below | (v.is_nan() & (r.kind & NAN_LEFT != 0))
+            below::<WIDE>(v, r.value, r.kind)
         };
         select_unpredictable(left, at.wrapping_add(u32::from(r.step)), r.right)
     }
 }
 
-impl CompactTrees<'_> {
-    /// The blob's rule at the node `r` stands for.
-    #[cold]
-    #[inline(never)]
-    fn full_rule<T: Float>(&self, r: &CompactNode, x: &[T]) -> bool {
-        let node = self.ensemble.node(r.value.to_bits() as usize);
-        let v = self.ensemble.input(x, r.feature);
-        node.is_some_and(|node| self.ensemble.goes_left(&node, v))
+/// The blob's rule at the node a [`FULL_RULE`] record stands for (`value` its index as
+/// bits) for input `x`.
+#[cold]
+#[inline(never)]
+pub(super) fn full_rule<T: Float>(
+    ensemble: &TreeEnsemble<'_>,
+    value: f64,
+    feature: u16,
+    x: &[T],
+) -> bool {
+    let node = ensemble.node(value.to_bits() as usize);
+    let v = ensemble.input(x, feature);
+    node.is_some_and(|node| ensemble.goes_left(&node, v))
+}
+
+/// How a laid-out record decides node `reference` of `ensemble`: its threshold (in
+/// the model's width) and [`NAN_LEFT`] for a numeric node; the node's index as bits
+/// and [`FULL_RULE`] for one whose rule needs more (categorical, missing-as-zero, a
+/// threshold inside the input zero threshold).
+pub(super) fn split_rule(ensemble: &TreeEnsemble<'_>, node: &Node, reference: u32) -> (f64, u8) {
+    let threshold = if ensemble.sums_in_f32() {
+        f64::from(node.threshold as f32)
+    } else {
+        node.threshold
+    };
+    let input_zero = ensemble.payload().input_zero_threshold;
+    if node.flags & (CATEGORICAL | MISSING_ZERO) != 0
+        || (input_zero > 0.0 && threshold.abs() <= input_zero)
+    {
+        return (f64::from_bits(u64::from(reference)), FULL_RULE);
     }
+    // without MISSING_NAN a NaN is read as 0.0
+    let nan_left = if node.flags & MISSING_NAN != 0 {
+        node.flags & DEFAULT_LEFT != 0
+    } else {
+        0.0 <= threshold
+    };
+    (threshold, if nan_left { NAN_LEFT } else { 0 })
+}
+
+/// Whether numeric input `v` goes left of `threshold` (a [`split_rule`] threshold), in
+/// `f64` for `WIDE` models and `f32` otherwise, NaN by `kind`'s [`NAN_LEFT`].
+#[inline(always)]
+pub(super) fn below<const WIDE: bool>(v: f64, threshold: f64, kind: u8) -> bool {
+    let below = if WIDE {
+        v <= threshold
+    } else {
+        (v as f32) <= threshold as f32
+    };
+    below | (v.is_nan() & (kind & NAN_LEFT != 0))
 }
 
 enum Layout {
@@ -285,8 +321,6 @@ fn lay_out(
     let mut stack = [(0u32, usize::MAX); MAX_DEPTH];
     stack[0].0 = root;
     let mut depth = 1usize;
-    let input_zero = ensemble.payload().input_zero_threshold;
-    let f32_rule = ensemble.sums_in_f32();
     while depth > 0 {
         depth = depth.saturating_sub(1);
         let (reference, parent) = stack.get(depth).copied().ok_or(Layout::Bad)?;
@@ -306,33 +340,12 @@ fn lay_out(
             };
         } else {
             let node = ensemble.node(reference as usize).ok_or(Layout::Bad)?;
-            let threshold = if f32_rule {
-                f64::from(node.threshold as f32)
-            } else {
-                node.threshold
-            };
-            let full_rule = node.flags & (CATEGORICAL | MISSING_ZERO) != 0
-                || (input_zero > 0.0 && threshold.abs() <= input_zero);
-            let nan_left = if node.flags & MISSING_NAN != 0 {
-                node.flags & DEFAULT_LEFT != 0
-            } else {
-                0.0 <= threshold
-            };
+            let (value, kind) = split_rule(ensemble, &node, reference);
             *record = CompactNode {
-                value: if full_rule {
-                    f64::from_bits(u64::from(reference))
-                } else {
-                    threshold
-                },
+                value,
                 right: 0,
                 feature: node.feature,
-                kind: if full_rule {
-                    FULL_RULE
-                } else if nan_left {
-                    NAN_LEFT
-                } else {
-                    0
-                },
+                kind,
                 step: 1,
             };
             let [right, left] = stack

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use async_nats::jetstream::{self, consumer::pull, consumer::AckPolicy, consumer::DeliverPolicy};
 use futures_util::{StreamExt, TryStreamExt};
+use tickml_core::model::ScorerRecord;
 use tickml_core::pipeline::Pipeline;
 use tickml_train::checkpoint::{self, Checkpoint};
 use tickml_train::partition::partition_of;
@@ -98,6 +99,8 @@ struct Worker<'a> {
     js: jetstream::Context,
     kv: jetstream::kv::Store,
     bundle: &'a [u8],
+    /// Records a session's QuickScorer layout takes.
+    scorer_records: usize,
     grouping: Grouping,
     max_symbols: usize,
     emit_features: bool,
@@ -175,6 +178,7 @@ pub fn run(args: &NatsArgs, stream: &super::Args, bundle: &[u8]) -> anyhow::Resu
             js,
             kv,
             bundle,
+            scorer_records: template.scorer_records_needed(),
             grouping,
             max_symbols: stream.max_symbols,
             emit_features: stream.emit_features,
@@ -292,8 +296,10 @@ async fn run_partition(
     universe_size: usize,
 ) -> anyhow::Result<Counts> {
     let mut counts = Counts::default();
+    let mut scorer_records = vec![ScorerRecord::default(); cx.scorer_records];
     let mut session: Session<'_, u64> =
         Session::new(cx.bundle, cx.grouping, cx.max_symbols, universe)?;
+    session.lay_out_trees(&mut scorer_records)?;
     // the checkpoints of this partition
     let prefix = checkpoint::partition_prefix(part, parts);
     let keys: Vec<String> = retry(cx, "checkpoint keys", || async {
