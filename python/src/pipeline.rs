@@ -8,24 +8,30 @@ use numpy::IntoPyArray;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
-use tickml_core::pipeline::{Decision, Pipeline};
+use tickml_core::model::ScorerRecord;
+use tickml_core::pipeline::{Decision, Pipeline, PipelineError};
 
 use crate::arbitrator::{result_dict, summary_list};
 use crate::{bar, BarColumns};
 
-/// Bundles in use, each kept once for the life of the process: a `Pipeline` borrows its
-/// bundle's bytes (the core never copies models), and a Python object cannot lend to
-/// itself, so the bytes are interned here.
-static BUNDLES: Mutex<Vec<&'static [u8]>> = Mutex::new(Vec::new());
+/// A fresh pipeline of each bundle in use, its trees laid out for QuickScorer, kept
+/// for the life of the process: a `Pipeline` borrows its bundle's bytes and its layout
+/// (the core never copies models or allocates), and a Python object cannot lend to
+/// itself, so both are kept here and each new pipeline is a clone of its bundle's.
+static TEMPLATES: Mutex<Vec<(&'static [u8], Pipeline<'static, f64>)>> = Mutex::new(Vec::new());
 
-fn interned(bundle: Vec<u8>) -> &'static [u8] {
-    let mut kept = BUNDLES.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(b) = kept.iter().find(|b| **b == bundle.as_slice()) {
-        return b;
+fn fresh_pipeline(bundle: Vec<u8>) -> Result<Pipeline<'static, f64>, PipelineError> {
+    let mut kept = TEMPLATES.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, template)) = kept.iter().find(|(b, _)| *b == bundle.as_slice()) {
+        return Ok(template.clone());
     }
-    let b: &'static [u8] = Box::leak(bundle.into_boxed_slice());
-    kept.push(b);
-    b
+    let needed = Pipeline::<f64>::from_bundle(&bundle)?.scorer_records_needed();
+    let bytes: &'static [u8] = Box::leak(bundle.into_boxed_slice());
+    let records = Box::leak(vec![ScorerRecord::default(); needed].into_boxed_slice());
+    let mut template = Pipeline::<f64>::from_bundle(bytes)?;
+    template.lay_out_trees(records)?;
+    kept.push((bytes, template.clone()));
+    Ok(template)
 }
 
 fn bad_bundle(e: impl std::fmt::Display) -> PyErr {
@@ -57,7 +63,7 @@ impl LivePipeline {
     /// Decodes and checks `bundle` (`ValueError` with the core's reason).
     #[new]
     fn new(bundle: Vec<u8>) -> PyResult<Self> {
-        let inner = Pipeline::<f64>::from_bundle(interned(bundle)).map_err(bad_bundle)?;
+        let inner = fresh_pipeline(bundle).map_err(bad_bundle)?;
         if !inner.universe().is_empty() {
             return Err(PyValueError::new_err(
                 "the bundle declares a universe: replay it with `tickml stream`",
