@@ -11,7 +11,9 @@
 
 use core::hint::select_unpredictable;
 
-use super::tree::{add_leaf, Node, TreeEnsemble, CATEGORICAL, DEFAULT_LEFT, LEAF_BIT, MISSING_NAN};
+use super::tree::{
+    add_leaf, Node, SumTrees, TreeEnsemble, CATEGORICAL, DEFAULT_LEFT, LEAF_BIT, MISSING_NAN,
+};
 use super::tree::{MAX_OUTPUTS, MISSING_ZERO};
 use super::ModelError;
 use crate::num::Float;
@@ -123,15 +125,7 @@ impl<'a> CompactTrees<'a> {
     /// Predicts from `x` (model order, NaN = missing) into `out[..outputs]`, exactly as
     /// [`TreeEnsemble::predict`].
     pub fn predict<T: Float>(&self, x: &[T], out: &mut [T]) -> Result<(), ModelError> {
-        let mut sums = [0.0f64; MAX_OUTPUTS];
-        let sums = self.ensemble.start_sums(x, out, &mut sums)?;
-        if self.ensemble.sums_in_f32() {
-            self.sum_trees::<T, false>(x, sums);
-        } else {
-            self.sum_trees::<T, true>(x, sums);
-        }
-        self.ensemble.finish(sums, out);
-        Ok(())
+        self.ensemble.predict_by(self, x, out)
     }
 
     /// Predicts every row of `rows` (row-major, `feature_count` values each) into
@@ -169,13 +163,6 @@ impl<'a> CompactTrees<'a> {
             }
         }
         Ok(())
-    }
-
-    fn sum_trees<T: Float, const WIDE: bool>(&self, x: &[T], sums: &mut [f64]) {
-        let trees = self.ensemble.tree_count();
-        for first in (0..trees).step_by(LANES) {
-            self.walk_group::<T, WIDE>(first, trees, x, sums);
-        }
     }
 
     fn sum_rows<T: Float, const WIDE: bool>(
@@ -300,6 +287,15 @@ pub(super) fn below<const WIDE: bool>(v: f64, threshold: f64, kind: u8) -> bool 
         (v as f32) <= threshold as f32
     };
     below | (v.is_nan() & (kind & NAN_LEFT != 0))
+}
+
+impl SumTrees for CompactTrees<'_> {
+    fn sum_trees<T: Float, const WIDE: bool>(&self, x: &[T], sums: &mut [f64]) {
+        let trees = self.ensemble.tree_count();
+        for first in (0..trees).step_by(LANES) {
+            self.walk_group::<T, WIDE>(first, trees, x, sums);
+        }
+    }
 }
 
 enum Layout {

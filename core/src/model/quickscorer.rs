@@ -12,7 +12,7 @@
 //! input scans its whole run, each node by its missing-value direction.
 
 use super::compact::{below, full_rule, split_rule, FULL_RULE};
-use super::tree::{add_leaf, TreeEnsemble, LEAF_BIT, MAX_OUTPUTS};
+use super::tree::{add_leaf, SumTrees, TreeEnsemble, LEAF_BIT};
 use super::{ModelError, MAX_DEPTH};
 use crate::num::Float;
 
@@ -153,35 +153,7 @@ impl<'a> QuickScorer<'a> {
     /// Predicts from `x` (model order, NaN = missing) into `out[..outputs]`, exactly as
     /// [`TreeEnsemble::predict`].
     pub fn predict<T: Float>(&self, x: &[T], out: &mut [T]) -> Result<(), ModelError> {
-        let mut sums = [0.0f64; MAX_OUTPUTS];
-        let sums = self.ensemble.start_sums(x, out, &mut sums)?;
-        if self.ensemble.sums_in_f32() {
-            self.score::<T, false>(x, sums);
-        } else {
-            self.score::<T, true>(x, sums);
-        }
-        self.ensemble.finish(sums, out);
-        Ok(())
-    }
-
-    fn score<T: Float, const WIDE: bool>(&self, x: &[T], sums: &mut [f64]) {
-        let trees = self.ensemble.tree_count();
-        let (tree_headers, rest) = self.records.split_at(trees.min(self.records.len()));
-        let blocks = trees.div_ceil(BLOCK_TREES);
-        let mut start = trees.saturating_add(blocks);
-        for (b, block) in rest.iter().take(blocks).enumerate() {
-            let end = block.next as usize;
-            let mut leaves = [u64::MAX; BLOCK_TREES];
-            self.scan::<T, WIDE>(start, end, x, &mut leaves);
-            start = end;
-            let first = b.saturating_mul(BLOCK_TREES);
-            let headers = tree_headers.get(first..).unwrap_or(&[]);
-            for (h, word) in headers.iter().zip(leaves.iter()) {
-                let exit = (h.next as usize).saturating_add(word.trailing_zeros() as usize);
-                let leaf = self.records.get(exit).map_or(0.0, |r| r.value);
-                add_leaf::<WIDE>(sums, h.feature, leaf);
-            }
-        }
+        self.ensemble.predict_by(self, x, out)
     }
 
     /// Clears, in `leaves`, the leaves the nodes in `start..end` rule out for `x`.
@@ -237,6 +209,28 @@ impl<'a> QuickScorer<'a> {
 fn rule_out(leaves: &mut [u64; BLOCK_TREES], r: &ScorerRecord) {
     if let Some(word) = leaves.get_mut(usize::from(r.tree)) {
         *word &= r.mask;
+    }
+}
+
+impl SumTrees for QuickScorer<'_> {
+    fn sum_trees<T: Float, const WIDE: bool>(&self, x: &[T], sums: &mut [f64]) {
+        let trees = self.ensemble.tree_count();
+        let (tree_headers, rest) = self.records.split_at(trees.min(self.records.len()));
+        let blocks = trees.div_ceil(BLOCK_TREES);
+        let mut start = trees.saturating_add(blocks);
+        for (b, block) in rest.iter().take(blocks).enumerate() {
+            let end = block.next as usize;
+            let mut leaves = [u64::MAX; BLOCK_TREES];
+            self.scan::<T, WIDE>(start, end, x, &mut leaves);
+            start = end;
+            let first = b.saturating_mul(BLOCK_TREES);
+            let headers = tree_headers.get(first..).unwrap_or(&[]);
+            for (h, word) in headers.iter().zip(leaves.iter()) {
+                let exit = (h.next as usize).saturating_add(word.trailing_zeros() as usize);
+                let leaf = self.records.get(exit).map_or(0.0, |r| r.value);
+                add_leaf::<WIDE>(sums, h.feature, leaf);
+            }
+        }
     }
 }
 

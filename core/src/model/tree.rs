@@ -509,64 +509,29 @@ impl<'a> TreeEnsemble<'a> {
         }
     }
 
-    /// Walks every tree and adds its leaf to its output's sum: in `f64` for `WIDE`
-    /// (LightGBM) models, in `f32` otherwise (XGBoost). Trees are walked [`LANES`] at a
-    /// time, one level per round, so the CPU overlaps their independent node loads
-    /// instead of waiting on one path; leaves are added in tree order, as the
-    /// libraries do.
-    #[inline]
-    fn sum_trees<T: Float, const WIDE: bool>(&self, x: &[T], sums: &mut [f64]) {
-        for group in self.p.trees.chunks(LANES * TREE_SIZE) {
-            let mut refs = [LEAF_BIT; LANES];
-            let mut outputs = [0u16; LANES];
-            for ((tree, r), o) in group
-                .chunks_exact(TREE_SIZE)
-                .zip(refs.iter_mut())
-                .zip(outputs.iter_mut())
-            {
-                if let Ok(&[r0, r1, r2, r3, _, _, _, _, _, _, _, _, o0, o1, _, _]) =
-                    <&[u8; TREE_SIZE]>::try_from(tree)
-                {
-                    *r = u32::from_le_bytes([r0, r1, r2, r3]);
-                    *o = u16::from_le_bytes([o0, o1]);
-                }
-            }
-            loop {
-                let mut walking = false;
-                for r in refs.iter_mut() {
-                    if *r & LEAF_BIT == 0 {
-                        walking = true;
-                        *r = match read_node(self.p.nodes, WIDE, *r as usize) {
-                            Some(node) => self.step::<T, WIDE>(&node, x),
-                            None => LEAF_BIT,
-                        };
-                    }
-                }
-                if !walking {
-                    break;
-                }
-            }
-            let trees_here = group.len() / TREE_SIZE;
-            for (&r, &o) in refs.iter().zip(outputs.iter()).take(trees_here) {
-                let leaf = f64_at(self.p.leaves, ((r & !LEAF_BIT) as usize).saturating_mul(8))
-                    .unwrap_or(0.0);
-                add_leaf::<WIDE>(sums, o, leaf);
-            }
-        }
-    }
-
     /// Predicts from `x` (model order, NaN = missing) into `out[..outputs]`.
     ///
     /// Boosted trees are summed starting from the base margin, in the model's threshold
     /// width (`f32` for XGBoost, as it does); a random forest's trees are averaged and
     /// the base margin added after.
     pub fn predict<T: Float>(&self, x: &[T], out: &mut [T]) -> Result<(), ModelError> {
+        self.predict_by(self, x, out)
+    }
+
+    /// [`Self::predict`] with the trees summed by `layout` (this ensemble laid out
+    /// another way): the checks, the start of the sums and the link stay the blob's.
+    pub(super) fn predict_by<L: SumTrees, T: Float>(
+        &self,
+        layout: &L,
+        x: &[T],
+        out: &mut [T],
+    ) -> Result<(), ModelError> {
         let mut sums = [0.0f64; MAX_OUTPUTS];
         let sums = self.start_sums(x, out, &mut sums)?;
         if self.sums_in_f32() {
-            self.sum_trees::<T, false>(x, sums);
+            layout.sum_trees::<T, false>(x, sums);
         } else {
-            self.sum_trees::<T, true>(x, sums);
+            layout.sum_trees::<T, true>(x, sums);
         }
         self.finish(sums, out);
         Ok(())
@@ -629,6 +594,61 @@ impl<'a> TreeEnsemble<'a> {
             });
         }
         self.p.link.apply(T::from_f64(self.p.link_scale), out);
+    }
+}
+
+/// A layout of a tree ensemble that adds each tree's leaf for `x` to its output's sum,
+/// in tree order: in `f64` for `WIDE` (LightGBM) models, in `f32` otherwise.
+pub(super) trait SumTrees {
+    /// Adds every tree's leaf for `x` to `sums`.
+    fn sum_trees<T: Float, const WIDE: bool>(&self, x: &[T], sums: &mut [f64]);
+}
+
+impl SumTrees for TreeEnsemble<'_> {
+    /// Walks every tree and adds its leaf to its output's sum: in `f64` for `WIDE`
+    /// (LightGBM) models, in `f32` otherwise (XGBoost). Trees are walked [`LANES`] at a
+    /// time, one level per round, so the CPU overlaps their independent node loads
+    /// instead of waiting on one path; leaves are added in tree order, as the
+    /// libraries do.
+    #[inline]
+    fn sum_trees<T: Float, const WIDE: bool>(&self, x: &[T], sums: &mut [f64]) {
+        for group in self.p.trees.chunks(LANES * TREE_SIZE) {
+            let mut refs = [LEAF_BIT; LANES];
+            let mut outputs = [0u16; LANES];
+            for ((tree, r), o) in group
+                .chunks_exact(TREE_SIZE)
+                .zip(refs.iter_mut())
+                .zip(outputs.iter_mut())
+            {
+                if let Ok(&[r0, r1, r2, r3, _, _, _, _, _, _, _, _, o0, o1, _, _]) =
+                    <&[u8; TREE_SIZE]>::try_from(tree)
+                {
+                    *r = u32::from_le_bytes([r0, r1, r2, r3]);
+                    *o = u16::from_le_bytes([o0, o1]);
+                }
+            }
+            loop {
+                let mut walking = false;
+                for r in refs.iter_mut() {
+                    if *r & LEAF_BIT == 0 {
+                        walking = true;
+                        *r = match read_node(self.p.nodes, WIDE, *r as usize) {
+                            Some(node) => self.step::<T, WIDE>(&node, x),
+                            None => LEAF_BIT,
+                        };
+                    }
+                }
+                if !walking {
+                    break;
+                }
+            }
+            let trees_here = group.len() / TREE_SIZE;
+            for (&r, &o) in refs.iter().zip(outputs.iter()).take(trees_here) {
+                let leaf = f64_at(self.p.leaves, ((r & !LEAF_BIT) as usize).saturating_mul(8))
+                    .unwrap_or(0.0);
+                add_leaf::<WIDE>(sums, o, leaf);
+            }
+        }
     }
 }
 
