@@ -176,7 +176,9 @@ impl<'a> QuickScorer<'a> {
                 }
                 return;
             }
-            let (run, after) = rest.split_at((first.next as usize).clamp(1, rest.len()));
+            let (run, after) = rest
+                .split_at_checked((first.next as usize).max(1))
+                .unwrap_or((rest, &[]));
             rest = after;
             let v = x
                 .get(usize::from(first.feature))
