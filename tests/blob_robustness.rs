@@ -9,7 +9,7 @@ use common::fixture_blob;
 use proptest::prelude::*;
 use tickml_core::model::{
     crc32, CompactNode, CompactTrees, LinearModel, Model, ModelBlob, ModelError, QuickScorer,
-    ScorerRecord, HEADER_LEN,
+    ScorerRecord, TreeEnsemble, HEADER_LEN,
 };
 use tickml_train::export::LinearSpec;
 
@@ -368,9 +368,7 @@ fn chain(depth: usize) -> Vec<u8> {
 #[test]
 fn compact_layout_limits_are_typed_errors() {
     let blob = chain(10);
-    let Model::Trees(trees) = Model::from_blob(&blob).unwrap() else {
-        unreachable!()
-    };
+    let trees = TreeEnsemble::from_blob(&blob).unwrap();
     let needed = CompactTrees::records_needed(&trees);
     assert_eq!(needed, 1 + 10 + 11, "a header, the splits and the leaves");
     let mut short = vec![CompactNode::default(); 12];
@@ -383,9 +381,7 @@ fn compact_layout_limits_are_typed_errors() {
     ));
 
     let deep = chain(tickml_core::model::MAX_DEPTH);
-    let Model::Trees(trees) = Model::from_blob(&deep).unwrap() else {
-        unreachable!()
-    };
+    let trees = TreeEnsemble::from_blob(&deep).unwrap();
     let mut buf = vec![CompactNode::default(); CompactTrees::records_needed(&trees)];
     assert!(matches!(
         CompactTrees::new(trees, &mut buf),
@@ -396,9 +392,7 @@ fn compact_layout_limits_are_typed_errors() {
     ));
 
     let deepest = chain(tickml_core::model::MAX_DEPTH - 2);
-    let Model::Trees(trees) = Model::from_blob(&deepest).unwrap() else {
-        unreachable!()
-    };
+    let trees = TreeEnsemble::from_blob(&deepest).unwrap();
     let mut buf = vec![CompactNode::default(); CompactTrees::records_needed(&trees)];
     let compact = CompactTrees::new(trees, &mut buf).unwrap();
     for x in [1.0, 0.0, -0.5, -7.0, -253.0, -254.0, -1e9, f64::NAN] {
@@ -415,9 +409,7 @@ fn compact_layout_limits_are_typed_errors() {
 #[test]
 fn quickscorer_limits_are_typed_errors() {
     let blob = chain(10);
-    let Model::Trees(trees) = Model::from_blob(&blob).unwrap() else {
-        unreachable!()
-    };
+    let trees = TreeEnsemble::from_blob(&blob).unwrap();
     let needed = QuickScorer::records_needed(&trees);
     assert_eq!(
         needed,
@@ -434,9 +426,7 @@ fn quickscorer_limits_are_typed_errors() {
     ));
 
     let wide = chain(tickml_core::model::MAX_LEAVES);
-    let Model::Trees(trees) = Model::from_blob(&wide).unwrap() else {
-        unreachable!()
-    };
+    let trees = TreeEnsemble::from_blob(&wide).unwrap();
     let mut buf = vec![ScorerRecord::default(); QuickScorer::records_needed(&trees)];
     assert!(matches!(
         QuickScorer::new(trees, &mut buf),
@@ -447,9 +437,7 @@ fn quickscorer_limits_are_typed_errors() {
     ));
 
     let widest = chain(tickml_core::model::MAX_LEAVES - 1);
-    let Model::Trees(trees) = Model::from_blob(&widest).unwrap() else {
-        unreachable!()
-    };
+    let trees = TreeEnsemble::from_blob(&widest).unwrap();
     let mut buf = vec![ScorerRecord::default(); QuickScorer::records_needed(&trees)];
     let scorer = QuickScorer::new(trees, &mut buf).unwrap();
     for x in (-66..=2).map(f64::from).chain([-0.5, -1e9, f64::NAN]) {
@@ -514,9 +502,7 @@ fn quickscorer_keeps_tree_order_across_blocks() {
     }
     .to_blob(0)
     .unwrap();
-    let Model::Trees(trees) = Model::from_blob(&blob).unwrap() else {
-        unreachable!()
-    };
+    let trees = TreeEnsemble::from_blob(&blob).unwrap();
     let mut buf = vec![ScorerRecord::default(); QuickScorer::records_needed(&trees)];
     let scorer = QuickScorer::new(trees, &mut buf).unwrap();
     let values: Vec<f64> = (-14..=10)
