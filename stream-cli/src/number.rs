@@ -1,13 +1,14 @@
 //! Numbers and strings into an output line without `core::fmt`: floats as Rust's
 //! `Display` writes them (the shortest digits that read back to the same `f64`, in
-//! plain decimal: `0.2`, `100`, `0.0000001`, `-0`), from ryu's shortest digits; JSON
+//! plain decimal: `0.2`, `100`, `0.0000001`, `-0`), from zmij's shortest digits
+//! (Schubfach, like ryu, with fewer multiplications); JSON
 //! strings escaped as serde_json escapes them.
 
 /// Appends finite `v` as `format!("{v}")` would.
 pub fn push_f64(s: &mut String, v: f64) {
-    let mut buf = ryu::Buffer::new();
+    let mut buf = zmij::Buffer::new();
     let text = buf.format_finite(v);
-    // ryu writes plain decimals for exponents from -5 to 15: `Display` but for `.0`
+    // plain decimals (zmij's for exponents from -5 to 15) are `Display`'s but for `.0`
     if !text.contains('e') {
         s.push_str(text.strip_suffix(".0").unwrap_or(text));
         return;
@@ -82,25 +83,41 @@ pub fn push_cell(s: &mut String, v: f64) {
 /// Appends `text` as a JSON string, escaped as serde_json does.
 pub fn push_json_str(s: &mut String, text: &str) {
     s.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => s.push_str("\\\""),
-            '\\' => s.push_str("\\\\"),
-            '\n' => s.push_str("\\n"),
-            '\r' => s.push_str("\\r"),
-            '\t' => s.push_str("\\t"),
-            '\u{8}' => s.push_str("\\b"),
-            '\u{c}' => s.push_str("\\f"),
-            c if (c as u32) < 0x20 => {
-                s.push_str("\\u00");
-                for nibble in [(c as u32) >> 4, (c as u32) & 0xF] {
-                    s.push(char::from_digit(nibble, 16).unwrap_or('0'));
-                }
+    let mut rest = text;
+    // the bytes to escape are ASCII, so each run between them is whole characters
+    while let Some(at) = rest
+        .bytes()
+        .position(|b| b < 0x20 || b == b'"' || b == b'\\')
+    {
+        let (plain, tail) = rest.split_at(at);
+        s.push_str(plain);
+        let mut chars = tail.chars();
+        if let Some(c) = chars.next() {
+            push_escape(s, c);
+        }
+        rest = chars.as_str();
+    }
+    s.push_str(rest);
+    s.push('"');
+}
+
+/// Appends the JSON escape of `c` (a control character, `"` or `\\`).
+fn push_escape(s: &mut String, c: char) {
+    match c {
+        '"' => s.push_str("\\\""),
+        '\\' => s.push_str("\\\\"),
+        '\n' => s.push_str("\\n"),
+        '\r' => s.push_str("\\r"),
+        '\t' => s.push_str("\\t"),
+        '\u{8}' => s.push_str("\\b"),
+        '\u{c}' => s.push_str("\\f"),
+        c => {
+            s.push_str("\\u00");
+            for nibble in [(c as u32) >> 4, (c as u32) & 0xF] {
+                s.push(char::from_digit(nibble, 16).unwrap_or('0'));
             }
-            c => s.push(c),
         }
     }
-    s.push('"');
 }
 
 #[cfg(test)]
@@ -109,7 +126,7 @@ mod tests {
 
     /// Against `Display` and serde_json on values of every magnitude and random bit
     /// patterns: the same text, but for the values exactly halfway between two shortest
-    /// candidates, where ryu rounds the last digit to even and `Display` up (both read
+    /// candidates, where zmij (as ryu) rounds the last digit to even and `Display` up (both read
     /// back to the same value and have the same length).
     #[test]
     fn floats_print_as_display_and_strings_as_serde_json() {
@@ -162,6 +179,10 @@ mod tests {
             "tab\tnew\nline\r",
             "\u{1}\u{1f}\u{8}\u{c}",
             "é ü 中",
+            "",
+            "\"first",
+            "last\\",
+            "中\u{0}é\"\"ü\n",
         ] {
             let mut s = String::new();
             push_json_str(&mut s, text);
