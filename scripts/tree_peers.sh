@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Tree inference beside its peers in one run: tickml's criterion benchmarks
 # (inference/lgbm_200x31 on the blob, _compact, _quickscorer and _codegen one row at a
-# time, _batch over 1,024 rows, also shown per row)
+# time, _batch (tree-major) and _batch_quickscorer (rows side by side) over 1,024 rows,
+# also shown per row)
 # and LightGBM and lleaves (scripts/tree_peers.py) on the same model, in a virtual
 # environment with pinned versions under target/peer-venv.
 set -euo pipefail
@@ -15,7 +16,7 @@ cargo bench --bench inference -- --warm-up-time 1 --measurement-time 5 lgbm 2>/d
   awk '/^inference\// { name = $1 }
        /time:/ { for (k = 1; k <= NF; k++) if ($k == "time:") {
                    v = $(k + 3); u = $(k + 4); print name, "median", v, u
-                   if (name ~ /_batch$/) {
+                   if (name ~ /_batch/) {
                      us = (u == "ms" ? v * 1000 : (u == "s" ? v * 1e6 : v))
                      printf "%s per row %.2f µs (1,024 rows a call)\n", name, us / 1024
                    }

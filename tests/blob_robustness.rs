@@ -115,7 +115,8 @@ proptest! {
     /// Random trees (complete, depth 1 to 3, random features, thresholds, missing-value
     /// flags) encoded to a blob and read by the core predict what a naive walk of the
     /// specification gives, on rows with values at, around and missing from the
-    /// thresholds: the encoding keeps every node, child and flag.
+    /// thresholds: the encoding keeps every node, child and flag. Every layout, and
+    /// QuickScorer's rows side by side, predicts as the blob.
     #[test]
     fn tree_blobs_round_trip(trees in prop::collection::vec((1u32..4, prop::collection::vec((0u16..4, -2i8..3, 0u8..3), 7), prop::collection::vec(-5.0f64..5.0, 8)), 1..6), base in -1.0f64..1.0, rows in prop::collection::vec(prop::collection::vec(prop_oneof![(-3i8..4).prop_map(|v| f64::from(v) * 0.5), Just(f64::NAN)], 4), 1..20)) {
         use tickml_core::model::{Aggregation, Link, ThresholdWidth, DEFAULT_LEFT, MISSING_NAN};
@@ -187,6 +188,14 @@ proptest! {
             let naive = base + specs.iter().map(|t| walk(t, row)).sum::<f64>();
             prop_assert!((out[0] - naive).abs() <= 1e-12 * naive.abs().max(1.0), "{} vs {}", out[0], naive);
             prop_assert_eq!(out[0].to_bits(), compact_out[0].to_bits());
+        }
+        // rows side by side: groups with NaN in some rows only, and a part group
+        let flat: Vec<f64> = rows.iter().flatten().copied().collect();
+        let mut batch = vec![0.0f64; rows.len()];
+        scorer.predict_many(&flat, &mut batch).unwrap();
+        for (row, got) in rows.iter().zip(&batch) {
+            model.predict(row, &mut out).unwrap();
+            prop_assert_eq!(out[0].to_bits(), got.to_bits(), "QuickScorer batch, row {:?}", row);
         }
     }
 }
@@ -404,8 +413,8 @@ fn compact_layout_limits_are_typed_errors() {
 }
 
 /// QuickScorer names what it cannot hold: a short buffer, a tree with more leaves than
-/// its word has bits. A tree with as many leaves as the word holds predicts as the blob
-/// walk at every leaf.
+/// its word has bits. Trees with 32 leaves (32-bit words), 34 and as many as the word
+/// holds predict as the blob walk at every leaf, one row at a time and side by side.
 #[test]
 fn quickscorer_limits_are_typed_errors() {
     let blob = chain(10);
@@ -436,21 +445,35 @@ fn quickscorer_limits_are_typed_errors() {
         })
     ));
 
-    let widest = chain(tickml_core::model::MAX_LEAVES - 1);
-    let trees = TreeEnsemble::from_blob(&widest).unwrap();
-    let mut buf = vec![ScorerRecord::default(); QuickScorer::records_needed(&trees)];
-    let scorer = QuickScorer::new(trees, &mut buf).unwrap();
-    for x in (-66..=2).map(f64::from).chain([-0.5, -1e9, f64::NAN]) {
-        let (mut a, mut b) = ([0.0], [0.0]);
-        trees.predict(&[x], &mut a).unwrap();
-        scorer.predict(&[x], &mut b).unwrap();
-        assert_eq!(a[0].to_bits(), b[0].to_bits(), "x = {x}");
+    // 32 leaves (the last with 32-bit words), 34, and as many as the word holds
+    for splits in [31, 33, tickml_core::model::MAX_LEAVES - 1] {
+        let blob = chain(splits);
+        let trees = TreeEnsemble::from_blob(&blob).unwrap();
+        let mut buf = vec![ScorerRecord::default(); QuickScorer::records_needed(&trees)];
+        let scorer = QuickScorer::new(trees, &mut buf).unwrap();
+        let xs: Vec<f64> = (-66..=2)
+            .map(f64::from)
+            .chain([-0.5, -1e9, f64::NAN])
+            .collect();
+        let mut batch = vec![0.0; xs.len()];
+        scorer.predict_many(&xs, &mut batch).unwrap();
+        for (&x, got) in xs.iter().zip(&batch) {
+            let (mut a, mut b) = ([0.0], [0.0]);
+            trees.predict(&[x], &mut a).unwrap();
+            scorer.predict(&[x], &mut b).unwrap();
+            assert_eq!(a[0].to_bits(), b[0].to_bits(), "{splits} splits, x = {x}");
+            assert_eq!(
+                a[0].to_bits(),
+                got.to_bits(),
+                "{splits} splits, batch, x = {x}"
+            );
+        }
     }
 }
 
 /// Across blocks (600 trees, three blocks of [`BLOCK_TREES`]), QuickScorer sums the
 /// trees in the blob's order: bit for bit as the blob walk, on rows at, between and
-/// missing from the thresholds.
+/// missing from the thresholds, one at a time and side by side.
 ///
 /// [`BLOCK_TREES`]: tickml_core::model::BLOCK_TREES
 #[test]
@@ -509,6 +532,7 @@ fn quickscorer_keeps_tree_order_across_blocks() {
         .map(|v| f64::from(v) * 0.25)
         .chain([f64::NAN])
         .collect();
+    let mut rows = Vec::new();
     for (i, &a) in values.iter().enumerate() {
         for &b in values.iter().skip(i % 5).step_by(5) {
             let row = [a, b, values[(i * 7) % values.len()]];
@@ -516,6 +540,13 @@ fn quickscorer_keeps_tree_order_across_blocks() {
             trees.predict(&row, &mut want).unwrap();
             scorer.predict(&row, &mut got).unwrap();
             assert_eq!(want[0].to_bits(), got[0].to_bits(), "row {row:?}");
+            rows.push((row, want[0]));
         }
+    }
+    let flat: Vec<f64> = rows.iter().flat_map(|(row, _)| *row).collect();
+    let mut batch = vec![0.0f64; rows.len()];
+    scorer.predict_many(&flat, &mut batch).unwrap();
+    for ((row, want), got) in rows.iter().zip(&batch) {
+        assert_eq!(want.to_bits(), got.to_bits(), "batch, row {row:?}");
     }
 }

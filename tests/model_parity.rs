@@ -2,7 +2,8 @@
 //! from tests/fixtures/gen_models.py): LightGBM within 1e-12 relative on the f64 path,
 //! XGBoost within 1e-6, on rows that hit NaN, +-inf, zeros and every threshold exactly,
 //! one step below and one step above. The compact layout ([`CompactTrees`]), row by row
-//! and in batches, and [`QuickScorer`] predict bit for bit as the blob walk.
+//! and in batches, and [`QuickScorer`], row by row and rows side by side, predict bit
+//! for bit as the blob walk.
 
 mod common;
 
@@ -54,6 +55,8 @@ fn check(model_file: &str, tolerance: f64) -> f64 {
     let flat: Vec<f64> = rows.iter().flatten().copied().collect();
     let mut batch = vec![0.0f64; rows.len() * k];
     compact.predict_many(&flat, &mut batch).unwrap();
+    let mut scorer_batch = vec![0.0f64; rows.len() * k];
+    scorer.predict_many(&flat, &mut scorer_batch).unwrap();
     let mut out = vec![0.0f64; k];
     let mut compact_out = vec![0.0f64; k];
     let mut scorer_out = vec![0.0f64; k];
@@ -75,13 +78,25 @@ fn check(model_file: &str, tolerance: f64) -> f64 {
             bits(&batch[i * k..(i + 1) * k]),
             "{name} row {i}: batch"
         );
+        assert_eq!(
+            bits(&out),
+            bits(&scorer_batch[i * k..(i + 1) * k]),
+            "{name} row {i}: QuickScorer batch"
+        );
         let paths = [
             &out[..],
             &compact_out[..],
             &batch[i * k..(i + 1) * k],
             &scorer_out[..],
+            &scorer_batch[i * k..(i + 1) * k],
         ];
-        let names = ["blob", "compact", "compact batch", "QuickScorer"];
+        let names = [
+            "blob",
+            "compact",
+            "compact batch",
+            "QuickScorer",
+            "QuickScorer batch",
+        ];
         for (path, got) in names.iter().zip(paths) {
             for (got, want) in got.iter().zip(want) {
                 let rel = (got - want).abs() / want.abs().max(1e-300);

@@ -21,7 +21,7 @@ pub use crc::{crc32, Crc32};
 pub use error::ModelError;
 pub use linear::{LinearModel, LinearPayload};
 pub use link::Link;
-pub use quickscorer::{QuickScorer, ScorerRecord, BLOCK_TREES, MAX_LEAVES};
+pub use quickscorer::{QuickScorer, ScorerRecord, BLOCK_TREES, MAX_LEAVES, ROW_LANES};
 pub use tree::{
     Aggregation, Node, ThresholdWidth, Tree, TreeEnsemble, TreePayload, CATEGORICAL, DEFAULT_LEFT,
     LEAF_BIT, MAX_OUTPUTS, MISSING_NAN, MISSING_ZERO, SET_GOES_RIGHT,

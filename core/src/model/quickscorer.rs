@@ -10,17 +10,28 @@
 //! leaf is the lowest bit still set. Nodes whose rule needs more than a threshold
 //! ([`super::compact`]'s full rule) are kept after the runs and all evaluated; a NaN
 //! input scans its whole run, each node by its missing-value direction.
+//!
+//! [`QuickScorer::predict_many`] scores [`ROW_LANES`] rows side by side (the vectorised
+//! QuickScorer of Lucchese et al., TOIS 2016): each node is compared with every row's
+//! input at once and clears its leaves in the rows it sends right; a run ends at the
+//! first node that sends every row left. One row is the case of one lane. Trees of at
+//! most 32 leaves keep 32-bit words, twice as many to a vector register. The words of
+//! a block take `BLOCK_TREES * ROW_LANES * 8` bytes of stack at most (16 KiB).
 
 use super::compact::{below, full_rule, split_rule, FULL_RULE};
-use super::tree::{add_leaf, SumTrees, TreeEnsemble, LEAF_BIT};
+use super::tree::{add_leaf, SumTrees, TreeEnsemble, LEAF_BIT, MAX_OUTPUTS};
 use super::{ModelError, MAX_DEPTH};
 use crate::num::Float;
+use core::ops::{BitAnd, BitOr, Not};
 
 /// Trees scored together: the bitvectors of one block live on the stack.
 pub const BLOCK_TREES: usize = 256;
 
 /// The most leaves a tree may have (the bits of its leaf word).
 pub const MAX_LEAVES: usize = 64;
+
+/// Rows [`QuickScorer::predict_many`] scores side by side.
+pub const ROW_LANES: usize = 8;
 
 /// One record of a [`QuickScorer`] buffer. The buffer holds, in order: one record per
 /// tree (`next` its first leaf record, `feature` its output); one per block of
@@ -46,6 +57,8 @@ pub struct ScorerRecord {
 pub struct QuickScorer<'a> {
     ensemble: TreeEnsemble<'a>,
     records: &'a [ScorerRecord],
+    /// Every tree has at most 32 leaves: leaf words are `u32`, twice as many a vector.
+    narrow: bool,
 }
 
 impl<'a> QuickScorer<'a> {
@@ -79,7 +92,7 @@ impl<'a> QuickScorer<'a> {
         let (nodes, leaves) = body
             .split_at_mut_checked(ensemble.node_count())
             .ok_or(short.clone())?;
-        let (mut node_at, mut leaf_at) = (0usize, 0usize);
+        let (mut node_at, mut leaf_at, mut widest) = (0usize, 0usize, 0usize);
         for (b, block_header) in block_headers.iter_mut().enumerate() {
             let block_start = node_at;
             let first = b.saturating_mul(BLOCK_TREES);
@@ -121,6 +134,7 @@ impl<'a> QuickScorer<'a> {
                         what: "a node is reached twice (not a tree)",
                     });
                 }
+                widest = widest.max(placed.1);
                 node_at = node_at.saturating_add(placed.0);
                 leaf_at = leaf_at.saturating_add(placed.1);
             }
@@ -142,6 +156,7 @@ impl<'a> QuickScorer<'a> {
         Ok(QuickScorer {
             ensemble,
             records: records.get(..used).unwrap_or(records),
+            narrow: widest <= 32,
         })
     }
 
@@ -156,23 +171,113 @@ impl<'a> QuickScorer<'a> {
         self.ensemble.predict_by(self, x, out)
     }
 
-    /// Clears, in `leaves`, the leaves the nodes in `start..end` rule out for `x`.
+    /// Predicts every row of `rows` (row-major, `feature_count` values each) into
+    /// `out` (`outputs` values each), [`ROW_LANES`] rows side by side: each node is
+    /// compared with all of them at once and clears its leaves in the rows it sends
+    /// right (the vectorised QuickScorer of Lucchese et al., TOIS 2016). Equal to
+    /// [`Self::predict`] row by row, bit for bit.
+    pub fn predict_many<T: Float>(&self, rows: &[T], out: &mut [T]) -> Result<(), ModelError> {
+        let (width, k) = (self.ensemble.feature_count(), self.ensemble.outputs());
+        if rows.len().checked_rem(width) != Some(0) {
+            return Err(ModelError::Malformed {
+                what: "rows are not a whole number of feature_count values",
+            });
+        }
+        let needed = rows.len().checked_div(width).unwrap_or(0).saturating_mul(k);
+        let out = out
+            .get_mut(..needed)
+            .ok_or(ModelError::OutputTooShort { needed })?;
+        let mut sums = [[0.0f64; MAX_OUTPUTS]; ROW_LANES];
+        for (rows, out) in rows
+            .chunks(width.saturating_mul(ROW_LANES))
+            .zip(out.chunks_mut(k.saturating_mul(ROW_LANES)))
+        {
+            // spare lanes score the group's first row again and are not written
+            let mut xs: [&[T]; ROW_LANES] = [rows.get(..width).unwrap_or(&[]); ROW_LANES];
+            for (lane, x) in xs.iter_mut().zip(rows.chunks_exact(width)) {
+                *lane = x;
+            }
+            for ((s, x), o) in sums.iter_mut().zip(xs).zip(out.chunks_exact(k)) {
+                self.ensemble.start_sums(x, o, s)?;
+            }
+            let lanes = sums.each_mut().map(|s| s.as_mut_slice());
+            if self.ensemble.sums_in_f32() {
+                self.sum_lanes::<T, false, ROW_LANES>(&xs, lanes);
+            } else {
+                self.sum_lanes::<T, true, ROW_LANES>(&xs, lanes);
+            }
+            for (s, o) in sums.iter().zip(out.chunks_exact_mut(k)) {
+                self.ensemble.finish(s.get(..k).unwrap_or(&[]), o);
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds every tree's leaf for each row of `xs` to that row's `sums`, in tree order.
     #[inline(always)]
-    fn scan<T: Float, const WIDE: bool>(
+    fn sum_lanes<T: Float, const WIDE: bool, const L: usize>(
+        &self,
+        xs: &[&[T]; L],
+        sums: [&mut [f64]; L],
+    ) {
+        if self.narrow {
+            self.sum_words::<T, u32, WIDE, L>(xs, sums);
+        } else {
+            self.sum_words::<T, u64, WIDE, L>(xs, sums);
+        }
+    }
+
+    /// [`Self::sum_lanes`] with leaf words `W`.
+    #[inline(always)]
+    fn sum_words<T: Float, W: LeafWord, const WIDE: bool, const L: usize>(
+        &self,
+        xs: &[&[T]; L],
+        mut sums: [&mut [f64]; L],
+    ) {
+        let trees = self.ensemble.tree_count();
+        let (tree_headers, rest) = self.records.split_at(trees.min(self.records.len()));
+        let blocks = trees.div_ceil(BLOCK_TREES);
+        let mut start = trees.saturating_add(blocks);
+        let mut leaves = [[W::ALL; L]; BLOCK_TREES];
+        for (b, block) in rest.iter().take(blocks).enumerate() {
+            let end = block.next as usize;
+            let first = b.saturating_mul(BLOCK_TREES);
+            let last = trees.min(first.saturating_add(BLOCK_TREES));
+            let headers = tree_headers.get(first..last).unwrap_or(&[]);
+            let words = leaves.get_mut(..headers.len()).unwrap_or(&mut []);
+            words.fill([W::ALL; L]);
+            self.scan::<T, W, WIDE, L>(start, end, xs, &mut leaves);
+            start = end;
+            for (h, words) in headers.iter().zip(leaves.iter()) {
+                for (s, word) in sums.iter_mut().zip(words) {
+                    let exit = (h.next as usize).saturating_add(word.first_leaf());
+                    let leaf = self.records.get(exit).map_or(0.0, |r| r.value);
+                    add_leaf::<WIDE>(s, h.feature, leaf);
+                }
+            }
+        }
+    }
+
+    /// Clears, in each row's word of `leaves`, the leaves the nodes in `start..end`
+    /// rule out for that row of `xs`.
+    #[inline(always)]
+    fn scan<T: Float, W: LeafWord, const WIDE: bool, const L: usize>(
         &self,
         start: usize,
         end: usize,
-        x: &[T],
-        leaves: &mut [u64; BLOCK_TREES],
+        xs: &[&[T]; L],
+        leaves: &mut [[W; L]; BLOCK_TREES],
     ) {
         let mut rest = self.records.get(start..end).unwrap_or(&[]);
         while let Some(first) = rest.first() {
             if first.kind & FULL_RULE != 0 {
                 // the full-rule nodes close the block: each decides for itself
                 for r in rest {
-                    if !full_rule(&self.ensemble, r.value, r.feature, x) {
-                        rule_out(leaves, r);
+                    let mut right = [W::NONE; L];
+                    for (g, x) in right.iter_mut().zip(xs) {
+                        *g = W::all_if(!full_rule(&self.ensemble, r.value, r.feature, x));
                     }
+                    rule_out(leaves, r, &right);
                 }
                 return;
             }
@@ -180,59 +285,113 @@ impl<'a> QuickScorer<'a> {
                 .split_at_checked((first.next as usize).max(1))
                 .unwrap_or((rest, &[]));
             rest = after;
-            let v = x
-                .get(usize::from(first.feature))
-                .map_or(f64::NAN, |v| v.to_f64());
-            if v.is_nan() {
-                for r in run.iter().filter(|r| !below::<WIDE>(v, r.value, r.kind)) {
-                    rule_out(leaves, r);
+            // each row's input, in the model's width (an f32 in an f64 compares as f32)
+            let mut v = [f64::NAN; L];
+            for (v, x) in v.iter_mut().zip(xs) {
+                let x = x
+                    .get(usize::from(first.feature))
+                    .map_or(f64::NAN, |v| v.to_f64());
+                *v = if WIDE { x } else { f64::from(x as f32) };
+            }
+            if v.iter().any(|v| v.is_nan()) {
+                for r in run {
+                    let mut right = [W::NONE; L];
+                    for (g, v) in right.iter_mut().zip(v) {
+                        *g = W::all_if(!below::<WIDE>(v, r.value, r.kind));
+                    }
+                    rule_out(leaves, r, &right);
                 }
             } else {
-                // thresholds ascend: the first node that sends `v` left ends the run
-                let v32 = v as f32;
+                // thresholds ascend: the first node that sends every row left ends the run
                 for r in run {
-                    let left = if WIDE {
-                        v <= r.value
+                    let t = if WIDE {
+                        r.value
                     } else {
-                        v32 <= r.value as f32
+                        f64::from(r.value as f32)
                     };
-                    if left {
+                    let (mut right, mut any) = ([W::NONE; L], W::NONE);
+                    for (g, v) in right.iter_mut().zip(v) {
+                        *g = W::all_if(v > t);
+                        any = any | *g;
+                    }
+                    if any == W::NONE {
                         break;
                     }
-                    rule_out(leaves, r);
+                    rule_out(leaves, r, &right);
                 }
             }
         }
     }
 }
 
-/// Clears the leaves node `r` rules out from its tree's word.
+/// Clears the leaves node `r` rules out from its tree's word in each row it sends
+/// right (`right` all ones).
 #[inline(always)]
-fn rule_out(leaves: &mut [u64; BLOCK_TREES], r: &ScorerRecord) {
-    if let Some(word) = leaves.get_mut(usize::from(r.tree)) {
-        *word &= r.mask;
+fn rule_out<W: LeafWord, const L: usize>(
+    leaves: &mut [[W; L]; BLOCK_TREES],
+    r: &ScorerRecord,
+    right: &[W; L],
+) {
+    if let Some(words) = leaves.get_mut(usize::from(r.tree)) {
+        let mask = W::from_mask(r.mask);
+        for (w, g) in words.iter_mut().zip(right) {
+            *w = *w & (mask | !*g);
+        }
+    }
+}
+
+/// A tree's leaves still possible, bit `i` for leaf `i`.
+trait LeafWord:
+    Copy + PartialEq + BitAnd<Output = Self> + BitOr<Output = Self> + Not<Output = Self>
+{
+    /// Every leaf.
+    const ALL: Self;
+    /// No leaf.
+    const NONE: Self;
+    /// A node's mask, cut to the word (the bits past it are leaves the tree lacks).
+    fn from_mask(mask: u64) -> Self;
+    /// The exit leaf: the lowest bit set.
+    fn first_leaf(self) -> usize;
+    /// [`Self::ALL`] if `b`, else [`Self::NONE`].
+    #[inline(always)]
+    fn all_if(b: bool) -> Self {
+        if b {
+            Self::ALL
+        } else {
+            Self::NONE
+        }
+    }
+}
+
+impl LeafWord for u64 {
+    const ALL: Self = u64::MAX;
+    const NONE: Self = 0;
+    #[inline(always)]
+    fn from_mask(mask: u64) -> Self {
+        mask
+    }
+    #[inline(always)]
+    fn first_leaf(self) -> usize {
+        self.trailing_zeros() as usize
+    }
+}
+
+impl LeafWord for u32 {
+    const ALL: Self = u32::MAX;
+    const NONE: Self = 0;
+    #[inline(always)]
+    fn from_mask(mask: u64) -> Self {
+        mask as u32
+    }
+    #[inline(always)]
+    fn first_leaf(self) -> usize {
+        self.trailing_zeros() as usize
     }
 }
 
 impl SumTrees for QuickScorer<'_> {
     fn sum_trees<T: Float, const WIDE: bool>(&self, x: &[T], sums: &mut [f64]) {
-        let trees = self.ensemble.tree_count();
-        let (tree_headers, rest) = self.records.split_at(trees.min(self.records.len()));
-        let blocks = trees.div_ceil(BLOCK_TREES);
-        let mut start = trees.saturating_add(blocks);
-        for (b, block) in rest.iter().take(blocks).enumerate() {
-            let end = block.next as usize;
-            let mut leaves = [u64::MAX; BLOCK_TREES];
-            self.scan::<T, WIDE>(start, end, x, &mut leaves);
-            start = end;
-            let first = b.saturating_mul(BLOCK_TREES);
-            let headers = tree_headers.get(first..).unwrap_or(&[]);
-            for (h, word) in headers.iter().zip(leaves.iter()) {
-                let exit = (h.next as usize).saturating_add(word.trailing_zeros() as usize);
-                let leaf = self.records.get(exit).map_or(0.0, |r| r.value);
-                add_leaf::<WIDE>(sums, h.feature, leaf);
-            }
-        }
+        self.sum_lanes::<T, WIDE, 1>(&[x], [sums]);
     }
 }
 

@@ -15,6 +15,7 @@ mod hist_tree;
 mod linear;
 
 use tickml_core::model::Model as CoreModel;
+use tickml_core::model::{QuickScorer, ScorerRecord};
 
 use crate::export::{ExportError, LinearSpec, TreeEnsembleSpec};
 
@@ -273,17 +274,31 @@ impl TrainedModel {
         }
     }
 
-    /// Predictions through the exported blob (what the core computes live).
+    /// Predictions through the exported blob (what the core computes live), the first
+    /// output of each row. Tree models are scored by QuickScorer's `predict_many`, rows
+    /// side by side, which predicts bit for bit as the blob walk.
     pub fn predict_with_blob(&self, x: &Matrix) -> Result<Vec<f64>, ExportError> {
         let blob = self.to_blob(0)?;
         let model = CoreModel::from_blob(&blob).map_err(ExportError::Core)?;
-        let mut out = vec![0.0; model.outputs()];
-        Ok((0..x.rows())
-            .map(|i| {
-                let _ = model.predict(x.row(i), &mut out);
-                out[0]
-            })
-            .collect())
+        let k = model.outputs();
+        let mut out = vec![0.0; x.rows() * k];
+        let mut buf = Vec::new();
+        let scorer = match &model {
+            CoreModel::Trees(trees) => {
+                buf.resize(QuickScorer::records_needed(trees), ScorerRecord::default());
+                // a tree wider than QuickScorer's word is walked from the blob
+                QuickScorer::new(*trees, &mut buf).ok()
+            }
+            CoreModel::Linear(_) => None,
+        };
+        match scorer {
+            Some(scorer) => scorer.predict_many(x.values, &mut out),
+            None => (0..x.rows())
+                .zip(out.chunks_exact_mut(k))
+                .try_for_each(|(i, o)| model.predict(x.row(i), o)),
+        }
+        .map_err(ExportError::Core)?;
+        Ok(out.chunks_exact(k).map(|o| o[0]).collect())
     }
 
     /// Impurity-based importances (normalised to sum 1), where the model has them.
