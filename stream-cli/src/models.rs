@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use tickml_core::model::{Model, ModelBlob};
 use tickml_train::import::{lightgbm, xgboost};
+use tickml_train::models::RowPredictor;
 
 use crate::io;
 
@@ -96,6 +97,9 @@ pub fn g17(v: f64) -> String {
 
 /// One prediction per row: the probability for binary models, comma-separated class
 /// probabilities for multiclass, 17 significant digits. Empty cells and `nan` are missing.
+/// Rows are scored in batches ([`RowPredictor`]); a line that is not a row of numbers
+/// stops the command with its line number, after the predictions of every line before
+/// it.
 pub fn predict(args: &PredictArgs) -> anyhow::Result<()> {
     let blob = read_blob(&args.model)?;
     let model = Model::from_blob(&blob).with_context(|| format!("{}", args.model.display()))?;
@@ -115,31 +119,59 @@ pub fn predict(args: &PredictArgs) -> anyhow::Result<()> {
                 .with_context(|| format!("the input has no column `{name}`"))
         })
         .collect::<anyhow::Result<_>>()?;
-    let mut x = vec![f64::NAN; columns.len()];
-    let mut y = vec![0.0; model.outputs()];
+    let mut buf = Vec::new();
+    let predictor = RowPredictor::new(model, &mut buf);
+    let mut rows: Vec<f64> = Vec::with_capacity(PREDICT_ROWS * columns.len());
     let mut out = io::stdout();
-    for record in reader.records() {
-        let record = record.context("malformed CSV")?;
-        let line = record.position().map_or(0, |p| p.line());
-        for (v, &c) in x.iter_mut().zip(&columns) {
-            let cell = record.get(c).unwrap_or("");
-            *v = if cell.is_empty() {
-                f64::NAN
-            } else {
-                match cell.parse() {
-                    Ok(v) => v,
-                    Err(_) => bail!(
-                        "line {line}: `{cell}` in column `{}` is not a number",
-                        header.get(c).unwrap_or("?")
-                    ),
-                }
-            };
+    let read = (|| -> anyhow::Result<()> {
+        for record in reader.records() {
+            let record = record.context("malformed CSV")?;
+            let line = record.position().map_or(0, |p| p.line());
+            for &c in &columns {
+                let cell = record.get(c).unwrap_or("");
+                rows.push(if cell.is_empty() {
+                    f64::NAN
+                } else {
+                    match cell.parse() {
+                        Ok(v) => v,
+                        Err(_) => bail!(
+                            "line {line}: `{cell}` in column `{}` is not a number",
+                            header.get(c).unwrap_or("?")
+                        ),
+                    }
+                });
+            }
+            if rows.len() == PREDICT_ROWS * columns.len() {
+                write_predictions(&predictor, &mut rows, &mut out)?;
+            }
         }
-        model.predict(&x, &mut y)?;
-        let cells: Vec<String> = y.iter().map(|&v| g17(v)).collect();
+        Ok(())
+    })();
+    // the whole rows before a bad line are still predicted
+    rows.truncate(rows.len() - rows.len() % columns.len().max(1));
+    write_predictions(&predictor, &mut rows, &mut out)?;
+    out.flush()?;
+    read
+}
+
+/// Rows `tickml predict` scores in one `predict_many` call.
+const PREDICT_ROWS: usize = 4096;
+
+/// Writes the predictions of `rows` (then emptied), one line a row.
+fn write_predictions(
+    predictor: &RowPredictor<'_>,
+    rows: &mut Vec<f64>,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let model = predictor.model();
+    let k = model.outputs();
+    let mut y = vec![0.0; rows.len() / model.feature_count().max(1) * k];
+    predictor.predict_many(rows, &mut y)?;
+    for p in y.chunks_exact(k) {
+        let cells: Vec<String> = p.iter().map(|&v| g17(v)).collect();
         writeln!(out, "{}", cells.join(","))?;
     }
-    out.flush()?;
+    rows.clear();
     Ok(())
 }
 

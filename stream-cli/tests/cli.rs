@@ -136,6 +136,66 @@ fn import_predict_inspect_reproduce_lightgbm() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// `tickml predict` scores rows in batches: across a batch boundary (4,096 rows) its
+/// predictions are LightGBM's, and a bad cell stops it with the line named after the
+/// predictions of every line before it.
+#[test]
+fn predict_batches_and_names_a_bad_line() {
+    let dir = std::env::temp_dir().join(format!("tickml-cli-batch-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let blob = dir.join("m.tml");
+    let model = repo("tests/fixtures/models/lgb_binary.txt");
+    let out = tickml(
+        &[
+            "import",
+            "lightgbm",
+            model.to_str().unwrap(),
+            "--out",
+            blob.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let rows = std::fs::read_to_string(repo("tests/fixtures/models/lgb_binary.rows.csv")).unwrap();
+    let expected =
+        std::fs::read_to_string(repo("tests/fixtures/models/lgb_binary.pred.csv")).unwrap();
+    let (header, body) = rows.split_once('\n').unwrap();
+    let body: Vec<&str> = body.lines().collect();
+    let expected: Vec<f64> = expected.lines().map(|l| l.parse().unwrap()).collect();
+    // the fixture's rows repeated past one batch, then a bad cell
+    let n = 4096 + 3;
+    let mut input = format!("{header}\n");
+    for i in 0..n {
+        input.push_str(body[i % body.len()]);
+        input.push('\n');
+    }
+    let bad_line = n + 2;
+    input.push_str(&body[0].replacen(|c: char| c.is_ascii_digit(), "x", 1));
+    input.push('\n');
+    input.push_str(body[1]);
+    input.push('\n');
+    let out = tickml(
+        &["predict", "--model", blob.to_str().unwrap()],
+        Some(&input),
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains(&format!("line {bad_line}:")),
+        "{}",
+        text(&out.stderr)
+    );
+    let got: Vec<f64> = text(&out.stdout)
+        .lines()
+        .map(|l| l.parse().unwrap())
+        .collect();
+    assert_eq!(got.len(), n, "every line before the bad one is predicted");
+    for (i, g) in got.iter().enumerate() {
+        let e = expected[i % body.len()];
+        assert!((g - e).abs() <= 1e-12 * e.abs(), "row {i}: {g} vs {e}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 #[test]
 fn import_refuses_linear_trees() {
     let model = repo("tests/fixtures/models/lgb_linear_tree.txt");

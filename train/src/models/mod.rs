@@ -15,7 +15,7 @@ mod hist_tree;
 mod linear;
 
 use tickml_core::model::Model as CoreModel;
-use tickml_core::model::{QuickScorer, ScorerRecord};
+use tickml_core::model::{ModelError, QuickScorer, ScorerRecord};
 
 use crate::export::{ExportError, LinearSpec, TreeEnsembleSpec};
 
@@ -275,35 +275,72 @@ impl TrainedModel {
     }
 
     /// Predictions through the exported blob (what the core computes live), the first
-    /// output of each row. Tree models are scored by QuickScorer's `predict_many`, rows
-    /// side by side, which predicts bit for bit as the blob walk.
+    /// output of each row ([`RowPredictor`]).
     pub fn predict_with_blob(&self, x: &Matrix) -> Result<Vec<f64>, ExportError> {
         let blob = self.to_blob(0)?;
         let model = CoreModel::from_blob(&blob).map_err(ExportError::Core)?;
+        let mut buf = Vec::new();
+        let predictor = RowPredictor::new(model, &mut buf);
         let k = model.outputs();
         let mut out = vec![0.0; x.rows() * k];
-        let mut buf = Vec::new();
-        let scorer = match &model {
-            CoreModel::Trees(trees) => {
-                buf.resize(QuickScorer::records_needed(trees), ScorerRecord::default());
-                // a tree wider than QuickScorer's word is walked from the blob
-                QuickScorer::new(*trees, &mut buf).ok()
-            }
-            CoreModel::Linear(_) => None,
-        };
-        match scorer {
-            Some(scorer) => scorer.predict_many(x.values, &mut out),
-            None => (0..x.rows())
-                .zip(out.chunks_exact_mut(k))
-                .try_for_each(|(i, o)| model.predict(x.row(i), o)),
-        }
-        .map_err(ExportError::Core)?;
+        predictor
+            .predict_many(x.values, &mut out)
+            .map_err(ExportError::Core)?;
         Ok(out.chunks_exact(k).map(|o| o[0]).collect())
     }
 
     /// Impurity-based importances (normalised to sum 1), where the model has them.
     pub fn impurity_importance(&self) -> Option<&[f64]> {
         self.importance.as_deref()
+    }
+}
+
+/// A core model scoring many rows: a tree ensemble laid out for QuickScorer, rows side
+/// by side, bit for bit as the blob walk; a linear model (or a tree wider than
+/// QuickScorer's word) row by row.
+#[derive(Debug, Clone, Copy)]
+pub struct RowPredictor<'a> {
+    model: CoreModel<'a>,
+    scorer: Option<QuickScorer<'a>>,
+}
+
+impl<'a> RowPredictor<'a> {
+    /// Lays `model`'s trees out in `buf` (resized to fit).
+    pub fn new(model: CoreModel<'a>, buf: &'a mut Vec<ScorerRecord>) -> Self {
+        let scorer = match &model {
+            CoreModel::Trees(trees) => {
+                buf.resize(QuickScorer::records_needed(trees), ScorerRecord::default());
+                QuickScorer::new(*trees, buf).ok()
+            }
+            CoreModel::Linear(_) => None,
+        };
+        RowPredictor { model, scorer }
+    }
+
+    /// The model.
+    pub fn model(&self) -> &CoreModel<'a> {
+        &self.model
+    }
+
+    /// Predicts every row of `rows` (row-major, the model's `feature_count` values each;
+    /// NaN = missing) into `out` (`outputs` values each).
+    pub fn predict_many(&self, rows: &[f64], out: &mut [f64]) -> Result<(), ModelError> {
+        if let Some(scorer) = &self.scorer {
+            return scorer.predict_many(rows, out);
+        }
+        let (width, k) = (self.model.feature_count(), self.model.outputs());
+        if width == 0 || !rows.len().is_multiple_of(width) {
+            return Err(ModelError::Malformed {
+                what: "rows are not a whole number of feature_count values",
+            });
+        }
+        let needed = rows.len() / width * k;
+        let out = out
+            .get_mut(..needed)
+            .ok_or(ModelError::OutputTooShort { needed })?;
+        rows.chunks_exact(width)
+            .zip(out.chunks_exact_mut(k))
+            .try_for_each(|(x, o)| self.model.predict(x, o))
     }
 }
 
