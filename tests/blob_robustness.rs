@@ -118,7 +118,7 @@ proptest! {
     /// thresholds: the encoding keeps every node, child and flag. Every layout, and
     /// QuickScorer's rows side by side, predicts as the blob.
     #[test]
-    fn tree_blobs_round_trip(trees in prop::collection::vec((1u32..4, prop::collection::vec((0u16..4, -2i8..3, 0u8..3), 7), prop::collection::vec(-5.0f64..5.0, 8)), 1..6), base in -1.0f64..1.0, rows in prop::collection::vec(prop::collection::vec(prop_oneof![(-3i8..4).prop_map(|v| f64::from(v) * 0.5), Just(f64::NAN)], 4), 1..20)) {
+    fn tree_blobs_round_trip(trees in prop::collection::vec((1u32..4, prop::collection::vec((0u16..4, -2i8..3, 0u8..3), 7), prop::collection::vec(-5.0f64..5.0, 8)), 1..6), base in -1.0f64..1.0, zero in prop_oneof![Just(0.0), Just(0.5)], rows in prop::collection::vec(prop::collection::vec(prop_oneof![(-3i8..4).prop_map(|v| f64::from(v) * 0.5), Just(f64::NAN), prop_oneof![Just(0.5f64), Just(-0.5)].prop_flat_map(|z| prop_oneof![Just(z), Just(z.next_up()), Just(z.next_down())])], 4), 1..20)) {
         use tickml_core::model::{Aggregation, Link, ThresholdWidth, DEFAULT_LEFT, MISSING_NAN};
         use tickml_train::export::{Child, SplitSpec, TreeEnsembleSpec, TreeSpec};
         let flags = [0, MISSING_NAN, MISSING_NAN | DEFAULT_LEFT];
@@ -148,14 +148,15 @@ proptest! {
             link: Link::Identity,
             link_scale: 1.0,
             threshold_width: ThresholdWidth::F64,
-            input_zero_threshold: 0.0,
+            input_zero_threshold: zero,
             base_margin: vec![base],
             trees: specs.clone(),
         };
         let blob = spec.to_blob(0).unwrap();
         let model = Model::from_blob(&blob).unwrap();
         // the documented rule: left iff x <= t; NaN goes to the default side with
-        // MISSING_NAN (left with DEFAULT_LEFT, else right) and reads as 0.0 without it
+        // MISSING_NAN (left with DEFAULT_LEFT, else right) and reads as 0.0 without it;
+        // an input within the input zero threshold reads as 0.0
         let walk = |t: &TreeSpec, row: &[f64]| {
             let mut at = t.root;
             loop {
@@ -167,7 +168,7 @@ proptest! {
                         let left = if x.is_nan() && s.flags & MISSING_NAN != 0 {
                             s.flags & DEFAULT_LEFT != 0
                         } else {
-                            (if x.is_nan() { 0.0 } else { x }) <= s.threshold
+                            (if x.is_nan() || x.abs() <= zero { 0.0 } else { x }) <= s.threshold
                         };
                         at = if left { s.left } else { s.right };
                     }

@@ -5,9 +5,10 @@
 //! of the node, one of the input and a conditional move (no branch on the comparison).
 //! A leaf sends every input to itself, so trees walked side by side need no test of
 //! which have finished. The decision rule is the blob's ([`super::TreeEnsemble`]):
-//! what NaN does at a numeric node is worked out when the buffer is filled, and nodes
-//! whose rule needs more (categorical, missing-as-zero, a threshold inside the input
-//! zero threshold) are marked and decided by the blob's own rule.
+//! what NaN does at a numeric node, and where an input read as zero goes, are worked
+//! out when the buffer is filled, and nodes whose rule needs more (categorical,
+//! missing-as-zero, an `f32` threshold inside the input zero threshold) are marked and
+//! decided by the blob's own rule.
 
 use core::hint::select_unpredictable;
 
@@ -254,8 +255,13 @@ pub(super) fn full_rule<T: Float>(
 
 /// How a laid-out record decides node `reference` of `ensemble`: its threshold (in
 /// the model's width) and [`NAN_LEFT`] for a numeric node; the node's index as bits
-/// and [`FULL_RULE`] for one whose rule needs more (categorical, missing-as-zero, a
-/// threshold inside the input zero threshold).
+/// and [`FULL_RULE`] for one whose rule needs more (categorical, missing-as-zero, an
+/// `f32` threshold inside the input zero threshold).
+///
+/// Inputs within the input zero threshold `z` read as 0, so they all go where 0 goes.
+/// Outside `[-z, z]` a threshold has them on 0's side already; an `f64` threshold `t`
+/// inside it becomes `z` when `0 <= t` (left iff `x <= z`) and the float below `-z`
+/// otherwise (left iff `x < -z`).
 pub(super) fn split_rule(ensemble: &TreeEnsemble<'_>, node: &Node, reference: u32) -> (f64, u8) {
     let threshold = if ensemble.sums_in_f32() {
         f64::from(node.threshold as f32)
@@ -263,9 +269,8 @@ pub(super) fn split_rule(ensemble: &TreeEnsemble<'_>, node: &Node, reference: u3
         node.threshold
     };
     let input_zero = ensemble.payload().input_zero_threshold;
-    if node.flags & (CATEGORICAL | MISSING_ZERO) != 0
-        || (input_zero > 0.0 && threshold.abs() <= input_zero)
-    {
+    let near_zero = input_zero > 0.0 && threshold.abs() <= input_zero;
+    if node.flags & (CATEGORICAL | MISSING_ZERO) != 0 || (near_zero && ensemble.sums_in_f32()) {
         return (f64::from_bits(u64::from(reference)), FULL_RULE);
     }
     // without MISSING_NAN a NaN is read as 0.0
@@ -273,6 +278,11 @@ pub(super) fn split_rule(ensemble: &TreeEnsemble<'_>, node: &Node, reference: u3
         node.flags & DEFAULT_LEFT != 0
     } else {
         0.0 <= threshold
+    };
+    let threshold = match (near_zero, 0.0 <= threshold) {
+        (false, _) => threshold,
+        (true, true) => input_zero,
+        (true, false) => (-input_zero).next_down(),
     };
     (threshold, if nan_left { NAN_LEFT } else { 0 })
 }
