@@ -551,3 +551,43 @@ fn quickscorer_keeps_tree_order_across_blocks() {
         assert_eq!(want.to_bits(), got.to_bits(), "batch, row {row:?}");
     }
 }
+
+/// Every `predict_many` names a batch that is not whole rows, or an output too short for
+/// it, and predicts as `predict` row by row otherwise.
+#[test]
+fn predict_many_refuses_part_rows_and_short_outputs() {
+    let blob = fixture_blob("lgb_multiclass.txt");
+    let model = Model::from_blob(&blob).unwrap();
+    let Model::Trees(trees) = model else {
+        unreachable!("a LightGBM model is a tree ensemble")
+    };
+    let mut buf = vec![CompactNode::default(); CompactTrees::records_needed(&trees)];
+    let compact = CompactTrees::new(trees, &mut buf).unwrap();
+    let mut scorer_buf = vec![ScorerRecord::default(); QuickScorer::records_needed(&trees)];
+    let scorer = QuickScorer::new(trees, &mut scorer_buf).unwrap();
+    let (w, k) = (model.feature_count(), model.outputs());
+    let rows: Vec<f64> = (0..3 * w).map(|i| (i % 7) as f64 * 0.3 - 1.0).collect();
+    type PredictMany<'f> = &'f dyn Fn(&[f64], &mut [f64]) -> Result<(), ModelError>;
+    let paths: [PredictMany; 3] = [
+        &|r, o| model.predict_many(r, o),
+        &|r, o| compact.predict_many(r, o),
+        &|r, o| scorer.predict_many(r, o),
+    ];
+    for predict_many in paths {
+        let mut out = vec![0.0; 3 * k];
+        assert!(matches!(
+            predict_many(&rows[..3 * w - 1], &mut out),
+            Err(ModelError::Malformed { .. })
+        ));
+        assert!(matches!(
+            predict_many(&rows, &mut out[..3 * k - 1]),
+            Err(ModelError::OutputTooShort { needed }) if needed == 3 * k
+        ));
+        predict_many(&rows, &mut out).unwrap();
+        for (x, got) in rows.chunks(w).zip(out.chunks(k)) {
+            let mut want = vec![0.0; k];
+            model.predict(x, &mut want).unwrap();
+            assert_eq!(want, got);
+        }
+    }
+}

@@ -2,7 +2,7 @@
 
 mod common;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 fn repo(relative: &str) -> PathBuf {
@@ -17,6 +17,23 @@ fn tickml(args: &[&str], stdin: Option<&str>) -> Output {
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Imports the model fixture `fixture` (`lightgbm` or `xgboost` by `library`) into
+/// `blob`, asserting that the import succeeds.
+fn import(library: &str, fixture: &str, blob: &Path) {
+    let model = repo(&format!("tests/fixtures/models/{fixture}"));
+    let out = tickml(
+        &[
+            "import",
+            library,
+            model.to_str().unwrap(),
+            "--out",
+            blob.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
 }
 
 #[test]
@@ -78,18 +95,7 @@ fn import_predict_inspect_reproduce_lightgbm() {
     let dir = std::env::temp_dir().join(format!("tickml-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let blob = dir.join("m.tml");
-    let model = repo("tests/fixtures/models/lgb_binary.txt");
-    let out = tickml(
-        &[
-            "import",
-            "lightgbm",
-            model.to_str().unwrap(),
-            "--out",
-            blob.to_str().unwrap(),
-        ],
-        None,
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    import("lightgbm", "lgb_binary.txt", &blob);
     let rows = repo("tests/fixtures/models/lgb_binary.rows.csv");
     let out = tickml(
         &[
@@ -144,18 +150,7 @@ fn predict_batches_and_names_a_bad_line() {
     let dir = std::env::temp_dir().join(format!("tickml-cli-batch-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let blob = dir.join("m.tml");
-    let model = repo("tests/fixtures/models/lgb_binary.txt");
-    let out = tickml(
-        &[
-            "import",
-            "lightgbm",
-            model.to_str().unwrap(),
-            "--out",
-            blob.to_str().unwrap(),
-        ],
-        None,
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    import("lightgbm", "lgb_binary.txt", &blob);
     let rows = std::fs::read_to_string(repo("tests/fixtures/models/lgb_binary.rows.csv")).unwrap();
     let expected =
         std::fs::read_to_string(repo("tests/fixtures/models/lgb_binary.pred.csv")).unwrap();
@@ -222,19 +217,7 @@ fn predict_names_a_missing_column() {
     let dir = std::env::temp_dir().join(format!("tickml-cli-col-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let blob = dir.join("x.tml");
-    let model = repo("tests/fixtures/models/xgb_binary.json");
-    assert!(tickml(
-        &[
-            "import",
-            "xgboost",
-            model.to_str().unwrap(),
-            "--out",
-            blob.to_str().unwrap()
-        ],
-        None
-    )
-    .status
-    .success());
+    import("xgboost", "xgb_binary.json", &blob);
     let out = tickml(
         &["predict", "--model", blob.to_str().unwrap()],
         Some("x0,x1\n1,2\n"),
@@ -1404,18 +1387,7 @@ fn codegen_prints_rust_for_trees_and_refuses_linear_models() {
     let dir = std::env::temp_dir().join(format!("tickml-codegen-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let blob = dir.join("lgb.tml");
-    let model = repo("tests/fixtures/models/lgb_binary.txt");
-    let out = tickml(
-        &[
-            "import",
-            "lightgbm",
-            model.to_str().unwrap(),
-            "--out",
-            blob.to_str().unwrap(),
-        ],
-        None,
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    import("lightgbm", "lgb_binary.txt", &blob);
     let out = tickml(&["codegen", blob.to_str().unwrap()], None);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let source = text(&out.stdout);

@@ -135,16 +135,7 @@ impl<'a> CompactTrees<'a> {
     /// row.
     pub fn predict_many<T: Float>(&self, rows: &[T], out: &mut [T]) -> Result<(), ModelError> {
         let (width, k) = (self.ensemble.feature_count(), self.ensemble.outputs());
-        let n = rows.len().checked_div(width).unwrap_or(0);
-        if rows.len().checked_rem(width) != Some(0) {
-            return Err(ModelError::Malformed {
-                what: "rows are not a whole number of feature_count values",
-            });
-        }
-        let needed = n.saturating_mul(k);
-        let out = out
-            .get_mut(..needed)
-            .ok_or(ModelError::OutputTooShort { needed })?;
+        let out = super::rows_out(rows.len(), width, k, out)?;
         let mut sums = [[0.0f64; MAX_OUTPUTS]; ROWS_PER_PASS];
         for (rows, out) in rows
             .chunks(width.saturating_mul(ROWS_PER_PASS))

@@ -56,6 +56,16 @@ impl<'a> Model<'a> {
         }
     }
 
+    /// Predicts every row of `rows` (row-major, `feature_count` values each) into `out`
+    /// (`outputs` values each), row by row.
+    pub fn predict_many<T: Float>(&self, rows: &[T], out: &mut [T]) -> Result<(), ModelError> {
+        let (width, k) = (self.feature_count(), self.outputs());
+        let out = rows_out(rows.len(), width, k, out)?;
+        rows.chunks_exact(width)
+            .zip(out.chunks_exact_mut(k))
+            .try_for_each(|(x, o)| self.predict(x, o))
+    }
+
     /// Number of outputs.
     pub fn outputs(&self) -> usize {
         match self {
@@ -95,6 +105,24 @@ impl<'a> Model<'a> {
             Model::Linear(m) => m.payload().link,
         }
     }
+}
+
+/// The outputs of `rows` values of rows `width` long, `outputs` a row: `out`'s first
+/// `rows / width * outputs` values, or why not.
+pub(crate) fn rows_out<T>(
+    rows: usize,
+    width: usize,
+    outputs: usize,
+    out: &mut [T],
+) -> Result<&mut [T], ModelError> {
+    if width == 0 || rows.checked_rem(width) != Some(0) {
+        return Err(ModelError::Malformed {
+            what: "rows are not a whole number of feature_count values",
+        });
+    }
+    let needed = rows.checked_div(width).unwrap_or(0).saturating_mul(outputs);
+    out.get_mut(..needed)
+        .ok_or(ModelError::OutputTooShort { needed })
 }
 
 /// Iterator over a model's feature names (stored `\n`-separated in the payload).

@@ -178,15 +178,7 @@ impl<'a> QuickScorer<'a> {
     /// [`Self::predict`] row by row, bit for bit.
     pub fn predict_many<T: Float>(&self, rows: &[T], out: &mut [T]) -> Result<(), ModelError> {
         let (width, k) = (self.ensemble.feature_count(), self.ensemble.outputs());
-        if rows.len().checked_rem(width) != Some(0) {
-            return Err(ModelError::Malformed {
-                what: "rows are not a whole number of feature_count values",
-            });
-        }
-        let needed = rows.len().checked_div(width).unwrap_or(0).saturating_mul(k);
-        let out = out
-            .get_mut(..needed)
-            .ok_or(ModelError::OutputTooShort { needed })?;
+        let out = super::rows_out(rows.len(), width, k, out)?;
         let mut sums = [[0.0f64; MAX_OUTPUTS]; ROW_LANES];
         for (rows, out) in rows
             .chunks(width.saturating_mul(ROW_LANES))

@@ -325,22 +325,10 @@ impl<'a> RowPredictor<'a> {
     /// Predicts every row of `rows` (row-major, the model's `feature_count` values each;
     /// NaN = missing) into `out` (`outputs` values each).
     pub fn predict_many(&self, rows: &[f64], out: &mut [f64]) -> Result<(), ModelError> {
-        if let Some(scorer) = &self.scorer {
-            return scorer.predict_many(rows, out);
+        match &self.scorer {
+            Some(scorer) => scorer.predict_many(rows, out),
+            None => self.model.predict_many(rows, out),
         }
-        let (width, k) = (self.model.feature_count(), self.model.outputs());
-        if width == 0 || !rows.len().is_multiple_of(width) {
-            return Err(ModelError::Malformed {
-                what: "rows are not a whole number of feature_count values",
-            });
-        }
-        let needed = rows.len() / width * k;
-        let out = out
-            .get_mut(..needed)
-            .ok_or(ModelError::OutputTooShort { needed })?;
-        rows.chunks_exact(width)
-            .zip(out.chunks_exact_mut(k))
-            .try_for_each(|(x, o)| self.model.predict(x, o))
     }
 }
 
