@@ -1,4 +1,4 @@
-//! Gradient-boosted trees on the shared histogram learner ([`super::hist_tree`]):
+//! Gradient-boosted trees on the shared histogram learner (`models::hist_tree`, private):
 //! log-loss (Newton steps on `g = p - y`, `h = p (1 - p)`) for classification, squared
 //! error for regression, 64 quantile bins (HistGradientBoosting's setting in the tests'
 //! reference), NaN learned per split.
