@@ -15,7 +15,7 @@ use core::hint::select_unpredictable;
 use super::tree::{
     add_leaf, Node, SumTrees, TreeEnsemble, CATEGORICAL, DEFAULT_LEFT, LEAF_BIT, MISSING_NAN,
 };
-use super::tree::{MAX_OUTPUTS, MISSING_ZERO};
+use super::tree::{SumRows, MAX_OUTPUTS, MISSING_ZERO};
 use super::ModelError;
 use crate::num::Float;
 
@@ -134,41 +134,8 @@ impl<'a> CompactTrees<'a> {
     /// pass of rows while its records are in cache. Equal to [`Self::predict`] row by
     /// row.
     pub fn predict_many<T: Float>(&self, rows: &[T], out: &mut [T]) -> Result<(), ModelError> {
-        let (width, k) = (self.ensemble.feature_count(), self.ensemble.outputs());
-        let out = super::rows_out(rows.len(), width, k, out)?;
-        let mut sums = [[0.0f64; MAX_OUTPUTS]; ROWS_PER_PASS];
-        for (rows, out) in rows
-            .chunks(width.saturating_mul(ROWS_PER_PASS))
-            .zip(out.chunks_mut(k.saturating_mul(ROWS_PER_PASS)))
-        {
-            let pass = sums.iter_mut().zip(rows.chunks_exact(width));
-            for ((s, x), o) in pass.zip(out.chunks_exact(k)) {
-                self.ensemble.start_sums(x, o, s)?;
-            }
-            if self.ensemble.sums_in_f32() {
-                self.sum_rows::<T, false>(rows, width, &mut sums);
-            } else {
-                self.sum_rows::<T, true>(rows, width, &mut sums);
-            }
-            for (s, o) in sums.iter().zip(out.chunks_exact_mut(k)) {
-                self.ensemble.finish(s.get(..k).unwrap_or(&[]), o);
-            }
-        }
-        Ok(())
-    }
-
-    fn sum_rows<T: Float, const WIDE: bool>(
-        &self,
-        rows: &[T],
-        width: usize,
-        sums: &mut [[f64; MAX_OUTPUTS]; ROWS_PER_PASS],
-    ) {
-        let trees = self.ensemble.tree_count();
-        for first in (0..trees).step_by(LANES) {
-            for (x, s) in rows.chunks_exact(width).zip(sums.iter_mut()) {
-                self.walk_group::<T, WIDE>(first, trees, x, s);
-            }
-        }
+        self.ensemble
+            .predict_many_by::<_, T, ROWS_PER_PASS>(self, rows, out)
     }
 
     /// Walks trees `first..first + LANES` (those below `trees`) side by side and adds
@@ -288,6 +255,24 @@ pub(super) fn below<const WIDE: bool>(v: f64, threshold: f64, kind: u8) -> bool 
         (v as f32) <= threshold as f32
     };
     below | (v.is_nan() & (kind & NAN_LEFT != 0))
+}
+
+impl SumRows<ROWS_PER_PASS> for CompactTrees<'_> {
+    /// Tree-major: each group of trees is walked for every row while its records are
+    /// in cache.
+    fn sum_rows<T: Float, const WIDE: bool>(
+        &self,
+        rows: &[T],
+        width: usize,
+        sums: &mut [[f64; MAX_OUTPUTS]; ROWS_PER_PASS],
+    ) {
+        let trees = self.ensemble.tree_count();
+        for first in (0..trees).step_by(LANES) {
+            for (x, s) in rows.chunks_exact(width).zip(sums.iter_mut()) {
+                self.walk_group::<T, WIDE>(first, trees, x, s);
+            }
+        }
+    }
 }
 
 impl SumTrees for CompactTrees<'_> {

@@ -19,7 +19,7 @@
 //! a block take `BLOCK_TREES * ROW_LANES * 8` bytes of stack at most (16 KiB).
 
 use super::compact::{below, full_rule, split_rule, FULL_RULE};
-use super::tree::{add_leaf, SumTrees, TreeEnsemble, LEAF_BIT, MAX_OUTPUTS};
+use super::tree::{add_leaf, SumRows, SumTrees, TreeEnsemble, LEAF_BIT, MAX_OUTPUTS};
 use super::{ModelError, MAX_DEPTH};
 use crate::num::Float;
 use core::ops::{BitAnd, BitOr, Not};
@@ -177,32 +177,8 @@ impl<'a> QuickScorer<'a> {
     /// right (the vectorised QuickScorer of Lucchese et al., TOIS 2016). Equal to
     /// [`Self::predict`] row by row, bit for bit.
     pub fn predict_many<T: Float>(&self, rows: &[T], out: &mut [T]) -> Result<(), ModelError> {
-        let (width, k) = (self.ensemble.feature_count(), self.ensemble.outputs());
-        let out = super::rows_out(rows.len(), width, k, out)?;
-        let mut sums = [[0.0f64; MAX_OUTPUTS]; ROW_LANES];
-        for (rows, out) in rows
-            .chunks(width.saturating_mul(ROW_LANES))
-            .zip(out.chunks_mut(k.saturating_mul(ROW_LANES)))
-        {
-            // spare lanes score the group's first row again and are not written
-            let mut xs: [&[T]; ROW_LANES] = [rows.get(..width).unwrap_or(&[]); ROW_LANES];
-            for (lane, x) in xs.iter_mut().zip(rows.chunks_exact(width)) {
-                *lane = x;
-            }
-            for ((s, x), o) in sums.iter_mut().zip(xs).zip(out.chunks_exact(k)) {
-                self.ensemble.start_sums(x, o, s)?;
-            }
-            let lanes = sums.each_mut().map(|s| s.as_mut_slice());
-            if self.ensemble.sums_in_f32() {
-                self.sum_lanes::<T, false, ROW_LANES>(&xs, lanes);
-            } else {
-                self.sum_lanes::<T, true, ROW_LANES>(&xs, lanes);
-            }
-            for (s, o) in sums.iter().zip(out.chunks_exact_mut(k)) {
-                self.ensemble.finish(s.get(..k).unwrap_or(&[]), o);
-            }
-        }
-        Ok(())
+        self.ensemble
+            .predict_many_by::<_, T, ROW_LANES>(self, rows, out)
     }
 
     /// Adds every tree's leaf for each row of `xs` to that row's `sums`, in tree order.
@@ -378,6 +354,22 @@ impl LeafWord for u32 {
     #[inline(always)]
     fn first_leaf(self) -> usize {
         self.trailing_zeros() as usize
+    }
+}
+
+impl SumRows<ROW_LANES> for QuickScorer<'_> {
+    fn sum_rows<T: Float, const WIDE: bool>(
+        &self,
+        rows: &[T],
+        width: usize,
+        sums: &mut [[f64; MAX_OUTPUTS]; ROW_LANES],
+    ) {
+        // spare lanes score the group's first row again and are not written
+        let mut xs: [&[T]; ROW_LANES] = [rows.get(..width).unwrap_or(&[]); ROW_LANES];
+        for (lane, x) in xs.iter_mut().zip(rows.chunks_exact(width)) {
+            *lane = x;
+        }
+        self.sum_lanes::<T, WIDE, ROW_LANES>(&xs, sums.each_mut().map(|s| s.as_mut_slice()));
     }
 }
 

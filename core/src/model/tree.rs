@@ -537,6 +537,38 @@ impl<'a> TreeEnsemble<'a> {
         Ok(())
     }
 
+    /// [`Self::predict_by`] for every row of `rows` (row-major, `feature_count` values
+    /// each) into `out` (`outputs` values each), `N` rows at a time: each group's sums
+    /// start and finish as one row's do, and `layout` adds the group's leaves.
+    pub(super) fn predict_many_by<L: SumRows<N>, T: Float, const N: usize>(
+        &self,
+        layout: &L,
+        rows: &[T],
+        out: &mut [T],
+    ) -> Result<(), ModelError> {
+        let (width, k) = (self.feature_count(), self.outputs());
+        let out = super::rows_out(rows.len(), width, k, out)?;
+        let mut sums = [[0.0f64; MAX_OUTPUTS]; N];
+        for (rows, out) in rows
+            .chunks(width.saturating_mul(N))
+            .zip(out.chunks_mut(k.saturating_mul(N)))
+        {
+            let group = sums.iter_mut().zip(rows.chunks_exact(width));
+            for ((s, x), o) in group.zip(out.chunks_exact(k)) {
+                self.start_sums(x, o, s)?;
+            }
+            if self.sums_in_f32() {
+                layout.sum_rows::<T, false>(rows, width, &mut sums);
+            } else {
+                layout.sum_rows::<T, true>(rows, width, &mut sums);
+            }
+            for (s, o) in sums.iter().zip(out.chunks_exact_mut(k)) {
+                self.finish(s.get(..k).unwrap_or(&[]), o);
+            }
+        }
+        Ok(())
+    }
+
     /// Whether trees are summed (and thresholds compared) in `f32`.
     pub(super) fn sums_in_f32(&self) -> bool {
         self.p.threshold_width == ThresholdWidth::F32
@@ -602,6 +634,18 @@ impl<'a> TreeEnsemble<'a> {
 pub(super) trait SumTrees {
     /// Adds every tree's leaf for `x` to `sums`.
     fn sum_trees<T: Float, const WIDE: bool>(&self, x: &[T], sums: &mut [f64]);
+}
+
+/// A layout that adds the leaves of up to `N` rows at a time (rows of `width` values,
+/// the first `rows.len() / width` of `sums` theirs), each row's in tree order.
+pub(super) trait SumRows<const N: usize> {
+    /// Adds every tree's leaf for each row of `rows` to its sums.
+    fn sum_rows<T: Float, const WIDE: bool>(
+        &self,
+        rows: &[T],
+        width: usize,
+        sums: &mut [[f64; MAX_OUTPUTS]; N],
+    );
 }
 
 impl SumTrees for TreeEnsemble<'_> {
