@@ -23,12 +23,24 @@ fn binds_a_reordered_subset_and_names_a_missing_feature() {
     let binding: FeatureBinding<16> =
         FeatureBinding::bind(model.feature_names(), set.schema()).unwrap();
     let mut scratch = [0.0f64; 16];
+    let mut present_scratch = [0.0f64; 16];
     let mut out = [0.0f64];
+    let mut warm_bars = 0;
     for bar in common::load("spx_daily.csv").iter().take(300) {
         let features = set.update(bar).unwrap().values().to_vec();
         let x = binding.gather(&features, &mut scratch);
         model.predict(x, &mut out).unwrap();
         let idx = |n: &str| set.schema().index_of(n).unwrap();
+        // gather_present: the same values, and only once every bound feature is present
+        let naive: Vec<f64> = names.iter().map(|n| features[idx(n)]).collect();
+        let present = binding.gather_present(&features, &mut present_scratch);
+        if naive.iter().any(|v| v.is_nan()) {
+            assert!(present.is_none());
+        } else {
+            let present = present.unwrap();
+            assert_eq!(present, naive.as_slice());
+            warm_bars += 1;
+        }
         let naive = 0.5 + 0.01 * features[idx("rsi_14")] - 0.001 * features[idx("sma_20")]
             + 2.0 * features[idx("macd_hist")];
         if naive.is_nan() {
@@ -37,6 +49,8 @@ fn binds_a_reordered_subset_and_names_a_missing_feature() {
             assert!((out[0] - naive).abs() <= 1e-12 * naive.abs().max(1.0));
         }
     }
+    // rsi_14, sma_20 and macd_hist (26 + 9 bars) are all present from bar 34 on
+    assert_eq!(warm_bars, 300 - 33);
     let err = FeatureBinding::<16>::bind(["rsi_14", "sma_21"], set.schema()).unwrap_err();
     assert_eq!(err.to_string(), "the pipeline has no feature `sma_21`");
     assert!(matches!(err, ModelError::MissingFeature { .. }));

@@ -55,10 +55,32 @@ impl<const M: usize> FeatureBinding<M> {
 
     /// Copies the pipeline's `features` into model order in `out`; returns the filled part.
     pub fn gather<'o, T: Float>(&self, features: &[T], out: &'o mut [T]) -> &'o [T] {
+        self.fill(features, out).0
+    }
+
+    /// [`Self::gather`] when every feature the model reads is present (not NaN), in the
+    /// same pass; `None` otherwise.
+    pub fn gather_present<'o, T: Float>(
+        &self,
+        features: &[T],
+        out: &'o mut [T],
+    ) -> Option<&'o [T]> {
+        match self.fill(features, out) {
+            (x, false) => Some(x),
+            (_, true) => None,
+        }
+    }
+
+    /// The gathered part of `out`, and whether any of it is NaN.
+    #[inline]
+    fn fill<'o, T: Float>(&self, features: &[T], out: &'o mut [T]) -> (&'o [T], bool) {
+        let mut missing = false;
         for (o, &i) in out.iter_mut().zip(self.index.iter()) {
-            *o = features.get(usize::from(i)).copied().unwrap_or(T::NAN);
+            let v = features.get(usize::from(i)).copied().unwrap_or(T::NAN);
+            missing |= v.to_f64().is_nan();
+            *o = v;
         }
         let n = self.index.len().min(out.len());
-        out.get(..n).unwrap_or(&[])
+        (out.get(..n).unwrap_or(&[]), missing)
     }
 }

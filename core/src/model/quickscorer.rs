@@ -269,14 +269,25 @@ impl<'a> QuickScorer<'a> {
                     }
                     rule_out(leaves, r, &right);
                 }
+            } else if let [v] = v.as_slice() {
+                let v = *v;
+                // one row: a node of the prefix sends it right, so it only clears leaves
+                for r in run {
+                    if v > threshold::<WIDE>(r) {
+                        if let Some(w) = leaves
+                            .get_mut(usize::from(r.tree))
+                            .and_then(|w| w.first_mut())
+                        {
+                            *w = *w & W::from_mask(r.mask);
+                        }
+                    } else {
+                        break;
+                    }
+                }
             } else {
                 // thresholds ascend: the first node that sends every row left ends the run
                 for r in run {
-                    let t = if WIDE {
-                        r.value
-                    } else {
-                        f64::from(r.value as f32)
-                    };
+                    let t = threshold::<WIDE>(r);
                     let (mut right, mut any) = ([W::NONE; L], W::NONE);
                     for (g, v) in right.iter_mut().zip(v) {
                         *g = W::all_if(v > t);
@@ -289,6 +300,16 @@ impl<'a> QuickScorer<'a> {
                 }
             }
         }
+    }
+}
+
+/// Node `r`'s threshold in the model's width (an `f32` threshold compares as `f32`).
+#[inline(always)]
+fn threshold<const WIDE: bool>(r: &ScorerRecord) -> f64 {
+    if WIDE {
+        r.value
+    } else {
+        f64::from(r.value as f32)
     }
 }
 

@@ -491,15 +491,16 @@ impl<'a, T: Float> Pipeline<'a, T> {
         let mut scratch = [T::NAN; F];
         let mut out = [T::ZERO; 64];
         for m in self.models.iter() {
-            let x = m.binding.gather(features, &mut scratch);
             // a model speaks once every feature it reads has warmed up
-            let warm = x.iter().all(|v| !v.to_f64().is_nan());
-            let predicted = match &m.scorer {
-                Some(scorer) => scorer.predict(x, &mut out),
-                None => m.model.predict(x, &mut out),
-            };
+            let predicted =
+                m.binding
+                    .gather_present(features, &mut scratch)
+                    .map(|x| match &m.scorer {
+                        Some(scorer) => scorer.predict(x, &mut out),
+                        None => m.model.predict(x, &mut out),
+                    });
             let p = match predicted {
-                Ok(()) if warm => out.first().copied().unwrap_or(T::NAN),
+                Some(Ok(())) => out.first().copied().unwrap_or(T::NAN),
                 _ => T::NAN,
             };
             let _ = predictions.push(p);
