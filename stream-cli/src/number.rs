@@ -1,4 +1,5 @@
-//! Numbers and strings into an output line without `core::fmt`: floats as Rust's
+//! Numbers in from input text, and numbers and strings into an output line without
+//! `core::fmt`. In: decimals as `str::parse::<f64>` reads them. Out: floats as Rust's
 //! `Display` writes them (the shortest digits that read back to the same `f64`, in
 //! plain decimal: `0.2`, `100`, `0.0000001`, `-0`), from zmij's shortest digits
 //! (Schubfach, like ryu, with fewer multiplications); JSON
@@ -8,8 +9,9 @@
 pub fn push_f64(s: &mut String, v: f64) {
     let mut buf = zmij::Buffer::new();
     let text = buf.format_finite(v);
-    // plain decimals (zmij's for exponents from -5 to 15) are `Display`'s but for `.0`
-    if !text.contains('e') {
+    // plain decimals (zmij's for exponents from -5 to 15, so surely for magnitudes in
+    // [1e-4, 1e15), which skip the scan) are `Display`'s but for `.0`
+    if (1e-4..1e15).contains(&v.abs()) || !text.contains('e') {
         s.push_str(text.strip_suffix(".0").unwrap_or(text));
         return;
     }
@@ -62,6 +64,50 @@ pub fn push_f64(s: &mut String, v: f64) {
         s.push('.');
         s.extend(b.iter().map(digit));
     }
+}
+
+/// Reads `text` as `text.parse::<f64>()` does (the correctly rounded value), `None`
+/// where that fails. Plain decimals take [`clinger_fast_path`]; the rest std's parser.
+pub fn parse_f64(text: &str) -> Option<f64> {
+    clinger_fast_path(text).or_else(|| text.parse().ok())
+}
+
+/// Powers of ten that are exact in `f64`.
+const EXACT_POWERS_OF_TEN: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// `[+-]digits[.digits]` whose digits, read as one integer `w`, are at most 2^53 with
+/// at most 22 of them after the point: `w` and `10^k` are exact, so `w / 10^k` is one
+/// correctly rounded division, the value a full parser gives (Clinger 1990). `None`
+/// for anything else.
+fn clinger_fast_path(text: &str) -> Option<f64> {
+    let bytes = text.as_bytes();
+    let (negative, digits) = match bytes.split_first()? {
+        (b'-', rest) => (true, rest),
+        (b'+', rest) => (false, rest),
+        _ => (false, bytes),
+    };
+    let (mut w, mut count, mut point) = (0u64, 0usize, None);
+    for &b in digits {
+        let d = b.wrapping_sub(b'0');
+        if d < 10 {
+            // past 19 digits this wraps, and the count refuses it below
+            w = w.wrapping_mul(10).wrapping_add(u64::from(d));
+            count += 1;
+        } else if b == b'.' && point.is_none() {
+            point = Some(count);
+        } else {
+            return None;
+        }
+    }
+    if count == 0 || count > 19 || w > 1 << 53 {
+        return None;
+    }
+    let after_point = count - point.unwrap_or(count);
+    let v = w as f64 / EXACT_POWERS_OF_TEN.get(after_point)?;
+    Some(if negative { -v } else { v })
 }
 
 /// Appends `v` as a JSON number, `null` when it is not finite.
@@ -187,6 +233,75 @@ mod tests {
             let mut s = String::new();
             push_json_str(&mut s, text);
             assert_eq!(s, serde_json::to_string(text).unwrap());
+        }
+    }
+
+    /// Against std's parser (correctly rounded) on decimals of every length, both sides
+    /// of the fast path's limits (2^53, 22 places, 19 digits), and on what it refuses.
+    #[test]
+    fn decimals_parse_as_std_parses_them() {
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut texts: Vec<String> = [
+            "0",
+            "-0",
+            "+0",
+            "0.0",
+            "-0.0",
+            "1.",
+            ".5",
+            "-.5",
+            "100.013285",
+            "9007199254740992",
+            "9007199254740993",
+            "9007199254740992.5",
+            "0.1",
+            "0.30000000000000004",
+            "1.0000000000000000000000",
+            "0.00000000000000000000001",
+            "18446744073709551616",
+            "12345678901234567890",
+            "1e5",
+            "1E-5",
+            "inf",
+            "-infinity",
+            "NaN",
+            "",
+            "-",
+            ".",
+            "1.2.3",
+            "1,5",
+            " 1",
+            "0x10",
+            "--1",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for _ in 0..200_000 {
+            let digits = (next() % 20 + 1) as usize;
+            let mut t = String::new();
+            if next() % 3 == 0 {
+                t.push('-');
+            }
+            let point = (next() % (digits as u64 + 1)) as usize;
+            for i in 0..digits {
+                if i == point && next() % 4 != 0 {
+                    t.push('.');
+                }
+                t.push(char::from(b'0' + (next() % 10) as u8));
+            }
+            texts.push(t);
+        }
+        for t in texts {
+            let ours = parse_f64(&t).map(f64::to_bits);
+            let std = t.parse::<f64>().ok().map(f64::to_bits);
+            assert_eq!(ours, std, "{t:?}");
         }
     }
 }

@@ -15,7 +15,7 @@ use tickml_train::data::{format_timestamp, parse_bar_rule, parse_timestamp};
 use tickml_train::session::{Decided, Grouping, Session};
 
 use crate::io;
-use crate::number::{push_cell, push_json, push_json_str};
+use crate::number::{parse_f64, push_cell, push_json, push_json_str};
 
 mod nats;
 
@@ -162,9 +162,7 @@ impl std::fmt::Display for BadHeader {
 impl std::error::Error for BadHeader {}
 
 fn field_f64(name: &str, text: &str) -> anyhow::Result<f64> {
-    text.trim()
-        .parse()
-        .map_err(|_| anyhow::anyhow!("{name} `{text}` is not a number"))
+    parse_f64(text.trim()).ok_or_else(|| anyhow::anyhow!("{name} `{text}` is not a number"))
 }
 
 impl Parser {
@@ -297,12 +295,58 @@ struct Emitter<W: Write> {
     buf: String,
     format: Format,
     models: Vec<String>,
+    /// `models` as JSON strings, escaped once.
+    models_json: Vec<String>,
     features: Option<Vec<String>>,
     flush_each: bool,
     header_done: bool,
 }
 
+/// `,"name":`, the start of a JSON field after the first.
+macro_rules! key {
+    ($name:literal) => {
+        concat!(",\"", $name, "\":")
+    };
+}
+
 impl<W: Write> Emitter<W> {
+    /// An emitter of `template`'s decisions (its model names, and its feature names
+    /// with `emit_features`) into `out`.
+    fn new(
+        out: W,
+        template: &Pipeline<'_, f64>,
+        format: Format,
+        universe: Option<usize>,
+        emit_features: bool,
+        flush_each: bool,
+    ) -> Self {
+        let models: Vec<String> = template
+            .model_names()
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let models_json = models
+            .iter()
+            .map(|m| {
+                let mut s = String::new();
+                push_json_str(&mut s, m);
+                s
+            })
+            .collect();
+        let schema = template.feature_set().schema();
+        Emitter {
+            out,
+            universe,
+            buf: String::with_capacity(1024),
+            format,
+            models,
+            models_json,
+            features: emit_features.then(|| schema.ids().iter().map(|i| i.to_string()).collect()),
+            flush_each,
+            header_done: false,
+        }
+    }
+
     /// Writes `decision`, which `session` completed as `d`; the pipeline that made it.
     fn emit_decided<'s, 'b>(
         &mut self,
@@ -342,51 +386,47 @@ impl<W: Write> Emitter<W> {
                     None => s.push_str("null"),
                 }
                 s.push_str(",\"predictions\":{");
-                for (i, (name, p)) in self.models.iter().zip(&d.predictions).enumerate() {
+                for (i, (name, p)) in self.models_json.iter().zip(&d.predictions).enumerate() {
                     if i > 0 {
                         s.push(',');
                     }
-                    push_json_str(s, name);
+                    s.push_str(name);
                     s.push(':');
                     push_json(s, *p);
                 }
-                let field = |s: &mut String, name: &str, v: f64| {
-                    s.push_str(",\"");
-                    s.push_str(name);
-                    s.push_str("\":");
+                let field = |s: &mut String, key: &str, v: f64| {
+                    s.push_str(key);
                     push_json(s, v);
                 };
-                let text = |s: &mut String, name: &str, v: &str| {
-                    s.push_str(",\"");
-                    s.push_str(name);
-                    s.push_str("\":\"");
+                let text = |s: &mut String, key: &str, v: &str| {
+                    s.push_str(key);
+                    s.push('"');
                     s.push_str(v);
                     s.push('"');
                 };
                 s.push('}');
-                text(s, "signal", a.signal.name());
-                field(s, "confidence", a.confidence);
-                field(s, "weighted_signal", a.weighted_signal);
-                text(s, "signal_source", a.signal_source.name());
-                field(s, "weighted_sum", a.weighted_sum);
-                field(s, "meta_signal", a.meta_signal.unwrap_or(f64::NAN));
-                field(s, "signal_strength", a.signal_strength);
-                field(s, "consensus_ratio", a.consensus_ratio);
-                s.push_str(",\"n_active_strategies\":");
+                text(s, key!("signal"), a.signal.name());
+                field(s, key!("confidence"), a.confidence);
+                field(s, key!("weighted_signal"), a.weighted_signal);
+                text(s, key!("signal_source"), a.signal_source.name());
+                field(s, key!("weighted_sum"), a.weighted_sum);
+                field(s, key!("meta_signal"), a.meta_signal.unwrap_or(f64::NAN));
+                field(s, key!("signal_strength"), a.signal_strength);
+                field(s, key!("consensus_ratio"), a.consensus_ratio);
+                s.push_str(key!("n_active_strategies"));
                 s.push_str(itoa::Buffer::new().format(a.n_active_strategies));
-                text(s, "regime", a.regime.name());
-                field(s, "regime_confidence", a.regime_confidence);
+                text(s, key!("regime"), a.regime.name());
+                field(s, key!("regime_confidence"), a.regime_confidence);
                 s.push_str(",\"strategy_breakdown\":[");
                 for (i, b) in a.strategy_breakdown.iter().enumerate() {
-                    let name = self.models.get(i).map_or("", String::as_str);
                     s.push_str(if i > 0 { ",{" } else { "{" });
                     s.push_str("\"strategy_id\":");
                     s.push_str(itoa::Buffer::new().format(b.strategy_id));
-                    s.push_str(",\"name\":");
-                    push_json_str(s, name);
-                    text(s, "signal", b.signal.name());
-                    field(s, "confidence", b.confidence);
-                    field(s, "weight", b.weight);
+                    s.push_str(key!("name"));
+                    s.push_str(self.models_json.get(i).map_or("\"\"", String::as_str));
+                    text(s, key!("signal"), b.signal.name());
+                    field(s, key!("confidence"), b.confidence);
+                    field(s, key!("weight"), b.weight);
                     s.push_str(if b.active {
                         ",\"active\":true"
                     } else {
@@ -397,8 +437,8 @@ impl<W: Write> Emitter<W> {
                     } else {
                         ",\"silenced\":false"
                     });
-                    field(s, "score", b.score.unwrap_or(f64::NAN));
-                    field(s, "contribution", b.contribution);
+                    field(s, key!("score"), b.score.unwrap_or(f64::NAN));
+                    field(s, key!("contribution"), b.contribution);
                     s.push('}');
                 }
                 s.push(']');
@@ -523,17 +563,10 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     }
     let template =
         Pipeline::<f64>::from_bundle(bundle).map_err(|e| anyhow::anyhow!("bundle: {e}"))?;
-    let models: Vec<String> = template
+    let summary_names: Vec<String> = template
         .model_names()
         .iter()
         .map(|s| s.to_string())
-        .collect();
-    let feature_names: Vec<String> = template
-        .feature_set()
-        .schema()
-        .ids()
-        .iter()
-        .map(|i| i.to_string())
         .collect();
     let rule = match (
         args.bars.as_deref().map(parse_bar_rule).transpose()?,
@@ -545,7 +578,6 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         ),
         (asked, bundled) => asked.or(bundled),
     };
-    let summary_names = models.clone();
     let mut parser = Parser {
         columns: None,
         trades: rule.is_some(),
@@ -575,16 +607,14 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         }
     };
     let universe_declared = universe.is_some();
-    let mut emitter = Emitter {
-        out: io::stdout(),
-        universe: universe.as_ref().map(Vec::len),
-        format: args.format,
-        models,
-        features: args.emit_features.then_some(feature_names),
-        flush_each: !stdout_is_file(),
-        header_done: false,
-        buf: String::with_capacity(1024),
-    };
+    let mut emitter = Emitter::new(
+        io::stdout(),
+        &template,
+        args.format,
+        universe.as_ref().map(Vec::len),
+        args.emit_features,
+        !stdout_is_file(),
+    );
     let mut scorer_records = vec![ScorerRecord::default(); template.scorer_records_needed()];
     let mut session: Session<'_, u64> = Session::new(
         bundle,

@@ -327,23 +327,14 @@ async fn run_partition(
     // every input before `next` is decided or gathered
     let mut next = covered.values().min().map_or(1, |s| s + 1);
     let template = Pipeline::<f64>::from_bundle(cx.bundle).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let emitter = Emitter {
-        out: Vec::new(),
-        universe: (universe_size > 0).then_some(universe_size),
-        buf: String::with_capacity(1024),
-        format: Format::Jsonl,
-        models: template
-            .model_names()
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
-        features: cx.emit_features.then(|| {
-            let schema = template.feature_set().schema();
-            schema.ids().iter().map(|i| i.to_string()).collect()
-        }),
-        flush_each: false,
-        header_done: false,
-    };
+    let emitter = Emitter::new(
+        Vec::new(),
+        &template,
+        Format::Jsonl,
+        (universe_size > 0).then_some(universe_size),
+        cx.emit_features,
+        false,
+    );
     let mut parser = Parser {
         columns: None,
         trades: false,
