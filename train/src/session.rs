@@ -84,7 +84,8 @@ pub struct Session<'b, K> {
     universe: Option<Vec<String>>,
     pipelines: Vec<Pipeline<'b, f64>>,
     index: HashMap<Option<String>, usize>,
-    last_seen: HashMap<Option<String>, i64>,
+    /// The last timestamp each pipeline took, by pipeline index.
+    last_seen: Vec<Option<i64>>,
     pending: Vec<Gathered<K>>,
     incomplete: u64,
 }
@@ -106,7 +107,7 @@ impl<'b, K> Session<'b, K> {
             universe,
             pipelines: Vec::new(),
             index: HashMap::new(),
-            last_seen: HashMap::new(),
+            last_seen: Vec::new(),
             pending: Vec::new(),
             incomplete: 0,
         })
@@ -165,10 +166,7 @@ impl<'b, K> Session<'b, K> {
             None => self.add(&symbol)?,
         };
         self.pipelines[slot] = p;
-        match last {
-            Some(ts) => self.last_seen.insert(symbol, ts),
-            None => self.last_seen.remove(&symbol),
-        };
+        self.last_seen[slot] = last;
         Ok(())
     }
 
@@ -186,7 +184,9 @@ impl<'b, K> Session<'b, K> {
         decided: &mut Vec<Decided<K>>,
     ) -> Result<(), SessionError> {
         let ts = bar.timestamp();
-        if self.last_seen.get(&symbol).is_some_and(|&p| ts <= p) {
+        let slot = self.index.get(&symbol).copied();
+        let last = slot.and_then(|i| self.last_seen.get(i).copied().flatten());
+        if last.is_some_and(|p| ts <= p) {
             return Err(SessionError::Backwards);
         }
         let alone = symbol.is_none() || self.grouping == Grouping::PerBar;
@@ -196,7 +196,7 @@ impl<'b, K> Session<'b, K> {
                     if !built {
                         return Err(SessionError::OutOfOrder);
                     }
-                    let g = self.accept(tag, symbol, timestamp, bar)?;
+                    let g = self.accept(slot, tag, symbol, timestamp, bar)?;
                     self.decide(vec![g], decided);
                     return Ok(());
                 }
@@ -208,9 +208,10 @@ impl<'b, K> Session<'b, K> {
                 return Err(SessionError::Twice(symbol.unwrap_or_default()));
             }
         }
-        let g = self.accept(tag, symbol, timestamp, bar)?;
+        let g = self.accept(slot, tag, symbol, timestamp, bar)?;
         if alone {
-            self.decide(vec![g], decided);
+            let decision = self.pipelines[g.pipeline].on_bar(&g.bar);
+            decided.push(g.decided(1, decision));
             return Ok(());
         }
         self.pending.push(g);
@@ -244,9 +245,11 @@ impl<'b, K> Session<'b, K> {
         self.decide(batch, decided);
     }
 
-    /// Checks the universe and the capacity, then takes the bar.
+    /// Checks the universe and the capacity, then takes the bar for the pipeline at
+    /// `slot` (a new one for a new symbol).
     fn accept(
         &mut self,
+        slot: Option<usize>,
         tag: K,
         symbol: Option<String>,
         timestamp: String,
@@ -257,11 +260,13 @@ impl<'b, K> Session<'b, K> {
                 return Err(SessionError::NotInUniverse(symbol.unwrap_or_default()));
             }
         }
-        let pipeline = match self.index.get(&symbol) {
-            Some(&i) => i,
+        let pipeline = match slot {
+            Some(i) => i,
             None => self.add(&symbol)?,
         };
-        self.last_seen.insert(symbol.clone(), bar.timestamp());
+        if let Some(last) = self.last_seen.get_mut(pipeline) {
+            *last = Some(bar.timestamp());
+        }
         Ok(Gathered {
             tag,
             symbol,
@@ -277,36 +282,38 @@ impl<'b, K> Session<'b, K> {
         }
         self.index.insert(symbol.clone(), self.pipelines.len());
         self.pipelines.push(self.template.clone());
+        self.last_seen.push(None);
         Ok(self.pipelines.len() - 1)
     }
 
+    /// Decides a timestamp's gathered bars together (their cross-section).
     fn decide(&mut self, batch: Vec<Gathered<K>>, decided: &mut Vec<Decided<K>>) {
         let members = batch.len();
-        let decisions = match batch.as_slice() {
-            [g] if g.symbol.is_none() || self.grouping == Grouping::PerBar => {
-                vec![self.pipelines[g.pipeline].on_bar(&g.bar)]
-            }
-            _ => {
-                let inputs: Vec<(usize, &str, Bar<f64>)> = batch
-                    .iter()
-                    .map(|g| (g.pipeline, g.symbol.as_deref().unwrap_or(""), g.bar))
-                    .collect();
-                decide_cross_section(&mut self.pipelines, &inputs)
-            }
-        };
+        let inputs: Vec<(usize, &str, Bar<f64>)> = batch
+            .iter()
+            .map(|g| (g.pipeline, g.symbol.as_deref().unwrap_or(""), g.bar))
+            .collect();
+        let decisions = decide_cross_section(&mut self.pipelines, &inputs);
         decided.extend(
             batch
                 .into_iter()
                 .zip(decisions)
-                .map(|(g, decision)| Decided {
-                    tag: g.tag,
-                    symbol: g.symbol,
-                    timestamp: g.timestamp,
-                    pipeline: g.pipeline,
-                    members,
-                    decision,
-                }),
+                .map(|(g, decision)| g.decided(members, decision)),
         );
+    }
+}
+
+impl<K> Gathered<K> {
+    /// The bar decided with `members` members of its timestamp.
+    fn decided(self, members: usize, decision: Result<Decision<f64>, PipelineError>) -> Decided<K> {
+        Decided {
+            tag: self.tag,
+            symbol: self.symbol,
+            timestamp: self.timestamp,
+            pipeline: self.pipeline,
+            members,
+            decision,
+        }
     }
 }
 
