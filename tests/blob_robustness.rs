@@ -423,8 +423,9 @@ fn quickscorer_limits_are_typed_errors() {
     let needed = QuickScorer::records_needed(&trees);
     assert_eq!(
         needed,
-        1 + 1 + 10 + 11,
-        "a tree, a block, the splits and the leaves"
+        1 + 1 + 1 + 2 * 10 + 11,
+        "a word for the tree, the block and the run (every split is on one feature), two a \
+         split (at most 32 leaves) and one a leaf"
     );
     let mut short = vec![ScorerRecord::default(); needed - 1];
     assert!(matches!(

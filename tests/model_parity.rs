@@ -48,7 +48,11 @@ fn check(model_file: &str, tolerance: f64) -> f64 {
     };
     let mut buf = vec![CompactNode::default(); CompactTrees::records_needed(&trees)];
     let compact = CompactTrees::new(trees, &mut buf).unwrap();
-    let mut scorer_buf = vec![ScorerRecord::default(); QuickScorer::records_needed(&trees)];
+    // the words QuickScorer needs are exact: one fewer is refused
+    let needed = QuickScorer::records_needed(&trees);
+    let mut short = vec![ScorerRecord::default(); needed - 1];
+    assert!(QuickScorer::new(trees, &mut short).is_err(), "{name}");
+    let mut scorer_buf = vec![ScorerRecord::default(); needed];
     let scorer = QuickScorer::new(trees, &mut scorer_buf).unwrap();
     let k = model.outputs();
     // every path: the blob walk, the compact walk row by row, and the compact batch

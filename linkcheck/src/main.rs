@@ -2,6 +2,7 @@
 //! that does not exist: it links only if no panic path survives optimisation in what it
 //! calls, the live path of the core: `Pipeline::from_bundle` on the default bundle,
 //! `on_bar` and `begin_bar` / `finish_bar` on a few hundred bars, `snapshot` and `restore`,
+//! `lay_out_trees` (QuickScorer's layout) and `on_bar` with the trees laid out,
 //! `Model::from_blob` and `predict`, `FeatureSet::update`, and trades into bars
 //! (`BarBuilder::on_trade` and `finish` for each kind of rule, `Pipeline::on_trade`).
 //!
@@ -14,12 +15,15 @@ use core::hint::black_box;
 use core::panic::PanicInfo;
 
 use tickml_core::bars::{BarBuilder, BarRule, Information, Measure, Side, Trade};
-use tickml_core::model::Model;
+use tickml_core::model::{Model, ScorerRecord};
 use tickml_core::pipeline::Pipeline;
 use tickml_core::features::{CrossSection, CrossSectionInput};
 use tickml_core::{Bar, DefaultFeatureSet, FeatureConfig};
 
 static BUNDLE: &[u8] = include_bytes!("../../stream-cli/assets/default_bundle.tml");
+
+/// The default bundle's trees laid out for QuickScorer (it needs about 8,000 words).
+static mut RECORDS: [ScorerRecord; 12 * 1024] = [ScorerRecord::ZERO; 12 * 1024];
 
 /// State snapshots are written here.
 static mut SNAPSHOT: [u8; 96 * 1024] = [0; 96 * 1024];
@@ -83,6 +87,23 @@ pub extern "C" fn _start() -> ! {
         if let Ok(t) = Trade::new(black_box(1), 100.0, 1.0, None) {
             let _ = pipeline.on_trade(&t);
             let _ = pipeline.finish_trades();
+        }
+    }
+    if let Ok(mut pipeline) = Pipeline::<f64>::from_bundle(black_box(BUNDLE)) {
+        // SAFETY: single-threaded, the only reference to the buffer
+        #[allow(static_mut_refs)]
+        let records = unsafe { &mut RECORDS };
+        let needed = pipeline.scorer_records_needed();
+        if let Some(records) = records.get_mut(..black_box(needed)) {
+            if pipeline.lay_out_trees(records).is_ok() {
+                for i in 0..black_box(300u32) {
+                    if let Some(b) = bar(i, &mut state) {
+                        if let Ok(d) = pipeline.on_bar(&b) {
+                            checksum += d.arbitration.weighted_signal;
+                        }
+                    }
+                }
+            }
         }
     }
     let information = |measure| Information {

@@ -15,8 +15,19 @@
 //! QuickScorer of Lucchese et al., TOIS 2016): each node is compared with every row's
 //! input at once and clears its leaves in the rows it sends right; a run ends at the
 //! first node that sends every row left. One row is the case of one lane. Trees of at
-//! most 32 leaves keep 32-bit words, twice as many to a vector register. The words of
-//! a block take `BLOCK_TREES * ROW_LANES * 8` bytes of stack at most (16 KiB).
+//! most 32 leaves keep 32-bit words, twice as many to a vector register, and 16-byte
+//! nodes. The words of a block take `BLOCK_TREES * ROW_LANES * 8` bytes of stack at
+//! most (16 KiB).
+//!
+//! The buffer is of 8-byte words ([`ScorerRecord`]), so what a row reads is dense: one
+//! word per tree (its first leaf's word and its output), one per block (the word after
+//! its runs), each block's runs, then every tree's leaves left to right, a word each
+//! (the value's bits). A run is a header word (its node count, feature and whether its
+//! nodes need the full rule) and its nodes sorted by threshold, [`LeafWord::NODE_WORDS`]
+//! words each: the threshold's bits, then the tree within the block, the node's
+//! missing-value direction and feature in the low 32 bits of a word whose high 32 bits
+//! are a `u32` mask, or of a word after a `u64` mask. Runs are sorted by (full rule last,
+//! feature).
 
 use super::compact::{below, full_rule, split_rule, FULL_RULE};
 use super::tree::{add_leaf, SumRows, SumTrees, TreeEnsemble, LEAF_BIT, MAX_OUTPUTS};
@@ -33,22 +44,58 @@ pub const MAX_LEAVES: usize = 64;
 /// Rows [`QuickScorer::predict_many`] scores side by side.
 pub const ROW_LANES: usize = 8;
 
-/// One record of a [`QuickScorer`] buffer. The buffer holds, in order: one record per
-/// tree (`next` its first leaf record, `feature` its output); one per block of
-/// [`BLOCK_TREES`] trees (`next` the record after the block's nodes); each block's
-/// nodes sorted by (full rule last, feature, threshold) (`value` the threshold,
-/// `mask` the leaves kept when the node sends an input right, `tree` the tree within
-/// the block, `next` the records from it to the end of its feature run); then every tree's
-/// leaves left to right (`value`).
+/// One 8-byte word of a [`QuickScorer`] buffer (the layout is in the module's docs).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-#[repr(C, align(8))]
-pub struct ScorerRecord {
-    value: f64,
-    mask: u64,
-    next: u32,
-    feature: u16,
+pub struct ScorerRecord(u64);
+
+impl ScorerRecord {
+    /// A zero word, for a buffer in a `static`.
+    pub const ZERO: Self = ScorerRecord(0);
+}
+
+/// What a laid-out node carries beside its threshold and mask.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct NodeMeta {
+    /// The tree within its block.
     tree: u8,
+    /// [`split_rule`]'s kind: the missing-value direction, or [`FULL_RULE`].
     kind: u8,
+    feature: u16,
+}
+
+impl NodeMeta {
+    fn bits(self) -> u32 {
+        u32::from(self.tree) | u32::from(self.kind) << 8 | u32::from(self.feature) << 16
+    }
+    fn from_bits(b: u32) -> Self {
+        NodeMeta {
+            tree: b as u8,
+            kind: (b >> 8) as u8,
+            feature: (b >> 16) as u16,
+        }
+    }
+    /// What a node's run is keyed by: full rule last, then the feature.
+    fn run_key(self) -> (u8, u16) {
+        (self.kind & FULL_RULE, self.feature)
+    }
+}
+
+/// A run's header: `count` nodes on `feature`, [`FULL_RULE`] in `kind` if they need it.
+fn run_header(count: usize, (kind, feature): (u8, u16)) -> Option<ScorerRecord> {
+    let count = u32::try_from(count).ok()?;
+    Some(ScorerRecord(
+        u64::from(count) | u64::from(feature) << 32 | u64::from(kind) << 48,
+    ))
+}
+
+/// A run header's node count, feature and whether its nodes need the full rule.
+#[inline(always)]
+fn read_run_header(h: ScorerRecord) -> (usize, u16, bool) {
+    (
+        h.0 as u32 as usize,
+        (h.0 >> 32) as u16,
+        (h.0 >> 48) as u8 & FULL_RULE != 0,
+    )
 }
 
 /// A validated tree ensemble laid out for QuickScorer in a [`ScorerRecord`] buffer;
@@ -57,106 +104,93 @@ pub struct ScorerRecord {
 pub struct QuickScorer<'a> {
     ensemble: TreeEnsemble<'a>,
     records: &'a [ScorerRecord],
-    /// Every tree has at most 32 leaves: leaf words are `u32`, twice as many a vector.
+    /// Every tree has at most 32 leaves: `u32` leaf words and 16-byte nodes.
     narrow: bool,
 }
 
+/// The runs of the block of trees `first..last`: the distinct (full rule, feature) keys
+/// of their nodes, counted [`KEYS_A_PASS`] keys a pass in a bitset on the stack.
+fn runs_in_block(ensemble: &TreeEnsemble<'_>, first: usize, last: usize) -> usize {
+    let keys = ensemble.feature_count().saturating_mul(2);
+    let mut runs = 0usize;
+    for base in (0..keys).step_by(KEYS_A_PASS) {
+        let mut seen = [0u64; KEYS_A_PASS / 64];
+        for tree in (first..last).filter_map(|t| ensemble.tree(t)) {
+            let from = tree.first_node as usize;
+            for i in from..from.saturating_add(tree.node_count as usize) {
+                let Some(node) = ensemble.node(i) else {
+                    continue;
+                };
+                let full = split_rule(ensemble, &node, i as u32).1 & FULL_RULE != 0;
+                let key = usize::from(node.feature)
+                    .saturating_mul(2)
+                    .saturating_add(usize::from(full))
+                    .wrapping_sub(base);
+                if let Some(bits) = seen.get_mut(key / 64) {
+                    *bits |= 1 << (key % 64);
+                }
+            }
+        }
+        runs = runs.saturating_add(seen.iter().map(|b| b.count_ones() as usize).sum());
+    }
+    runs
+}
+
+/// Run keys [`runs_in_block`] counts a pass.
+const KEYS_A_PASS: usize = 4096;
+
+/// Every tree of `ensemble` has at most 32 leaves (at most its node count plus one).
+fn is_narrow(ensemble: &TreeEnsemble<'_>) -> bool {
+    (0..ensemble.tree_count())
+        .filter_map(|t| ensemble.tree(t))
+        .all(|t| t.node_count < 32)
+}
+
 impl<'a> QuickScorer<'a> {
-    /// Records `ensemble` needs: one per tree and per block, and per node and leaf.
+    /// Words `ensemble` needs: one per tree and per block, one per run of a block,
+    /// [`LeafWord::NODE_WORDS`] per node and one per leaf.
     pub fn records_needed(ensemble: &TreeEnsemble<'_>) -> usize {
         let trees = ensemble.tree_count();
+        let node_words = if is_narrow(ensemble) {
+            <u32 as LeafWord>::NODE_WORDS
+        } else {
+            <u64 as LeafWord>::NODE_WORDS
+        };
+        let runs = (0..trees)
+            .step_by(BLOCK_TREES)
+            .map(|first| {
+                runs_in_block(
+                    ensemble,
+                    first,
+                    trees.min(first.saturating_add(BLOCK_TREES)),
+                )
+            })
+            .fold(0usize, usize::saturating_add);
         trees
             .saturating_add(trees.div_ceil(BLOCK_TREES))
-            .saturating_add(ensemble.node_count())
+            .saturating_add(runs)
+            .saturating_add(ensemble.node_count().saturating_mul(node_words))
             .saturating_add(ensemble.leaf_count())
     }
 
-    /// Lays `ensemble` out in `buf` (at least [`Self::records_needed`] records).
+    /// Lays `ensemble` out in `buf` (at least [`Self::records_needed`] words).
     /// `CapacityExceeded` if `buf` is short, a tree has more than [`MAX_LEAVES`] leaves
     /// or is deeper than [`MAX_DEPTH`]; `Malformed` if a node is reached twice.
     pub fn new(
         ensemble: TreeEnsemble<'a>,
         buf: &'a mut [ScorerRecord],
     ) -> Result<Self, ModelError> {
-        let trees = ensemble.tree_count();
-        let blocks = trees.div_ceil(BLOCK_TREES);
-        let short = ModelError::CapacityExceeded {
-            what: "QuickScorer records",
-            capacity: buf.len(),
+        let narrow = is_narrow(&ensemble);
+        let used = if narrow {
+            place::<u32, 2>(&ensemble, buf)?
+        } else {
+            place::<u64, 3>(&ensemble, buf)?
         };
-        let headers_end = trees.saturating_add(blocks);
-        let (headers, body) = buf.split_at_mut_checked(headers_end).ok_or(short.clone())?;
-        let (tree_headers, block_headers) = headers.split_at_mut(trees);
-        // every block's nodes first, then the leaves
-        let nodes_end = headers_end.saturating_add(ensemble.node_count());
-        let (nodes, leaves) = body
-            .split_at_mut_checked(ensemble.node_count())
-            .ok_or(short.clone())?;
-        let (mut node_at, mut leaf_at, mut widest) = (0usize, 0usize, 0usize);
-        for (b, block_header) in block_headers.iter_mut().enumerate() {
-            let block_start = node_at;
-            let first = b.saturating_mul(BLOCK_TREES);
-            let last = trees.min(first.saturating_add(BLOCK_TREES));
-            for t in first..last {
-                let tree = ensemble
-                    .tree(t)
-                    .ok_or(ModelError::Malformed { what: "tree" })?;
-                let header = tree_headers
-                    .get_mut(t)
-                    .ok_or(ModelError::Malformed { what: "tree" })?;
-                *header = ScorerRecord {
-                    next: u32::try_from(nodes_end.saturating_add(leaf_at))
-                        .map_err(|_| short.clone())?,
-                    feature: tree.output,
-                    ..ScorerRecord::default()
-                };
-                let placed = lay_out(
-                    &ensemble,
-                    tree.root,
-                    t.saturating_sub(first) as u8,
-                    nodes.get_mut(node_at..).unwrap_or(&mut []),
-                    leaves.get_mut(leaf_at..).unwrap_or(&mut []),
-                )
-                .map_err(|e| match e {
-                    Layout::Full => short.clone(),
-                    Layout::Deep => ModelError::CapacityExceeded {
-                        what: "tree depth",
-                        capacity: MAX_DEPTH,
-                    },
-                    Layout::Wide => ModelError::CapacityExceeded {
-                        what: "leaves per tree",
-                        capacity: MAX_LEAVES,
-                    },
-                    Layout::Bad => ModelError::Malformed { what: "node" },
-                })?;
-                if placed.0 > tree.node_count as usize {
-                    return Err(ModelError::Malformed {
-                        what: "a node is reached twice (not a tree)",
-                    });
-                }
-                widest = widest.max(placed.1);
-                node_at = node_at.saturating_add(placed.0);
-                leaf_at = leaf_at.saturating_add(placed.1);
-            }
-            let block = nodes.get_mut(block_start..node_at).unwrap_or(&mut []);
-            block.sort_unstable_by(|a, b| {
-                (a.kind & FULL_RULE, a.feature)
-                    .cmp(&(b.kind & FULL_RULE, b.feature))
-                    .then(a.value.total_cmp(&b.value))
-            });
-            link_runs(block);
-            *block_header = ScorerRecord {
-                next: u32::try_from(headers_end.saturating_add(node_at))
-                    .map_err(|_| short.clone())?,
-                ..ScorerRecord::default()
-            };
-        }
-        let used = nodes_end.saturating_add(leaf_at);
         let records: &'a [ScorerRecord] = buf;
         Ok(QuickScorer {
             ensemble,
             records: records.get(..used).unwrap_or(records),
-            narrow: widest <= 32,
+            narrow,
         })
     }
 
@@ -189,15 +223,15 @@ impl<'a> QuickScorer<'a> {
         sums: [&mut [f64]; L],
     ) {
         if self.narrow {
-            self.sum_words::<T, u32, WIDE, L>(xs, sums);
+            self.sum_words::<T, u32, 2, WIDE, L>(xs, sums);
         } else {
-            self.sum_words::<T, u64, WIDE, L>(xs, sums);
+            self.sum_words::<T, u64, 3, WIDE, L>(xs, sums);
         }
     }
 
-    /// [`Self::sum_lanes`] with leaf words `W`.
+    /// [`Self::sum_lanes`] with leaf words `W` and `N`-word nodes.
     #[inline(always)]
-    fn sum_words<T: Float, W: LeafWord, const WIDE: bool, const L: usize>(
+    fn sum_words<T: Float, W: LeafWord, const N: usize, const WIDE: bool, const L: usize>(
         &self,
         xs: &[&[T]; L],
         mut sums: [&mut [f64]; L],
@@ -205,31 +239,34 @@ impl<'a> QuickScorer<'a> {
         let trees = self.ensemble.tree_count();
         let (tree_headers, rest) = self.records.split_at(trees.min(self.records.len()));
         let blocks = trees.div_ceil(BLOCK_TREES);
-        let mut start = trees.saturating_add(blocks);
+        let mut start = trees
+            .saturating_add(blocks)
+            .saturating_add(self.ensemble.leaf_count());
         let mut leaves = [[W::ALL; L]; BLOCK_TREES];
         for (b, block) in rest.iter().take(blocks).enumerate() {
-            let end = block.next as usize;
+            let end = block.0 as usize;
             let first = b.saturating_mul(BLOCK_TREES);
             let last = trees.min(first.saturating_add(BLOCK_TREES));
             let headers = tree_headers.get(first..last).unwrap_or(&[]);
             let words = leaves.get_mut(..headers.len()).unwrap_or(&mut []);
             words.fill([W::ALL; L]);
-            self.scan::<T, W, WIDE, L>(start, end, xs, &mut leaves);
+            self.scan::<T, W, N, WIDE, L>(start, end, xs, &mut leaves);
             start = end;
             for (h, words) in headers.iter().zip(leaves.iter()) {
+                let (first_leaf, output) = (h.0 as u32 as usize, (h.0 >> 32) as u16);
                 for (s, word) in sums.iter_mut().zip(words) {
-                    let exit = (h.next as usize).saturating_add(word.first_leaf());
-                    let leaf = self.records.get(exit).map_or(0.0, |r| r.value);
-                    add_leaf::<WIDE>(s, h.feature, leaf);
+                    let exit = first_leaf.saturating_add(word.first_leaf());
+                    let leaf = self.records.get(exit).map_or(0.0, |r| f64::from_bits(r.0));
+                    add_leaf::<WIDE>(s, output, leaf);
                 }
             }
         }
     }
 
-    /// Clears, in each row's word of `leaves`, the leaves the nodes in `start..end`
-    /// rule out for that row of `xs`.
+    /// Clears, in each row's word of `leaves`, the leaves the runs in `start..end` rule
+    /// out for that row of `xs`.
     #[inline(always)]
-    fn scan<T: Float, W: LeafWord, const WIDE: bool, const L: usize>(
+    fn scan<T: Float, W: LeafWord, const N: usize, const WIDE: bool, const L: usize>(
         &self,
         start: usize,
         end: usize,
@@ -237,48 +274,50 @@ impl<'a> QuickScorer<'a> {
         leaves: &mut [[W; L]; BLOCK_TREES],
     ) {
         let mut rest = self.records.get(start..end).unwrap_or(&[]);
-        while let Some(first) = rest.first() {
-            if first.kind & FULL_RULE != 0 {
-                // the full-rule nodes close the block: each decides for itself
-                for r in rest {
+        while let Some((&header, after)) = rest.split_first() {
+            let (count, feature, full) = read_run_header(header);
+            let (run, after) = after
+                .split_at_checked(count.saturating_mul(N))
+                .unwrap_or((after, &[]));
+            rest = after;
+            let run = run.as_chunks::<N>().0;
+            if full {
+                // each decides for itself
+                for node in run {
                     let mut right = [W::NONE; L];
                     for (g, x) in right.iter_mut().zip(xs) {
-                        *g = W::all_if(!full_rule(&self.ensemble, r.value, r.feature, x));
+                        *g =
+                            W::all_if(!full_rule(&self.ensemble, threshold_bits(node), feature, x));
                     }
-                    rule_out(leaves, r, &right);
+                    rule_out(leaves, node, &right);
                 }
-                return;
+                continue;
             }
-            let (run, after) = rest
-                .split_at_checked((first.next as usize).max(1))
-                .unwrap_or((rest, &[]));
-            rest = after;
             // each row's input, in the model's width (an f32 in an f64 compares as f32)
             let mut v = [f64::NAN; L];
             for (v, x) in v.iter_mut().zip(xs) {
-                let x = x
-                    .get(usize::from(first.feature))
-                    .map_or(f64::NAN, |v| v.to_f64());
+                let x = x.get(usize::from(feature)).map_or(f64::NAN, |v| v.to_f64());
                 *v = if WIDE { x } else { f64::from(x as f32) };
             }
             if v.iter().any(|v| v.is_nan()) {
-                for r in run {
+                for node in run {
+                    let kind = W::meta(node).kind;
                     let mut right = [W::NONE; L];
                     for (g, v) in right.iter_mut().zip(v) {
-                        *g = W::all_if(!below::<WIDE>(v, r.value, r.kind));
+                        *g = W::all_if(!below::<WIDE>(v, threshold_bits(node), kind));
                     }
-                    rule_out(leaves, r, &right);
+                    rule_out(leaves, node, &right);
                 }
             } else if let [v] = v.as_slice() {
                 let v = *v;
                 // one row: a node of the prefix sends it right, so it only clears leaves
-                for r in run {
-                    if v > threshold::<WIDE>(r) {
+                for node in run {
+                    if v > threshold::<WIDE>(node) {
                         if let Some(w) = leaves
-                            .get_mut(usize::from(r.tree))
+                            .get_mut(usize::from(W::meta(node).tree))
                             .and_then(|w| w.first_mut())
                         {
-                            *w = *w & W::from_mask(r.mask);
+                            *w = *w & W::mask(node);
                         }
                     } else {
                         break;
@@ -286,8 +325,8 @@ impl<'a> QuickScorer<'a> {
                 }
             } else {
                 // thresholds ascend: the first node that sends every row left ends the run
-                for r in run {
-                    let t = threshold::<WIDE>(r);
+                for node in run {
+                    let t = threshold::<WIDE>(node);
                     let (mut right, mut any) = ([W::NONE; L], W::NONE);
                     for (g, v) in right.iter_mut().zip(v) {
                         *g = W::all_if(v > t);
@@ -296,40 +335,49 @@ impl<'a> QuickScorer<'a> {
                     if any == W::NONE {
                         break;
                     }
-                    rule_out(leaves, r, &right);
+                    rule_out(leaves, node, &right);
                 }
             }
         }
     }
 }
 
-/// Node `r`'s threshold in the model's width (an `f32` threshold compares as `f32`).
+/// A node's first word as a number: its threshold, or (full rule) the blob node's
+/// index as bits.
 #[inline(always)]
-fn threshold<const WIDE: bool>(r: &ScorerRecord) -> f64 {
+fn threshold_bits(node: &[ScorerRecord]) -> f64 {
+    node.first().map_or(f64::NAN, |w| f64::from_bits(w.0))
+}
+
+/// A node's threshold in the model's width (an `f32` threshold compares as `f32`).
+#[inline(always)]
+fn threshold<const WIDE: bool>(node: &[ScorerRecord]) -> f64 {
+    let t = threshold_bits(node);
     if WIDE {
-        r.value
+        t
     } else {
-        f64::from(r.value as f32)
+        f64::from(t as f32)
     }
 }
 
-/// Clears the leaves node `r` rules out from its tree's word in each row it sends
-/// right (`right` all ones).
+/// Clears the leaves `node` rules out from its tree's word in each row it sends right
+/// (`right` all ones).
 #[inline(always)]
 fn rule_out<W: LeafWord, const L: usize>(
     leaves: &mut [[W; L]; BLOCK_TREES],
-    r: &ScorerRecord,
+    node: &[ScorerRecord],
     right: &[W; L],
 ) {
-    if let Some(words) = leaves.get_mut(usize::from(r.tree)) {
-        let mask = W::from_mask(r.mask);
+    if let Some(words) = leaves.get_mut(usize::from(W::meta(node).tree)) {
+        let mask = W::mask(node);
         for (w, g) in words.iter_mut().zip(right) {
             *w = *w & (mask | !*g);
         }
     }
 }
 
-/// A tree's leaves still possible, bit `i` for leaf `i`.
+/// A tree's leaves still possible, bit `i` for leaf `i`, and how a node that clears
+/// them is laid out.
 trait LeafWord:
     Copy + PartialEq + BitAnd<Output = Self> + BitOr<Output = Self> + Not<Output = Self>
 {
@@ -337,8 +385,14 @@ trait LeafWord:
     const ALL: Self;
     /// No leaf.
     const NONE: Self;
+    /// Words a node takes: its threshold, then its mask and [`NodeMeta`].
+    const NODE_WORDS: usize;
     /// A node's mask, cut to the word (the bits past it are leaves the tree lacks).
-    fn from_mask(mask: u64) -> Self;
+    fn mask(node: &[ScorerRecord]) -> Self;
+    /// A node's tree, kind and feature.
+    fn meta(node: &[ScorerRecord]) -> NodeMeta;
+    /// Writes a node's mask and meta (its first word is the threshold).
+    fn write(node: &mut [ScorerRecord], mask: u64, meta: NodeMeta);
     /// The exit leaf: the lowest bit set.
     fn first_leaf(self) -> usize;
     /// [`Self::ALL`] if `b`, else [`Self::NONE`].
@@ -352,12 +406,34 @@ trait LeafWord:
     }
 }
 
+/// Word `i` of a node (0 where it has none).
+#[inline(always)]
+fn word(node: &[ScorerRecord], i: usize) -> u64 {
+    node.get(i).map_or(0, |w| w.0)
+}
+
+/// Sets word `i` of a node, if it has one.
+fn set_word(node: &mut [ScorerRecord], i: usize, bits: u64) {
+    if let Some(w) = node.get_mut(i) {
+        w.0 = bits;
+    }
+}
+
 impl LeafWord for u64 {
     const ALL: Self = u64::MAX;
     const NONE: Self = 0;
+    const NODE_WORDS: usize = 3;
     #[inline(always)]
-    fn from_mask(mask: u64) -> Self {
-        mask
+    fn mask(node: &[ScorerRecord]) -> Self {
+        word(node, 1)
+    }
+    #[inline(always)]
+    fn meta(node: &[ScorerRecord]) -> NodeMeta {
+        NodeMeta::from_bits(word(node, 2) as u32)
+    }
+    fn write(node: &mut [ScorerRecord], mask: u64, meta: NodeMeta) {
+        set_word(node, 1, mask);
+        set_word(node, 2, u64::from(meta.bits()));
     }
     #[inline(always)]
     fn first_leaf(self) -> usize {
@@ -368,9 +444,21 @@ impl LeafWord for u64 {
 impl LeafWord for u32 {
     const ALL: Self = u32::MAX;
     const NONE: Self = 0;
+    const NODE_WORDS: usize = 2;
     #[inline(always)]
-    fn from_mask(mask: u64) -> Self {
-        mask as u32
+    fn mask(node: &[ScorerRecord]) -> Self {
+        (word(node, 1) >> 32) as u32
+    }
+    #[inline(always)]
+    fn meta(node: &[ScorerRecord]) -> NodeMeta {
+        NodeMeta::from_bits(word(node, 1) as u32)
+    }
+    fn write(node: &mut [ScorerRecord], mask: u64, meta: NodeMeta) {
+        set_word(
+            node,
+            1,
+            u64::from(meta.bits()) | u64::from(mask as u32) << 32,
+        );
     }
     #[inline(always)]
     fn first_leaf(self) -> usize {
@@ -407,33 +495,108 @@ enum Layout {
     Bad,
 }
 
+/// Lays `ensemble` out in `buf` with leaf words `W` and `N`-word nodes
+/// (`N == W::NODE_WORDS`); returns the words used.
+fn place<W: LeafWord, const N: usize>(
+    ensemble: &TreeEnsemble<'_>,
+    buf: &mut [ScorerRecord],
+) -> Result<usize, ModelError> {
+    let trees = ensemble.tree_count();
+    let blocks = trees.div_ceil(BLOCK_TREES);
+    let short = ModelError::CapacityExceeded {
+        what: "QuickScorer records",
+        capacity: buf.len(),
+    };
+    let word_at = |i: usize| u32::try_from(i).map_err(|_| short.clone());
+    let headers_end = trees.saturating_add(blocks);
+    let (headers, body) = buf.split_at_mut_checked(headers_end).ok_or(short.clone())?;
+    let (tree_headers, block_headers) = headers.split_at_mut(trees);
+    // the leaves first, a word each, then every block's runs
+    let (leaves, runs) = body
+        .split_at_mut_checked(ensemble.leaf_count())
+        .ok_or(short.clone())?;
+    let runs_start = headers_end.saturating_add(ensemble.leaf_count());
+    let (mut run_at, mut leaf_at) = (0usize, 0usize);
+    for (b, block_header) in block_headers.iter_mut().enumerate() {
+        let block = runs.get_mut(run_at..).unwrap_or(&mut []);
+        let first = b.saturating_mul(BLOCK_TREES);
+        let last = trees.min(first.saturating_add(BLOCK_TREES));
+        let mut node_at = 0usize;
+        for t in first..last {
+            let tree = ensemble
+                .tree(t)
+                .ok_or(ModelError::Malformed { what: "tree" })?;
+            let header = tree_headers
+                .get_mut(t)
+                .ok_or(ModelError::Malformed { what: "tree" })?;
+            let first_leaf = word_at(headers_end.saturating_add(leaf_at))?;
+            *header = ScorerRecord(u64::from(first_leaf) | u64::from(tree.output) << 32);
+            let placed = lay_out::<W, N>(
+                ensemble,
+                tree.root,
+                t.saturating_sub(first) as u8,
+                block
+                    .get_mut(node_at.saturating_mul(N)..)
+                    .unwrap_or(&mut []),
+                leaves.get_mut(leaf_at..).unwrap_or(&mut []),
+            )
+            .map_err(|e| match e {
+                Layout::Full => short.clone(),
+                Layout::Deep => ModelError::CapacityExceeded {
+                    what: "tree depth",
+                    capacity: MAX_DEPTH,
+                },
+                Layout::Wide => ModelError::CapacityExceeded {
+                    what: "leaves per tree",
+                    capacity: MAX_LEAVES,
+                },
+                Layout::Bad => ModelError::Malformed { what: "node" },
+            })?;
+            if placed.0 > tree.node_count as usize {
+                return Err(ModelError::Malformed {
+                    what: "a node is reached twice (not a tree)",
+                });
+            }
+            node_at = node_at.saturating_add(placed.0);
+            leaf_at = leaf_at.saturating_add(placed.1);
+        }
+        let words = sort_into_runs::<W, N>(block, node_at).ok_or(short.clone())?;
+        run_at = run_at.saturating_add(words);
+        *block_header = ScorerRecord(u64::from(word_at(runs_start.saturating_add(run_at))?));
+    }
+    Ok(runs_start.saturating_add(run_at))
+}
+
 /// Writes the nodes of the tree under `root` (tree `tree` of its block) into `nodes`
-/// and its leaves, left to right, into `leaves`; returns how many of each.
-fn lay_out(
+/// (`N` words each) and its leaves, left to right, into `leaves`; returns how many of
+/// each.
+fn lay_out<W: LeafWord, const N: usize>(
     ensemble: &TreeEnsemble<'_>,
     root: u32,
     tree: u8,
     nodes: &mut [ScorerRecord],
     leaves: &mut [ScorerRecord],
 ) -> Result<(usize, usize), Layout> {
-    // pending subtrees, left child on top: (reference, node whose right child it is)
-    let mut stack = [(0u32, usize::MAX); MAX_DEPTH];
+    let nodes = nodes.as_chunks_mut::<N>().0;
+    // pending subtrees, left child on top: (reference, node whose right child it is,
+    // that node's first leaf)
+    let mut stack = [(0u32, usize::MAX, 0u32); MAX_DEPTH];
     stack[0].0 = root;
     let mut depth = 1usize;
     let (mut node_count, mut leaf_count) = (0usize, 0usize);
     while depth > 0 {
         depth = depth.saturating_sub(1);
-        let (reference, parent) = stack.get(depth).copied().ok_or(Layout::Bad)?;
+        let (reference, parent, first) = stack.get(depth).copied().ok_or(Layout::Bad)?;
         // a right child starts after its parent's left subtree's leaves
         if let Some(p) = nodes.get_mut(parent) {
-            let first = p.mask as u32;
             let width = (leaf_count as u32).saturating_sub(first);
             let ones = match width {
                 64.. => u64::MAX,
                 w => (1u64 << w).wrapping_sub(1),
             };
             let ruled_out = ones.checked_shl(first).unwrap_or(0);
-            p.mask = !ruled_out;
+            let meta = W::meta(p);
+            W::write(p, !ruled_out, meta);
         }
         if reference & LEAF_BIT != 0 {
             let leaf = ensemble
@@ -443,30 +606,25 @@ fn lay_out(
                 return Err(Layout::Wide);
             }
             let record = leaves.get_mut(leaf_count).ok_or(Layout::Full)?;
-            *record = ScorerRecord {
-                value: leaf,
-                ..ScorerRecord::default()
-            };
+            *record = ScorerRecord(leaf.to_bits());
             leaf_count = leaf_count.saturating_add(1);
         } else {
             let node = ensemble.node(reference as usize).ok_or(Layout::Bad)?;
             let (value, kind) = split_rule(ensemble, &node, reference);
             let record = nodes.get_mut(node_count).ok_or(Layout::Full)?;
-            *record = ScorerRecord {
-                value,
-                // until its right child is reached: its first leaf
-                mask: leaf_count as u64,
-                next: 0,
-                feature: node.feature,
+            set_word(record, 0, value.to_bits());
+            let meta = NodeMeta {
                 tree,
                 kind,
+                feature: node.feature,
             };
+            W::write(record, 0, meta);
             let [right, left] = stack
                 .get_mut(depth..depth.saturating_add(2))
                 .and_then(|s| <&mut [_; 2]>::try_from(s).ok())
                 .ok_or(Layout::Deep)?;
-            *right = (node.right, node_count);
-            *left = (node.left, usize::MAX);
+            *right = (node.right, node_count, leaf_count as u32);
+            *left = (node.left, usize::MAX, 0);
             depth = depth.saturating_add(2);
             node_count = node_count.saturating_add(1);
         }
@@ -474,18 +632,122 @@ fn lay_out(
     Ok((node_count, leaf_count))
 }
 
-/// Sets each node of a sorted block to the records from it to the end of its feature
-/// run (1 for a full-rule node).
-fn link_runs(block: &mut [ScorerRecord]) {
-    let mut after: Option<ScorerRecord> = None;
-    for r in block.iter_mut().rev() {
-        let numeric = r.kind & FULL_RULE == 0;
-        r.next = match after {
-            Some(a) if numeric && a.kind & FULL_RULE == 0 && a.feature == r.feature => {
-                a.next.saturating_add(1)
-            }
-            _ => 1,
-        };
-        after = Some(*r);
+/// The run key of node `i` of `nodes` (`N` words each).
+fn run_key<W: LeafWord, const N: usize>(nodes: &[ScorerRecord], i: usize) -> (u8, u16) {
+    let start = i.saturating_mul(N);
+    W::meta(nodes.get(start..start.saturating_add(N)).unwrap_or(&[])).run_key()
+}
+
+/// Sorts the first `count` nodes of `block` (`N` words each) by (full rule last,
+/// feature, threshold) and opens a header word before each run of equal keys, moving
+/// the runs from the last; returns the words the block then takes, `None` if it is
+/// short.
+fn sort_into_runs<W: LeafWord, const N: usize>(
+    block: &mut [ScorerRecord],
+    count: usize,
+) -> Option<usize> {
+    let nodes = block
+        .get_mut(..count.checked_mul(N)?)?
+        .as_chunks_mut::<N>()
+        .0;
+    heapsort(nodes, |a, b| {
+        W::meta(a)
+            .run_key()
+            .cmp(&W::meta(b).run_key())
+            .then(threshold_bits(a).total_cmp(&threshold_bits(b)))
+            .is_lt()
+    });
+    let runs = (0..count)
+        .filter(|&i| {
+            i == 0 || run_key::<W, N>(block, i) != run_key::<W, N>(block, i.wrapping_sub(1))
+        })
+        .count();
+    let words = runs.checked_add(count.checked_mul(N)?)?;
+    if block.len() < words {
+        return None;
+    }
+    // run r (of nodes start..end) moves to r + 1 + N start, after its header: to the
+    // right of where it was, past every run before it, which has not moved yet
+    let (mut end, mut run) = (count, runs);
+    while end > 0 {
+        let key = run_key::<W, N>(block, end.wrapping_sub(1));
+        let mut start = end.wrapping_sub(1);
+        while start > 0 && run_key::<W, N>(block, start.wrapping_sub(1)) == key {
+            start = start.wrapping_sub(1);
+        }
+        run = run.checked_sub(1)?;
+        let (from, to) = (start.checked_mul(N)?, end.checked_mul(N)?);
+        let at = run.checked_add(from)?;
+        // backwards: the run moves right, over itself
+        for i in (from..to).rev() {
+            let word = *block.get(i)?;
+            *block.get_mut(i.checked_add(run)?.checked_add(1)?)? = word;
+        }
+        *block.get_mut(at)? = run_header(end.wrapping_sub(start), key)?;
+        end = start;
+    }
+    Some(words)
+}
+
+/// Sorts `v` by `less` in place: a heapsort, which, unlike the standard library's
+/// sorts, keeps no panic path for an order it cannot prove total.
+fn heapsort<X>(v: &mut [X], less: impl Fn(&X, &X) -> bool) {
+    let len = v.len();
+    let lt = |v: &[X], i: usize, j: usize| match (v.get(i), v.get(j)) {
+        (Some(a), Some(b)) => less(a, b),
+        _ => false,
+    };
+    let swap = |v: &mut [X], i: usize, j: usize| {
+        if i < v.len() && j < v.len() {
+            v.swap(i, j);
+        }
+    };
+    // moves `root` down the heap of `v[..end]` until both children are below it
+    let sift = |v: &mut [X], mut root: usize, end: usize| loop {
+        let mut child = root.saturating_mul(2).saturating_add(1);
+        if child >= end {
+            break;
+        }
+        let right = child.saturating_add(1);
+        if right < end && lt(v, child, right) {
+            child = right;
+        }
+        if !lt(v, root, child) {
+            break;
+        }
+        swap(v, root, child);
+        root = child;
+    };
+    for root in (0..len / 2).rev() {
+        sift(v, root, len);
+    }
+    for end in (1..len).rev() {
+        swap(v, 0, end);
+        sift(v, 0, end);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::heapsort;
+
+    /// Against the standard library's sort on random arrays with many ties.
+    #[test]
+    fn heapsort_sorts_as_the_standard_sort() {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        for len in 0..300 {
+            let mut v: std::vec::Vec<u64> = (0..len)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    state % 50
+                })
+                .collect();
+            let mut expected = v.clone();
+            expected.sort();
+            heapsort(&mut v, |a, b| a < b);
+            assert_eq!(v, expected, "len {len}");
+        }
     }
 }

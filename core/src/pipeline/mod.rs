@@ -326,8 +326,8 @@ impl<'a, T: Float> Pipeline<'a, T> {
             };
             let _ = scorers.push(scorer);
         }
-        for (m, scorer) in self.models.iter_mut().zip(scorers) {
-            m.scorer = scorer;
+        for (m, scorer) in self.models.iter_mut().zip(scorers.iter()) {
+            m.scorer = *scorer;
         }
         Ok(())
     }
