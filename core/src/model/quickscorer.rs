@@ -44,13 +44,30 @@ pub const MAX_LEAVES: usize = 64;
 /// Rows [`QuickScorer::predict_many`] scores side by side.
 pub const ROW_LANES: usize = 8;
 
-/// One 8-byte word of a [`QuickScorer`] buffer (the layout is in the module's docs).
+/// One 8-byte word of a [`QuickScorer`] buffer (the layout is in the module's docs),
+/// kept as its two 32-bit halves so that either half loads on its own.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct ScorerRecord(u64);
+#[repr(C, align(8))]
+pub struct ScorerRecord {
+    lo: u32,
+    hi: u32,
+}
 
 impl ScorerRecord {
     /// A zero word, for a buffer in a `static`.
-    pub const ZERO: Self = ScorerRecord(0);
+    pub const ZERO: Self = ScorerRecord::new(0);
+
+    const fn new(bits: u64) -> Self {
+        ScorerRecord {
+            lo: bits as u32,
+            hi: (bits >> 32) as u32,
+        }
+    }
+
+    #[inline(always)]
+    fn bits(self) -> u64 {
+        u64::from(self.lo) | u64::from(self.hi) << 32
+    }
 }
 
 /// What a laid-out node carries beside its threshold and mask.
@@ -83,7 +100,7 @@ impl NodeMeta {
 /// A run's header: `count` nodes on `feature`, [`FULL_RULE`] in `kind` if they need it.
 fn run_header(count: usize, (kind, feature): (u8, u16)) -> Option<ScorerRecord> {
     let count = u32::try_from(count).ok()?;
-    Some(ScorerRecord(
+    Some(ScorerRecord::new(
         u64::from(count) | u64::from(feature) << 32 | u64::from(kind) << 48,
     ))
 }
@@ -92,9 +109,9 @@ fn run_header(count: usize, (kind, feature): (u8, u16)) -> Option<ScorerRecord> 
 #[inline(always)]
 fn read_run_header(h: ScorerRecord) -> (usize, u16, bool) {
     (
-        h.0 as u32 as usize,
-        (h.0 >> 32) as u16,
-        (h.0 >> 48) as u8 & FULL_RULE != 0,
+        h.lo as usize,
+        h.hi as u16,
+        (h.hi >> 16) as u8 & FULL_RULE != 0,
     )
 }
 
@@ -244,7 +261,7 @@ impl<'a> QuickScorer<'a> {
             .saturating_add(self.ensemble.leaf_count());
         let mut leaves = [[W::ALL; L]; BLOCK_TREES];
         for (b, block) in rest.iter().take(blocks).enumerate() {
-            let end = block.0 as usize;
+            let end = block.lo as usize;
             let first = b.saturating_mul(BLOCK_TREES);
             let last = trees.min(first.saturating_add(BLOCK_TREES));
             let headers = tree_headers.get(first..last).unwrap_or(&[]);
@@ -253,10 +270,13 @@ impl<'a> QuickScorer<'a> {
             self.scan::<T, W, N, WIDE, L>(start, end, xs, &mut leaves);
             start = end;
             for (h, words) in headers.iter().zip(leaves.iter()) {
-                let (first_leaf, output) = (h.0 as u32 as usize, (h.0 >> 32) as u16);
+                let (first_leaf, output) = (h.lo as usize, h.hi as u16);
                 for (s, word) in sums.iter_mut().zip(words) {
                     let exit = first_leaf.saturating_add(word.first_leaf());
-                    let leaf = self.records.get(exit).map_or(0.0, |r| f64::from_bits(r.0));
+                    let leaf = self
+                        .records
+                        .get(exit)
+                        .map_or(0.0, |r| f64::from_bits(r.bits()));
                     add_leaf::<WIDE>(s, output, leaf);
                 }
             }
@@ -346,7 +366,7 @@ impl<'a> QuickScorer<'a> {
 /// index as bits.
 #[inline(always)]
 fn threshold_bits(node: &[ScorerRecord]) -> f64 {
-    node.first().map_or(f64::NAN, |w| f64::from_bits(w.0))
+    node.first().map_or(f64::NAN, |w| f64::from_bits(w.bits()))
 }
 
 /// A node's threshold in the model's width (an `f32` threshold compares as `f32`).
@@ -409,13 +429,13 @@ trait LeafWord:
 /// Word `i` of a node (0 where it has none).
 #[inline(always)]
 fn word(node: &[ScorerRecord], i: usize) -> u64 {
-    node.get(i).map_or(0, |w| w.0)
+    node.get(i).map_or(0, |w| w.bits())
 }
 
 /// Sets word `i` of a node, if it has one.
 fn set_word(node: &mut [ScorerRecord], i: usize, bits: u64) {
     if let Some(w) = node.get_mut(i) {
-        w.0 = bits;
+        *w = ScorerRecord::new(bits);
     }
 }
 
@@ -429,7 +449,7 @@ impl LeafWord for u64 {
     }
     #[inline(always)]
     fn meta(node: &[ScorerRecord]) -> NodeMeta {
-        NodeMeta::from_bits(word(node, 2) as u32)
+        NodeMeta::from_bits(node.get(2).map_or(0, |w| w.lo))
     }
     fn write(node: &mut [ScorerRecord], mask: u64, meta: NodeMeta) {
         set_word(node, 1, mask);
@@ -447,11 +467,11 @@ impl LeafWord for u32 {
     const NODE_WORDS: usize = 2;
     #[inline(always)]
     fn mask(node: &[ScorerRecord]) -> Self {
-        (word(node, 1) >> 32) as u32
+        node.get(1).map_or(0, |w| w.hi)
     }
     #[inline(always)]
     fn meta(node: &[ScorerRecord]) -> NodeMeta {
-        NodeMeta::from_bits(word(node, 1) as u32)
+        NodeMeta::from_bits(node.get(1).map_or(0, |w| w.lo))
     }
     fn write(node: &mut [ScorerRecord], mask: u64, meta: NodeMeta) {
         set_word(
@@ -530,7 +550,7 @@ fn place<W: LeafWord, const N: usize>(
                 .get_mut(t)
                 .ok_or(ModelError::Malformed { what: "tree" })?;
             let first_leaf = word_at(headers_end.saturating_add(leaf_at))?;
-            *header = ScorerRecord(u64::from(first_leaf) | u64::from(tree.output) << 32);
+            *header = ScorerRecord::new(u64::from(first_leaf) | u64::from(tree.output) << 32);
             let placed = lay_out::<W, N>(
                 ensemble,
                 tree.root,
@@ -562,7 +582,7 @@ fn place<W: LeafWord, const N: usize>(
         }
         let words = sort_into_runs::<W, N>(block, node_at).ok_or(short.clone())?;
         run_at = run_at.saturating_add(words);
-        *block_header = ScorerRecord(u64::from(word_at(runs_start.saturating_add(run_at))?));
+        *block_header = ScorerRecord::new(u64::from(word_at(runs_start.saturating_add(run_at))?));
     }
     Ok(runs_start.saturating_add(run_at))
 }
@@ -606,7 +626,7 @@ fn lay_out<W: LeafWord, const N: usize>(
                 return Err(Layout::Wide);
             }
             let record = leaves.get_mut(leaf_count).ok_or(Layout::Full)?;
-            *record = ScorerRecord(leaf.to_bits());
+            *record = ScorerRecord::new(leaf.to_bits());
             leaf_count = leaf_count.saturating_add(1);
         } else {
             let node = ensemble.node(reference as usize).ok_or(Layout::Bad)?;
