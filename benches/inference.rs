@@ -68,6 +68,11 @@ fn inference(c: &mut Criterion) {
         })
     });
     let mut scorer_buf = vec![ScorerRecord::default(); QuickScorer::records_needed(&trees)];
+    eprintln!(
+        "QuickScorer buffer: {} words, {} bytes",
+        scorer_buf.len(),
+        std::mem::size_of_val(scorer_buf.as_slice())
+    );
     let scorer = QuickScorer::new(trees, &mut scorer_buf).unwrap();
     c.bench_function("inference/lgbm_200x31_quickscorer", |b| {
         b.iter(|| {

@@ -20,6 +20,10 @@ fn pipeline(c: &mut Criterion) {
         .unwrap()
         .scorer_records_needed();
     let mut records = vec![ScorerRecord::default(); needed];
+    eprintln!(
+        "QuickScorer buffer of the default bundle: {needed} words, {} bytes",
+        std::mem::size_of_val(records.as_slice())
+    );
     let mut walk = Pipeline::<f64>::from_bundle(&bundle).unwrap();
     let mut scored = walk.clone();
     scored.lay_out_trees(&mut records).unwrap();
