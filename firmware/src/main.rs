@@ -9,6 +9,9 @@
 //! virtual clock at one instruction a nanosecond; SysTick counts that clock at 25 MHz,
 //! so one tick is 40 instructions). Run with `cargo run --release` under
 //! `qemu-system-arm -machine mps2-an386` (`.cargo/config.toml`).
+//!
+//! The trees are laid out for QuickScorer (`Pipeline::lay_out_trees`) in static
+//! buffers, as `tickml stream` lays them out on a host.
 
 #![no_std]
 #![no_main]
@@ -18,12 +21,19 @@ use core::fmt::Write as _;
 use cortex_m::peripheral::syst::SystClkSource;
 use cortex_m_rt::entry;
 use cortex_m_semihosting::{debug, hio};
+use tickml_core::model::ScorerRecord;
 use tickml_core::pipeline::Pipeline;
 use tickml_core::Bar;
 
 include!(concat!(env!("OUT_DIR"), "/spx_bars.rs"));
 
 static BUNDLE: &[u8] = include_bytes!("../../stream-cli/assets/default_bundle.tml");
+
+/// QuickScorer's words for the default bundle's trees (it needs 8,019), one buffer for
+/// each pipeline.
+const RECORDS: usize = 8 * 1024;
+static mut RECORDS_F64: [ScorerRecord; RECORDS] = [ScorerRecord::ZERO; RECORDS];
+static mut RECORDS_F32: [ScorerRecord; RECORDS] = [ScorerRecord::ZERO; RECORDS];
 
 /// Instructions per SysTick tick: 25 MHz of a 1 GHz instruction clock.
 const INSTRUCTIONS_PER_TICK: u32 = 40;
@@ -84,41 +94,65 @@ fn main() -> ! {
     core.SYST.set_reload(0x00FF_FFFF);
     core.SYST.clear_current();
     core.SYST.enable_counter();
-    let (ticks, decided) = stream_f64(&mut out);
+    let (all, warm) = stream_f64(&mut out);
     let instructions =
-        |ticks: u64, bars: u64| ticks * u64::from(INSTRUCTIONS_PER_TICK) / bars.max(1);
+        |(ticks, bars): (u64, u64)| ticks * u64::from(INSTRUCTIONS_PER_TICK) / bars.max(1);
     let _ = writeln!(
         out,
-        "figure pipeline_bytes {}\nfigure stack_bytes {}\nfigure bars {decided}\nfigure instructions_per_on_bar {}",
+        "figure pipeline_bytes {}\nfigure stack_bytes {}\nfigure bars {}\nfigure warm_bars {}\nfigure instructions_per_on_bar {}\nfigure instructions_per_warm_on_bar {}",
         core::mem::size_of::<Pipeline<f64>>(),
         stack_used(),
-        instructions(ticks, decided)
+        all.1,
+        warm.1,
+        instructions(all),
+        instructions(warm)
     );
-    let ticks32 = stream_f32();
+    let (all32, warm32) = stream_f32();
     let _ = writeln!(
         out,
-        "figure pipeline_bytes_f32 {}\nfigure stack_bytes_with_f32 {}\nfigure instructions_per_on_bar_f32 {}",
+        "figure pipeline_bytes_f32 {}\nfigure stack_bytes_with_f32 {}\nfigure instructions_per_on_bar_f32 {}\nfigure instructions_per_warm_on_bar_f32 {}",
         core::mem::size_of::<Pipeline<f32>>(),
         stack_used(),
-        instructions(ticks32, decided)
+        instructions(all32),
+        instructions(warm32)
     );
     debug::exit(debug::EXIT_SUCCESS);
     loop {}
 }
 
-/// Streams the bars through the f64 pipeline, printing each decision; returns the
-/// SysTick ticks spent in `on_bar` and the bars decided.
+/// SysTick ticks spent in `on_bar` and the bars: over every bar, and over the warm
+/// ones (every model predicted).
+type Ticks = ((u64, u64), (u64, u64));
+
+/// Adds one `on_bar`'s ticks to `t`, to the warm part if every model predicted.
+fn count<T: tickml_core::Float>(t: &mut Ticks, ticks: u32, predictions: Option<&[T]>) {
+    t.0 .0 += u64::from(ticks);
+    t.0 .1 += 1;
+    if predictions.is_some_and(|p| p.iter().all(|p| p.is_finite())) {
+        t.1 .0 += u64::from(ticks);
+        t.1 .1 += 1;
+    }
+}
+
+/// Streams the bars through the f64 pipeline, printing each decision.
 #[inline(never)]
-fn stream_f64(out: &mut hio::HostStream) -> (u64, u64) {
-    let mut pipeline = match Pipeline::<f64>::from_bundle(BUNDLE) {
+fn stream_f64(out: &mut hio::HostStream) -> Ticks {
+    // SAFETY: this function runs once; the only reference to the buffer
+    #[allow(static_mut_refs)]
+    let records = unsafe { &mut RECORDS_F64 };
+    let pipeline = Pipeline::<f64>::from_bundle(BUNDLE).and_then(|mut p| {
+        p.lay_out_trees(records)?;
+        Ok(p)
+    });
+    let mut pipeline = match pipeline {
         Ok(p) => p,
         Err(e) => {
             let _ = writeln!(out, "error bundle: {e}");
             debug::exit(debug::EXIT_FAILURE);
-            return (0, 0);
+            return Ticks::default();
         }
     };
-    let (mut ticks, mut decided) = (0u64, 0u64);
+    let mut ticks = Ticks::default();
     for &(t, o, h, l, c, v) in SPX.iter() {
         let Ok(bar) = Bar::new(t, o, h, l, c, v) else {
             let _ = writeln!(out, "error bar {t}");
@@ -128,8 +162,12 @@ fn stream_f64(out: &mut hio::HostStream) -> (u64, u64) {
         let decision = pipeline.on_bar(&bar);
         let end = cortex_m::peripheral::SYST::get_current();
         // SysTick counts down and wraps at 2^24
-        ticks += u64::from(start.wrapping_sub(end) & 0x00FF_FFFF);
-        decided += 1;
+        let spent = start.wrapping_sub(end) & 0x00FF_FFFF;
+        count(
+            &mut ticks,
+            spent,
+            decision.as_ref().ok().map(|d| &d.predictions[..]),
+        );
         match decision {
             Ok(d) => {
                 let a = &d.arbitration;
@@ -152,24 +190,35 @@ fn stream_f64(out: &mut hio::HostStream) -> (u64, u64) {
             }
         }
     }
-    (ticks, decided)
+    ticks
 }
 
-/// The same bars through the f32 pipeline (the M4's FPU is single precision); returns
-/// the SysTick ticks spent in `on_bar`.
+/// The same bars through the f32 pipeline (the M4's FPU is single precision).
 #[inline(never)]
-fn stream_f32() -> u64 {
-    let mut ticks32 = 0u64;
-    if let Ok(mut p32) = Pipeline::<f32>::from_bundle(BUNDLE) {
+fn stream_f32() -> Ticks {
+    let mut ticks = Ticks::default();
+    // SAFETY: this function runs once; the only reference to the buffer
+    #[allow(static_mut_refs)]
+    let records = unsafe { &mut RECORDS_F32 };
+    let laid_out = Pipeline::<f32>::from_bundle(BUNDLE).and_then(|mut p| {
+        p.lay_out_trees(records)?;
+        Ok(p)
+    });
+    if let Ok(mut p32) = laid_out {
         for &(t, o, h, l, c, v) in SPX.iter() {
             let Ok(bar) = Bar::new(t, o as f32, h as f32, l as f32, c as f32, v as f32) else {
                 continue;
             };
             let start = cortex_m::peripheral::SYST::get_current();
-            let _ = core::hint::black_box(p32.on_bar(&bar));
+            let decision = core::hint::black_box(p32.on_bar(&bar));
             let end = cortex_m::peripheral::SYST::get_current();
-            ticks32 += u64::from(start.wrapping_sub(end) & 0x00FF_FFFF);
+            let spent = start.wrapping_sub(end) & 0x00FF_FFFF;
+            count(
+                &mut ticks,
+                spent,
+                decision.as_ref().ok().map(|d| &d.predictions[..]),
+            );
         }
     }
-    ticks32
+    ticks
 }
