@@ -170,19 +170,23 @@ fn push_escape(s: &mut String, c: char) {
 mod tests {
     use super::*;
 
+    /// A deterministic xorshift64 stream from `state` (not 0).
+    fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
+        move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        }
+    }
+
     /// Against `Display` and serde_json on values of every magnitude and random bit
     /// patterns: the same text, but for the values exactly halfway between two shortest
     /// candidates, where zmij (as ryu) rounds the last digit to even and `Display` up (both read
     /// back to the same value and have the same length).
     #[test]
     fn floats_print_as_display_and_strings_as_serde_json() {
-        let mut state = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = xorshift(0x9E37_79B9_7F4A_7C15);
         let mut values = vec![
             0.0,
             -0.0,
@@ -240,13 +244,7 @@ mod tests {
     /// of the fast path's limits (2^53, 22 places, 19 digits), and on what it refuses.
     #[test]
     fn decimals_parse_as_std_parses_them() {
-        let mut state = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = xorshift(0x2545_F491_4F6C_DD1D);
         let mut texts: Vec<String> = [
             "0",
             "-0",
@@ -286,12 +284,12 @@ mod tests {
         for _ in 0..200_000 {
             let digits = (next() % 20 + 1) as usize;
             let mut t = String::new();
-            if next() % 3 == 0 {
+            if next().is_multiple_of(3) {
                 t.push('-');
             }
             let point = (next() % (digits as u64 + 1)) as usize;
             for i in 0..digits {
-                if i == point && next() % 4 != 0 {
+                if i == point && !next().is_multiple_of(4) {
                     t.push('.');
                 }
                 t.push(char::from(b'0' + (next() % 10) as u8));
