@@ -8,8 +8,9 @@
 //! prefix of its feature's run (those with `threshold < x`); the scan of a run stops at
 //! the first node that sends it left. Once every feature is scanned, each tree's exit
 //! leaf is the lowest bit still set. Nodes whose rule needs more than a threshold
-//! ([`super::compact`]'s full rule) are kept after the runs and all evaluated; a NaN
-//! input scans its whole run, each node by its missing-value direction.
+//! ([`super::compact`]'s full rule) are kept in runs after the others and all
+//! evaluated; a NaN input scans its whole run, each node by its missing-value
+//! direction.
 //!
 //! [`QuickScorer::predict_many`] scores [`ROW_LANES`] rows side by side (the vectorised
 //! QuickScorer of Lucchese et al., TOIS 2016): each node is compared with every row's
@@ -23,8 +24,8 @@
 //! word per tree (its first leaf's word and its output), one per block (the word after
 //! its runs), each block's runs, then every tree's leaves left to right, a word each
 //! (the value's bits). A run is a header word (its node count, feature and whether its
-//! nodes need the full rule) and its nodes sorted by threshold, [`LeafWord::NODE_WORDS`]
-//! words each: the threshold's bits, then the tree within the block, the node's
+//! nodes need the full rule) and its nodes sorted by threshold, two words each (three
+//! for trees of more than 32 leaves): the threshold's bits, then the tree within the block, the node's
 //! missing-value direction and feature in the low 32 bits of a word whose high 32 bits
 //! are a `u32` mask, or of a word after a `u64` mask. Runs are sorted by (full rule last,
 //! feature).
@@ -164,8 +165,8 @@ fn is_narrow(ensemble: &TreeEnsemble<'_>) -> bool {
 }
 
 impl<'a> QuickScorer<'a> {
-    /// Words `ensemble` needs: one per tree and per block, one per run of a block,
-    /// [`LeafWord::NODE_WORDS`] per node and one per leaf.
+    /// Words `ensemble` needs: one per tree and per block, one per run of a block, two
+    /// per node (three where a tree has more than 32 leaves) and one per leaf.
     pub fn records_needed(ensemble: &TreeEnsemble<'_>) -> usize {
         let trees = ensemble.tree_count();
         let node_words = if is_narrow(ensemble) {
