@@ -345,18 +345,20 @@ impl<'a> QuickScorer<'a> {
                     }
                 }
             } else {
-                // thresholds ascend: the first node that sends every row left ends the run
+                // thresholds ascend: the first node that sends every row left, the
+                // largest input among them, ends the run (no input is NaN here)
+                let largest = v.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v));
                 for node in run {
                     let t = threshold::<WIDE>(node);
-                    let (mut right, mut any) = ([W::NONE; L], W::NONE);
-                    for (g, v) in right.iter_mut().zip(v) {
-                        *g = W::all_if(v > t);
-                        any = any | *g;
-                    }
-                    if any == W::NONE {
+                    if largest > t {
+                        let mut right = [W::NONE; L];
+                        for (g, v) in right.iter_mut().zip(v) {
+                            *g = W::all_if(v > t);
+                        }
+                        rule_out(leaves, node, &right);
+                    } else {
                         break;
                     }
-                    rule_out(leaves, node, &right);
                 }
             }
         }
