@@ -1,6 +1,6 @@
 //! Momentum family: ROC, simple and log returns over each window, RSI.
 
-use super::config::{FeatureConfig, Windows};
+use super::config::{FeatureConfig, Windows, MAX_WINDOWS};
 use super::history::{History, Writer};
 use super::schema::{FeatureId, FeatureKind as K};
 use crate::error::Error;
@@ -35,14 +35,20 @@ impl<T: Float> Momentum<T> {
 
     pub fn update<const W: usize>(&mut self, h: &History<T, W>, out: &mut Writer<T>) {
         let hundred = T::from_f64(100.0);
-        for &n in &self.windows {
-            out.put(h.simple_return(n).map(|r| r * hundred));
+        // each window's return, read once for its three features
+        let mut returns = [None; MAX_WINDOWS];
+        for (r, &n) in returns.iter_mut().zip(&self.windows) {
+            *r = h.simple_return(n);
         }
-        for &n in &self.windows {
-            out.put(h.simple_return(n));
+        let returns = returns.get(..self.windows.len()).unwrap_or(&[]);
+        for r in returns {
+            out.put(r.map(|r| r * hundred));
         }
-        for &n in &self.windows {
-            out.put(h.simple_return(n).map(|r| (T::ONE + r).ln()));
+        for &r in returns {
+            out.put(r);
+        }
+        for r in returns {
+            out.put(r.map(|r| (T::ONE + r).ln()));
         }
         let c = h.close.newest().unwrap_or(T::NAN);
         out.put(self.rsi.update(c));
