@@ -15,9 +15,9 @@ use core::hint::black_box;
 use core::panic::PanicInfo;
 
 use tickml_core::bars::{BarBuilder, BarRule, Information, Measure, Side, Trade};
+use tickml_core::features::{CrossSection, CrossSectionInput};
 use tickml_core::model::{Model, ScorerRecord};
 use tickml_core::pipeline::Pipeline;
-use tickml_core::features::{CrossSection, CrossSectionInput};
 use tickml_core::{Bar, DefaultFeatureSet, FeatureConfig};
 
 static BUNDLE: &[u8] = include_bytes!("../../stream-cli/assets/default_bundle.tml");
