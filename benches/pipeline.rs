@@ -21,8 +21,11 @@ fn pipeline(c: &mut Criterion) {
         .scorer_records_needed();
     let mut records = vec![ScorerRecord::default(); needed];
     eprintln!(
-        "QuickScorer buffer of the default bundle: {needed} words, {} bytes",
-        std::mem::size_of_val(records.as_slice())
+        "QuickScorer buffer of the default bundle: {needed} words, {} bytes; \
+         Pipeline<f64> = {} bytes, Pipeline<f32> = {} bytes",
+        std::mem::size_of_val(records.as_slice()),
+        std::mem::size_of::<Pipeline<f64>>(),
+        std::mem::size_of::<Pipeline<f32>>()
     );
     let mut walk = Pipeline::<f64>::from_bundle(&bundle).unwrap();
     let mut scored = walk.clone();

@@ -3,9 +3,9 @@
 
 use proptest::prelude::*;
 use tickml_core::arbitrator::{
-    ArbitratorConfig, ArbitratorError, MarketContext, PerformanceMetric, Signal, SignalSource,
-    StrategyArbitrator, StrategyFamily, StrategyInfo, StrategySignal, Weighting,
-    DEFAULT_MULTIPLIERS, FILLED_MULTIPLIERS,
+    ArbitratorConfig, ArbitratorError, MarketContext, PerformanceMetric, PerformanceTracker,
+    Signal, SignalSource, StrategyArbitrator, StrategyFamily, StrategyInfo, StrategySignal,
+    Weighting, DEFAULT_MULTIPLIERS, FILLED_MULTIPLIERS,
 };
 use tickml_core::model::Link;
 use tickml_core::regime::{RegimeState, RegimeType};
@@ -574,5 +574,67 @@ proptest! {
                 }
             }
         }
+    }
+}
+
+/// Each metric of the rolling tracker against a naive recomputation over the last
+/// `min(seen, lookback)` returns: mean, sample Sharpe, Sortino over the downside
+/// deviation `sqrt(mean(min(r, 0)^2))`, and the hit rate; returns include zeros, runs of
+/// gains (no downside) and long stretches past the window.
+#[test]
+fn performance_metrics_match_a_naive_window() {
+    let lookback = 20u16;
+    let mut tracker = PerformanceTracker::<f64, 64>::new(lookback).unwrap();
+    let mut seen: Vec<f64> = Vec::new();
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    for i in 0..2_000 {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let u = (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
+        let r = match i % 300 {
+            0..40 => 0.01 * u.abs(), // gains only: no downside
+            40..45 => 0.0,           // flat
+            _ => 0.02 * u,
+        };
+        tracker.push(r);
+        seen.push(r);
+        let w = &seen[seen.len().saturating_sub(usize::from(lookback))..];
+        let n = w.len() as f64;
+        let mean = w.iter().sum::<f64>() / n;
+        let close = |got: Option<f64>, want: f64, what: &str| {
+            let got = got.unwrap_or_else(|| panic!("{what} at {i}: no score"));
+            assert!(
+                (got - want).abs() <= 1e-9 * want.abs().max(1e-12),
+                "{what} at {i}: {got} vs {want}"
+            );
+        };
+        if w.len() < 2 {
+            assert_eq!(tracker.score(PerformanceMetric::Return, 1), None);
+            continue;
+        }
+        close(tracker.score(PerformanceMetric::Return, 2), mean, "return");
+        let sd = (w.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+        let sharpe = if sd > 1e-12 { mean / sd } else { 0.0 };
+        if sd > 1e-12 || sd == 0.0 {
+            close(
+                tracker.score(PerformanceMetric::Sharpe, 2),
+                sharpe,
+                "sharpe",
+            );
+        }
+        let downside = (w.iter().map(|x| x.min(0.0).powi(2)).sum::<f64>() / n).sqrt();
+        let sortino = if downside > 0.0 { mean / downside } else { 0.0 };
+        close(
+            tracker.score(PerformanceMetric::Sortino, 2),
+            sortino,
+            "sortino",
+        );
+        let wins = w.iter().filter(|&&x| x > 0.0).count() as f64;
+        close(
+            tracker.score(PerformanceMetric::HitRate, 2),
+            wins / n,
+            "hit rate",
+        );
     }
 }

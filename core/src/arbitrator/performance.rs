@@ -20,15 +20,16 @@ pub enum PerformanceMetric {
 }
 
 /// Realised returns over the last `lookback` bars: running moments of the returns and
-/// of their downside part, and a count of wins. `L` is the history capacity.
+/// of their downside part `min(r, 0)` (read from the returns as they leave), and counts
+/// of wins and losses. `L` is the history capacity.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct PerformanceTracker<T, const L: usize> {
     returns: RingBuffer<T, L>,
-    downside: RingBuffer<T, L>,
     moments: Rolling<Moments<T>>,
     downside_moments: Rolling<Moments<T>>,
     wins: u16,
+    losses: u16,
     seen: u16,
 }
 
@@ -38,10 +39,10 @@ impl<T: Float, const L: usize> PerformanceTracker<T, L> {
         crate::window::check("performance lookback", lookback, 1, L)?;
         Ok(PerformanceTracker {
             returns: RingBuffer::new(),
-            downside: RingBuffer::new(),
             moments: Rolling::new(lookback)?,
             downside_moments: Rolling::new(lookback)?,
             wins: 0,
+            losses: 0,
             seen: 0,
         })
     }
@@ -57,13 +58,20 @@ impl<T: Float, const L: usize> PerformanceTracker<T, L> {
             if leaving > T::ZERO {
                 self.wins = self.wins.saturating_sub(1);
             }
+            if leaving < T::ZERO {
+                self.losses = self.losses.saturating_sub(1);
+            }
         }
         self.returns.push(r);
-        self.downside.push(r.min(T::ZERO));
         self.moments.push(&self.returns);
-        self.downside_moments.push(&self.downside);
+        let leaving = self.returns.lag(usize::from(lookback));
+        self.downside_moments
+            .take(r.min(T::ZERO), leaving.map(|l| l.min(T::ZERO)));
         if r > T::ZERO {
             self.wins = self.wins.saturating_add(1);
+        }
+        if r < T::ZERO {
+            self.losses = self.losses.saturating_add(1);
         }
         self.seen = self.seen.saturating_add(1).min(lookback);
     }
@@ -98,7 +106,13 @@ impl<T: Float, const L: usize> PerformanceTracker<T, L> {
                 }
             }
             PerformanceMetric::Sortino => {
-                let downside = (d.variance() + d.mean() * d.mean()).sqrt();
+                // without a loss in the window the downside is 0, not the rounding left
+                // in sums that slid losses out
+                let downside = if self.losses == 0 {
+                    T::ZERO
+                } else {
+                    (d.variance() + d.mean() * d.mean()).sqrt()
+                };
                 if downside > T::ZERO {
                     mean / downside
                 } else {

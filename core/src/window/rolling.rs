@@ -61,13 +61,20 @@ impl<A: Accumulate> Rolling<A> {
     #[inline]
     pub fn push<const N: usize>(&mut self, ring: &RingBuffer<A::Value, N>) {
         let Some(x) = ring.newest() else { return };
+        self.take(x, ring.lag(usize::from(self.window)));
+    }
+
+    /// Takes `x` into the window; `leaving` is the value pushed `window` values before
+    /// it (what [`Rolling::push`] reads from its ring), `None` while there is none.
+    #[inline]
+    pub fn take(&mut self, x: A::Value, leaving: Option<A::Value>) {
         let window = usize::from(self.window);
         if self.live.is_empty() {
             self.live = A::anchored(x);
         }
         if self.live.len() < window {
             self.live.add(x);
-        } else if let Some(leaving) = ring.lag(window) {
+        } else if let Some(leaving) = leaving {
             self.live.slide(x, leaving);
         }
         if self.fresh.is_empty() {
