@@ -50,29 +50,19 @@ impl<T: Float, const L: usize> PerformanceTracker<T, L> {
     /// Records one realised return.
     pub fn push(&mut self, r: T) {
         let lookback = self.moments.window();
-        if let Some(leaving) = self
-            .returns
-            .lag(usize::from(lookback).saturating_sub(1))
-            .filter(|_| self.seen >= lookback)
-        {
-            if leaving > T::ZERO {
-                self.wins = self.wins.saturating_sub(1);
-            }
-            if leaving < T::ZERO {
-                self.losses = self.losses.saturating_sub(1);
-            }
-        }
         self.returns.push(r);
         self.moments.push(&self.returns);
+        // the return leaving the window (the ring holds more than `lookback` < L)
         let leaving = self.returns.lag(usize::from(lookback));
         self.downside_moments
             .take(r.min(T::ZERO), leaving.map(|l| l.min(T::ZERO)));
-        if r > T::ZERO {
-            self.wins = self.wins.saturating_add(1);
-        }
-        if r < T::ZERO {
-            self.losses = self.losses.saturating_add(1);
-        }
+        let count = |n: u16, entering: bool, left: bool| {
+            n.saturating_add(u16::from(entering))
+                .saturating_sub(u16::from(left))
+        };
+        let (gain, loss) = (|x: T| x > T::ZERO, |x: T| x < T::ZERO);
+        self.wins = count(self.wins, gain(r), leaving.is_some_and(gain));
+        self.losses = count(self.losses, loss(r), leaving.is_some_and(loss));
         self.seen = self.seen.saturating_add(1).min(lookback);
     }
 
