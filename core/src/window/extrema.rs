@@ -135,4 +135,35 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn a_restored_deque_goes_on_as_the_original() {
+        // a falling run fills the max deque past the end of its storage, so it wraps
+        let xs: std::vec::Vec<f64> = (0..90).map(|i| ((i * 37) % 23) as f64 - i as f64).collect();
+        let mut ring: RingBuffer<f64, 16> = RingBuffer::new();
+        let mut max = MonotonicDeque::new(12, Extreme::Max).unwrap();
+        let mut restored: Option<MonotonicDeque<16>> = None;
+        for (i, &x) in xs.iter().enumerate() {
+            ring.push(x);
+            let seq = i as u32;
+            max.push(seq, &ring);
+            if let Some(r) = restored.as_mut() {
+                r.push(seq, &ring);
+                assert_eq!(*r, max);
+                for n in 1..=12 {
+                    assert_eq!(r.extreme(n, seq, &ring), max.extreme(n, seq, &ring));
+                }
+            }
+            if i == 40 {
+                let mut buf = [0u8; 256];
+                let bytes = postcard::to_slice(&max, &mut buf).unwrap();
+                restored = Some(postcard::from_bytes(bytes).unwrap());
+            }
+        }
+        let too_many: std::vec::Vec<u32> = (0..17).collect();
+        let mut buf = [0u8; 256];
+        let bytes =
+            postcard::to_slice(&(too_many.as_slice(), 12u16, Extreme::Max), &mut buf).unwrap();
+        assert!(postcard::from_bytes::<MonotonicDeque<16>>(bytes).is_err());
+    }
 }

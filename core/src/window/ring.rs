@@ -8,8 +8,8 @@ use heapless::Vec;
 #[derive(Debug, Clone)]
 pub struct RingBuffer<T, const N: usize> {
     values: Vec<T, N>,
-    /// Where the next value goes once full (then also the oldest value).
-    next: usize,
+    /// Where the newest value is (0 while empty): `len - 1` until the first wrap.
+    newest: usize,
 }
 
 impl<T, const N: usize> Default for RingBuffer<T, N> {
@@ -23,7 +23,7 @@ impl<T, const N: usize> RingBuffer<T, N> {
     pub const fn new() -> Self {
         RingBuffer {
             values: Vec::new(),
-            next: 0,
+            newest: 0,
         }
     }
 
@@ -31,12 +31,18 @@ impl<T, const N: usize> RingBuffer<T, N> {
     /// `N = 0`).
     #[inline]
     pub fn push(&mut self, x: T) {
-        if self.values.len() < N {
-            let _ = self.values.push(x);
-        } else if let Some(slot) = self.values.get_mut(self.next) {
-            *slot = x;
-            let next = self.next.saturating_add(1);
-            self.next = if next >= N { 0 } else { next };
+        let len = self.values.len();
+        if len < N {
+            if self.values.push(x).is_ok() {
+                self.newest = len;
+            }
+        } else {
+            let next = self.newest.wrapping_add(1);
+            let next = if next >= N { 0 } else { next };
+            if let Some(slot) = self.values.get_mut(next) {
+                *slot = x;
+                self.newest = next;
+            }
         }
     }
 
@@ -55,19 +61,17 @@ impl<T, const N: usize> RingBuffer<T, N> {
     /// A reference to the value `k` pushes ago, if still held.
     #[inline]
     fn at(&self, k: usize) -> Option<&T> {
-        let len = self.values.len();
-        if k >= len {
+        if k >= self.values.len() {
             return None;
         }
-        // before the first wrap `next` is 0 and the newest sits at len - 1; after it the
-        // newest sits just before `next`; k < len <= N keeps the sum non-negative
-        let newest = if len < N {
-            len
+        // `newest - k` wrapped into 0..N: it wraps only once full (before, newest =
+        // len - 1 >= k), and k < len <= N keeps `newest + N - k` in newest + 1..N + newest
+        let i = if k <= self.newest {
+            self.newest.wrapping_sub(k)
         } else {
-            self.next.checked_add(N)?
+            self.newest.wrapping_add(N).wrapping_sub(k)
         };
-        self.values
-            .get(newest.checked_sub(1)?.checked_sub(k)?.checked_rem(N)?)
+        self.values.get(i)
     }
 
     /// The newest `n` values as two contiguous runs (the older run first), if `n` are
@@ -78,8 +82,8 @@ impl<T, const N: usize> RingBuffer<T, N> {
         if n > len {
             return None;
         }
-        // not yet full: the newest sits at len - 1; full: the run ends just before `next`
-        let end = if len < N { len } else { self.next };
+        // the run ends just after the newest (at len until the first wrap)
+        let end = self.newest.wrapping_add(1).min(len);
         match end.checked_sub(n) {
             Some(start) => Some((self.values.get(start..end)?, &[])),
             None => {
@@ -142,13 +146,14 @@ impl<'de, T: serde::Deserialize<'de>, const N: usize> serde::Deserialize<'de> fo
                 self,
                 mut seq: A,
             ) -> Result<Self::Value, A::Error> {
-                // oldest first: filling the vector in order leaves `next` at 0, the oldest
+                // oldest first: filling the vector in order leaves the newest last
                 let mut ring = RingBuffer::new();
                 while let Some(x) = seq.next_element()? {
                     if ring.values.push(x).is_err() {
                         return Err(serde::de::Error::invalid_length(N.saturating_add(1), &self));
                     }
                 }
+                ring.newest = ring.values.len().saturating_sub(1);
                 Ok(ring)
             }
         }
@@ -206,8 +211,17 @@ mod tests {
         let mut buf = [0u8; 32];
         let bytes = postcard::to_slice(&r, &mut buf).unwrap();
         assert_eq!(&bytes[..], &[3, 6, 8, 10]); // zigzag varints of 3, 4, 5
-        let back: RingBuffer<i32, 3> = postcard::from_bytes(bytes).unwrap();
+        let mut back: RingBuffer<i32, 3> = postcard::from_bytes(bytes).unwrap();
         assert_eq!(back, r);
+        // the restored buffer goes on from where the original was
+        for x in 6..=7 {
+            r.push(x);
+            back.push(x);
+            assert_eq!(
+                (0..3).map(|k| back.lag(k)).collect::<std::vec::Vec<_>>(),
+                (0..3).map(|k| r.lag(k)).collect::<std::vec::Vec<_>>()
+            );
+        }
         assert!(postcard::from_bytes::<RingBuffer<i32, 2>>(bytes).is_err());
     }
 }
