@@ -270,15 +270,29 @@ impl<'a> QuickScorer<'a> {
             words.fill([W::ALL; L]);
             self.scan::<T, W, N, WIDE, L>(start, end, xs, &mut leaves);
             start = end;
+            let exit = |h: &ScorerRecord, word: W| {
+                let exit = (h.lo as usize).saturating_add(word.first_leaf());
+                self.records
+                    .get(exit)
+                    .map_or(0.0, |r| f64::from_bits(r.bits()))
+            };
+            if self.ensemble.outputs() == 1 {
+                // every tree adds to output 0: each row's sum stays in a register
+                for (lane, s) in sums.iter_mut().enumerate() {
+                    let Some(total) = s.first_mut() else { continue };
+                    let mut sum = [*total];
+                    for (h, words) in headers.iter().zip(leaves.iter()) {
+                        if let Some(&word) = words.get(lane) {
+                            add_leaf::<WIDE>(&mut sum, 0, exit(h, word));
+                        }
+                    }
+                    *total = sum[0];
+                }
+                continue;
+            }
             for (h, words) in headers.iter().zip(leaves.iter()) {
-                let (first_leaf, output) = (h.lo as usize, h.hi as u16);
-                for (s, word) in sums.iter_mut().zip(words) {
-                    let exit = first_leaf.saturating_add(word.first_leaf());
-                    let leaf = self
-                        .records
-                        .get(exit)
-                        .map_or(0.0, |r| f64::from_bits(r.bits()));
-                    add_leaf::<WIDE>(s, output, leaf);
+                for (s, &word) in sums.iter_mut().zip(words) {
+                    add_leaf::<WIDE>(s, h.hi as u16, exit(h, word));
                 }
             }
         }
