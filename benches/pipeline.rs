@@ -1,7 +1,9 @@
 //! `pipeline/on_bar`: one bar through the embedded default bundle (features, rule
 //! regime, 3 models, arbitrator with meta-learner), warm, its trees walked from the
-//! blob. `pipeline/on_bar_quickscorer`: the same with the trees laid out for
-//! QuickScorer (`Pipeline::lay_out_trees`), as `tickml stream` runs it.
+//! blob. `pipeline/on_bar_laid_out`: the same with the trees laid out
+//! (`Pipeline::lay_out_trees`: the default bundle's shallow forests as complete trees), as
+//! `tickml stream` runs it; it was `pipeline/on_bar_quickscorer` while that layout was
+//! QuickScorer's.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
@@ -21,7 +23,7 @@ fn pipeline(c: &mut Criterion) {
         .scorer_records_needed();
     let mut records = vec![ScorerRecord::default(); needed];
     eprintln!(
-        "QuickScorer buffer of the default bundle: {needed} words, {} bytes; \
+        "laid-out trees of the default bundle: {needed} words, {} bytes; \
          Pipeline<f64> = {} bytes, Pipeline<f32> = {} bytes",
         std::mem::size_of_val(records.as_slice()),
         std::mem::size_of::<Pipeline<f64>>(),
@@ -32,7 +34,7 @@ fn pipeline(c: &mut Criterion) {
     scored.lay_out_trees(&mut records).unwrap();
     for (name, p) in [
         ("pipeline/on_bar", &mut walk),
-        ("pipeline/on_bar_quickscorer", &mut scored),
+        ("pipeline/on_bar_laid_out", &mut scored),
     ] {
         let mut next = common::spx_bars::<f64>();
         for _ in 0..2000 {

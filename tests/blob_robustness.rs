@@ -8,8 +8,8 @@ mod common;
 use common::fixture_blob;
 use proptest::prelude::*;
 use tickml_core::model::{
-    crc32, CompactNode, CompactTrees, LinearModel, Model, ModelBlob, ModelError, QuickScorer,
-    ScorerRecord, TreeEnsemble, HEADER_LEN,
+    crc32, CompactNode, CompactTrees, CompleteTrees, LinearModel, Model, ModelBlob, ModelError,
+    QuickScorer, ScorerRecord, TreeEnsemble, HEADER_LEN,
 };
 use tickml_train::export::LinearSpec;
 
@@ -40,6 +40,9 @@ fn exercise(bytes: &[u8]) {
         let compact = CompactTrees::new(trees, &mut buf);
         let mut scorer_buf = vec![ScorerRecord::default(); QuickScorer::records_needed(&trees)];
         let scorer = QuickScorer::new(trees, &mut scorer_buf);
+        let needed = CompleteTrees::records_needed(&trees).unwrap_or(0);
+        let mut complete_buf = vec![ScorerRecord::default(); needed];
+        let complete = CompleteTrees::new(trees, &mut complete_buf);
         let bits = |v: &[f64]| v.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
         for row in [&x, &nan] {
             model.predict(row, &mut out).unwrap();
@@ -50,6 +53,10 @@ fn exercise(bytes: &[u8]) {
             if let Ok(scorer) = &scorer {
                 scorer.predict(row, &mut compact_out).unwrap();
                 assert_eq!(bits(&out), bits(&compact_out), "QuickScorer");
+            }
+            if let Ok(complete) = &complete {
+                complete.predict(row, &mut compact_out).unwrap();
+                assert_eq!(bits(&out), bits(&compact_out), "complete trees");
             }
         }
     }
@@ -115,8 +122,9 @@ proptest! {
     /// Random trees (complete, depth 1 to 3, random features, thresholds, missing-value
     /// flags) encoded to a blob and read by the core predict what a naive walk of the
     /// specification gives, on rows with values at, around and missing from the
-    /// thresholds: the encoding keeps every node, child and flag. Every layout, and
-    /// QuickScorer's rows side by side, predicts as the blob.
+    /// thresholds: the encoding keeps every node, child and flag. Every layout (complete
+    /// trees padding the shallower trees to the deepest), and QuickScorer's rows side by
+    /// side, predicts as the blob.
     #[test]
     fn tree_blobs_round_trip(trees in prop::collection::vec((1u32..4, prop::collection::vec((0u16..4, -2i8..3, 0u8..3), 7), prop::collection::vec(-5.0f64..5.0, 8)), 1..6), base in -1.0f64..1.0, zero in prop_oneof![Just(0.0), Just(0.5)], rows in prop::collection::vec(prop::collection::vec(prop_oneof![(-3i8..4).prop_map(|v| f64::from(v) * 0.5), Just(f64::NAN), prop_oneof![Just(0.5f64), Just(-0.5)].prop_flat_map(|z| prop_oneof![Just(z), Just(z.next_up()), Just(z.next_down())])], 4), 1..20)) {
         use tickml_core::model::{Aggregation, Link, ThresholdWidth, DEFAULT_LEFT, MISSING_NAN};
@@ -180,12 +188,16 @@ proptest! {
         let compact = CompactTrees::new(trees, &mut buf).unwrap();
         let mut scorer_buf = vec![ScorerRecord::default(); QuickScorer::records_needed(&trees)];
         let scorer = QuickScorer::new(trees, &mut scorer_buf).unwrap();
+        let mut complete_buf = vec![ScorerRecord::default(); CompleteTrees::records_needed(&trees).unwrap()];
+        let complete = CompleteTrees::new(trees, &mut complete_buf).unwrap();
         let (mut out, mut compact_out, mut scorer_out) = ([0.0f64], [0.0f64], [0.0f64]);
         for row in &rows {
             model.predict(row, &mut out).unwrap();
             compact.predict(row, &mut compact_out).unwrap();
             scorer.predict(row, &mut scorer_out).unwrap();
             prop_assert_eq!(out[0].to_bits(), scorer_out[0].to_bits());
+            complete.predict(row, &mut scorer_out).unwrap();
+            prop_assert_eq!(out[0].to_bits(), scorer_out[0].to_bits(), "complete trees, row {:?}", row);
             let naive = base + specs.iter().map(|t| walk(t, row)).sum::<f64>();
             prop_assert!((out[0] - naive).abs() <= 1e-12 * naive.abs().max(1.0), "{} vs {}", out[0], naive);
             prop_assert_eq!(out[0].to_bits(), compact_out[0].to_bits());
@@ -470,6 +482,101 @@ fn quickscorer_limits_are_typed_errors() {
                 "{splits} splits, batch, x = {x}"
             );
         }
+    }
+}
+
+/// Complete trees name what they cannot hold: a short buffer, a tree deeper than
+/// [`MAX_COMPLETE_DEPTH`], more than [`MAX_COMPLETE_FEATURES`] features. A chain as deep
+/// as they allow, and one a split deep (padded to two), predict as the blob walk at every
+/// leaf; an `f32` model compares an input in `f32`, so an `f64` input a step above an
+/// `f32` threshold still goes left.
+///
+/// [`MAX_COMPLETE_DEPTH`]: tickml_core::model::MAX_COMPLETE_DEPTH
+/// [`MAX_COMPLETE_FEATURES`]: tickml_core::model::MAX_COMPLETE_FEATURES
+#[test]
+fn complete_tree_limits_are_typed_errors() {
+    use tickml_core::model::{Aggregation, Link, ThresholdWidth, MAX_COMPLETE_DEPTH};
+    use tickml_train::export::{Child, SplitSpec, TreeEnsembleSpec, TreeSpec};
+    for (splits, words) in [(1, 3 * 4), (MAX_COMPLETE_DEPTH, 3 << MAX_COMPLETE_DEPTH)] {
+        let blob = chain(splits);
+        let trees = TreeEnsemble::from_blob(&blob).unwrap();
+        assert_eq!(CompleteTrees::records_needed(&trees), Ok(words), "{splits}");
+        let mut short = vec![ScorerRecord::default(); words - 1];
+        assert!(matches!(
+            CompleteTrees::new(trees, &mut short),
+            Err(ModelError::CapacityExceeded {
+                what: "complete-tree records",
+                ..
+            })
+        ));
+        let mut buf = vec![ScorerRecord::default(); words];
+        let complete = CompleteTrees::new(trees, &mut buf).unwrap();
+        for x in (-8..=2).map(f64::from).chain([-0.5, -1e9, f64::NAN]) {
+            let (mut a, mut b) = ([0.0], [0.0]);
+            trees.predict(&[x], &mut a).unwrap();
+            complete.predict(&[x], &mut b).unwrap();
+            assert_eq!(a[0].to_bits(), b[0].to_bits(), "{splits} splits, x = {x}");
+        }
+    }
+    let deep = chain(MAX_COMPLETE_DEPTH + 1);
+    let trees = TreeEnsemble::from_blob(&deep).unwrap();
+    let too_deep = Err(ModelError::CapacityExceeded {
+        what: "complete-tree depth",
+        capacity: MAX_COMPLETE_DEPTH,
+    });
+    assert_eq!(CompleteTrees::records_needed(&trees), too_deep);
+
+    let stump = |features: usize, threshold_width: ThresholdWidth| {
+        TreeEnsembleSpec {
+            feature_names: (0..features).map(|i| format!("x{i}")).collect(),
+            outputs: 1,
+            aggregation: Aggregation::Sum,
+            link: Link::Identity,
+            link_scale: 1.0,
+            threshold_width,
+            input_zero_threshold: 0.0,
+            base_margin: vec![0.0],
+            trees: vec![TreeSpec {
+                splits: vec![SplitSpec {
+                    feature: 0,
+                    threshold: 0.1,
+                    categories: None,
+                    flags: 0,
+                    left: Child::Leaf(0),
+                    right: Child::Leaf(1),
+                }],
+                leaves: vec![1.0, 2.0],
+                root: Child::Node(0),
+                output: 0,
+            }],
+        }
+        .to_blob(0)
+        .unwrap()
+    };
+    let wide = stump(257, ThresholdWidth::F64);
+    let trees = TreeEnsemble::from_blob(&wide).unwrap();
+    assert!(matches!(
+        CompleteTrees::records_needed(&trees),
+        Err(ModelError::CapacityExceeded {
+            what: "complete-tree features",
+            capacity: 256
+        })
+    ));
+    let narrow = stump(1, ThresholdWidth::F32);
+    let trees = TreeEnsemble::from_blob(&narrow).unwrap();
+    let mut buf = vec![ScorerRecord::default(); CompleteTrees::records_needed(&trees).unwrap()];
+    let complete = CompleteTrees::new(trees, &mut buf).unwrap();
+    let t = f64::from(0.1f32);
+    for (x, leaf) in [
+        (t, 1.0),
+        (t.next_up(), 1.0),
+        (t.next_down(), 1.0),
+        (0.2, 2.0),
+    ] {
+        let (mut a, mut b) = ([0.0], [0.0]);
+        trees.predict(&[x], &mut a).unwrap();
+        complete.predict(&[x], &mut b).unwrap();
+        assert_eq!((a[0], b[0]), (leaf, leaf), "x = {x}");
     }
 }
 

@@ -8,7 +8,9 @@
 mod common;
 
 use common::repo_path;
-use tickml_core::model::{CompactNode, CompactTrees, Model, QuickScorer, ScorerRecord};
+use tickml_core::model::{
+    CompactNode, CompactTrees, CompleteTrees, Model, ModelError, QuickScorer, ScorerRecord,
+};
 use tickml_train::import::{lightgbm, ImportError};
 
 fn read_csv(name: &str) -> (Vec<String>, Vec<Vec<f64>>) {
@@ -54,6 +56,24 @@ fn check(model_file: &str, tolerance: f64) -> f64 {
     assert!(QuickScorer::new(trees, &mut short).is_err(), "{name}");
     let mut scorer_buf = vec![ScorerRecord::default(); needed];
     let scorer = QuickScorer::new(trees, &mut scorer_buf).unwrap();
+    // complete trees, where every tree is shallow enough and every node a threshold; the
+    // words they need are exact
+    let mut complete_buf = Vec::new();
+    let complete = match CompleteTrees::records_needed(&trees) {
+        Ok(needed) => {
+            let mut short = vec![ScorerRecord::default(); needed - 1];
+            assert!(matches!(
+                CompleteTrees::new(trees, &mut short),
+                Err(ModelError::CapacityExceeded { .. })
+            ));
+            complete_buf.resize(needed, ScorerRecord::default());
+            Some(CompleteTrees::new(trees, &mut complete_buf).unwrap())
+        }
+        Err(e) => {
+            println!("{name}: not laid out as complete trees ({e})");
+            None
+        }
+    };
     let k = model.outputs();
     // every path: the blob walk, the compact walk row by row, and the compact batch
     let flat: Vec<f64> = rows.iter().flatten().copied().collect();
@@ -77,6 +97,15 @@ fn check(model_file: &str, tolerance: f64) -> f64 {
             "{name} row {i}: compact walk"
         );
         assert_eq!(bits(&out), bits(&scorer_out), "{name} row {i}: QuickScorer");
+        if let Some(complete) = &complete {
+            let mut complete_out = vec![0.0f64; k];
+            complete.predict(row, &mut complete_out).unwrap();
+            assert_eq!(
+                bits(&out),
+                bits(&complete_out),
+                "{name} row {i}: complete trees"
+            );
+        }
         assert_eq!(
             bits(&out),
             bits(&batch[i * k..(i + 1) * k]),

@@ -433,9 +433,9 @@ fn a_bundle_declares_its_universe() {
     assert!(spec(vec!["A".into(), "A".into()]).to_blob().is_err());
 }
 
-/// With its trees laid out for QuickScorer the pipeline decides as with the walk from
-/// the blob, bit for bit, on every S&P 500 bar; a buffer too short is refused and
-/// changes nothing.
+/// With its trees laid out (the default bundle's two forests of 100 trees 4 deep as
+/// complete trees) the pipeline decides as with the walk from the blob, bit for bit, on
+/// every S&P 500 bar; a buffer too short is refused and changes nothing.
 #[test]
 fn laid_out_trees_decide_as_the_blob_walk() {
     use tickml_core::model::{ModelError, ScorerRecord};
@@ -445,7 +445,11 @@ fn laid_out_trees_decide_as_the_blob_walk() {
     let needed = Pipeline::<f64>::from_bundle(&bytes)
         .unwrap()
         .scorer_records_needed();
-    assert!(needed > 0, "the default bundle has tree models");
+    assert_eq!(
+        needed,
+        2 * 100 * 3 * 16,
+        "two forests of complete trees 4 deep"
+    );
     let mut short = vec![ScorerRecord::default(); needed - 1];
     let mut buf = vec![ScorerRecord::default(); needed];
     let mut walk = Pipeline::<f64>::from_bundle(&bytes).unwrap();
@@ -464,57 +468,71 @@ fn laid_out_trees_decide_as_the_blob_walk() {
     assert!(spoken > bars.len(), "the models predicted");
 }
 
-/// A tree of more leaves than QuickScorer's word holds keeps the walk from the blob:
-/// laying out succeeds and the decisions are the walk's.
+/// A tree deeper than complete trees hold is laid out for QuickScorer, and one of more
+/// leaves than QuickScorer's word holds keeps the walk from the blob: laying out succeeds
+/// and the decisions are the walk's.
 #[test]
-fn a_tree_too_wide_for_quickscorer_keeps_the_walk() {
+fn deep_and_wide_trees_decide_as_the_walk() {
     use tickml_core::arbitrator::StrategyFamily;
-    use tickml_core::model::{Aggregation, Link, ScorerRecord, ThresholdWidth, MAX_LEAVES};
+    use tickml_core::model::{
+        Aggregation, Link, ScorerRecord, ThresholdWidth, MAX_COMPLETE_DEPTH, MAX_LEAVES,
+    };
     use tickml_train::export::{Child, SplitSpec, TreeEnsembleSpec, TreeSpec};
-    // a chain of MAX_LEAVES splits on the volatility regime: MAX_LEAVES + 1 leaves
-    let splits = (0..MAX_LEAVES)
-        .map(|i| SplitSpec {
-            feature: 0,
-            threshold: i as f64 * 0.02,
-            categories: None,
-            flags: 0,
-            left: Child::Leaf(i),
-            right: if i + 1 < MAX_LEAVES {
-                Child::Node(i + 1)
-            } else {
-                Child::Leaf(MAX_LEAVES)
-            },
-        })
-        .collect();
-    let model = TreeEnsembleSpec {
-        feature_names: vec!["vol_regime".into()],
-        outputs: 1,
-        aggregation: Aggregation::Sum,
-        link: Link::Sigmoid,
-        link_scale: 1.0,
-        threshold_width: ThresholdWidth::F64,
-        input_zero_threshold: 0.0,
-        base_margin: vec![0.0],
-        trees: vec![TreeSpec {
-            splits,
-            leaves: (0..=MAX_LEAVES).map(|i| i as f64 * 0.01 - 0.3).collect(),
-            root: Child::Node(0),
-            output: 0,
-        }],
-    }
-    .to_blob(0)
-    .unwrap();
-    let bytes = common::one_model_bundle(1, StrategyFamily::MlModel, model, None);
-    let bars = common::load("spx_daily.csv");
-    let needed = Pipeline::<f64>::from_bundle(&bytes)
-        .unwrap()
-        .scorer_records_needed();
-    let mut buf = vec![ScorerRecord::default(); needed];
-    let mut walk = Pipeline::<f64>::from_bundle(&bytes).unwrap();
-    let mut laid = Pipeline::<f64>::from_bundle(&bytes).unwrap();
-    laid.lay_out_trees(&mut buf).unwrap();
-    for b in &bars[..600] {
-        let (x, y) = (walk.on_bar(b).unwrap(), laid.on_bar(b).unwrap());
-        assert_eq!(format!("{x:?}"), format!("{y:?}"));
+    // a chain of splits on the volatility regime: one leaf more than splits
+    for (n, words) in [
+        (MAX_COMPLETE_DEPTH + 4, Some(1 + 1 + 1 + 2 * 10 + 11)),
+        (MAX_LEAVES, None),
+    ] {
+        let splits = (0..n)
+            .map(|i| SplitSpec {
+                feature: 0,
+                threshold: i as f64 * 0.02,
+                categories: None,
+                flags: 0,
+                left: Child::Leaf(i),
+                right: if i + 1 < n {
+                    Child::Node(i + 1)
+                } else {
+                    Child::Leaf(n)
+                },
+            })
+            .collect();
+        let model = TreeEnsembleSpec {
+            feature_names: vec!["vol_regime".into()],
+            outputs: 1,
+            aggregation: Aggregation::Sum,
+            link: Link::Sigmoid,
+            link_scale: 1.0,
+            threshold_width: ThresholdWidth::F64,
+            input_zero_threshold: 0.0,
+            base_margin: vec![0.0],
+            trees: vec![TreeSpec {
+                splits,
+                leaves: (0..=n).map(|i| i as f64 * 0.01 - 0.3).collect(),
+                root: Child::Node(0),
+                output: 0,
+            }],
+        }
+        .to_blob(0)
+        .unwrap();
+        let bytes = common::one_model_bundle(1, StrategyFamily::MlModel, model, None);
+        let bars = common::load("spx_daily.csv");
+        let needed = Pipeline::<f64>::from_bundle(&bytes)
+            .unwrap()
+            .scorer_records_needed();
+        if let Some(words) = words {
+            assert_eq!(needed, words, "QuickScorer's words for a chain of {n}");
+        }
+        let mut buf = vec![ScorerRecord::default(); needed];
+        let mut walk = Pipeline::<f64>::from_bundle(&bytes).unwrap();
+        let mut laid = Pipeline::<f64>::from_bundle(&bytes).unwrap();
+        laid.lay_out_trees(&mut buf).unwrap();
+        let mut spoken = 0;
+        for b in &bars[..600] {
+            let (x, y) = (walk.on_bar(b).unwrap(), laid.on_bar(b).unwrap());
+            assert_eq!(format!("{x:?}"), format!("{y:?}"));
+            spoken += x.predictions.iter().filter(|p| !p.is_nan()).count();
+        }
+        assert!(spoken > 300, "the model predicted");
     }
 }

@@ -10,8 +10,8 @@
 //! so one tick is 40 instructions). Run with `cargo run --release` under
 //! `qemu-system-arm -machine mps2-an386` (`.cargo/config.toml`).
 //!
-//! The trees are laid out for QuickScorer (`Pipeline::lay_out_trees`) in static
-//! buffers, as `tickml stream` lays them out on a host.
+//! The trees are laid out (`Pipeline::lay_out_trees`: the default bundle's forests as
+//! complete trees) in static buffers, as `tickml stream` lays them out on a host.
 
 #![no_std]
 #![no_main]
@@ -29,9 +29,9 @@ include!(concat!(env!("OUT_DIR"), "/spx_bars.rs"));
 
 static BUNDLE: &[u8] = include_bytes!("../../stream-cli/assets/default_bundle.tml");
 
-/// QuickScorer's words for the default bundle's trees (it needs 8,019), one buffer for
-/// each pipeline.
-const RECORDS: usize = 8 * 1024;
+/// Words for the default bundle's laid-out trees (it needs 9,600), one buffer for each
+/// pipeline.
+const RECORDS: usize = 10 * 1024;
 static mut RECORDS_F64: [ScorerRecord; RECORDS] = [ScorerRecord::ZERO; RECORDS];
 static mut RECORDS_F32: [ScorerRecord; RECORDS] = [ScorerRecord::ZERO; RECORDS];
 

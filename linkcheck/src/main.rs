@@ -2,7 +2,7 @@
 //! that does not exist: it links only if no panic path survives optimisation in what it
 //! calls, the live path of the core: `Pipeline::from_bundle` on the default bundle,
 //! `on_bar` and `begin_bar` / `finish_bar` on a few hundred bars, `snapshot` and `restore`,
-//! `lay_out_trees` (QuickScorer's layout) and `on_bar` with the trees laid out,
+//! `lay_out_trees` (complete trees for the default bundle) and `on_bar` with the trees laid out,
 //! `Model::from_blob` and `predict`, `FeatureSet::update`, and trades into bars
 //! (`BarBuilder::on_trade` and `finish` for each kind of rule, `Pipeline::on_trade`).
 //!
@@ -22,7 +22,7 @@ use tickml_core::{Bar, DefaultFeatureSet, FeatureConfig};
 
 static BUNDLE: &[u8] = include_bytes!("../../stream-cli/assets/default_bundle.tml");
 
-/// The default bundle's trees laid out for QuickScorer (it needs about 8,000 words).
+/// The default bundle's laid-out trees (it needs 9,600 words).
 static mut RECORDS: [ScorerRecord; 12 * 1024] = [ScorerRecord::ZERO; 12 * 1024];
 
 /// State snapshots are written here.

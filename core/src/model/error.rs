@@ -87,6 +87,11 @@ pub enum ModelError {
     },
     /// The caller's buffer cannot hold the encoded blob.
     BufferTooSmall,
+    /// A layout cannot hold this model (the model itself is valid).
+    Unsupported {
+        /// What it cannot hold.
+        what: &'static str,
+    },
 }
 
 impl fmt::Display for ModelError {
@@ -126,6 +131,7 @@ impl fmt::Display for ModelError {
             InputTooShort { needed } => write!(f, "the model reads {needed} features"),
             OutputTooShort { needed } => write!(f, "the model writes {needed} outputs"),
             BufferTooSmall => write!(f, "the buffer is too small for the blob"),
+            Unsupported { what } => write!(f, "unsupported by the layout: {what}"),
         }
     }
 }

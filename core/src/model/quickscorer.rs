@@ -58,7 +58,7 @@ impl ScorerRecord {
     /// A zero word, for a buffer in a `static`.
     pub const ZERO: Self = ScorerRecord::new(0);
 
-    const fn new(bits: u64) -> Self {
+    pub(super) const fn new(bits: u64) -> Self {
         ScorerRecord {
             lo: bits as u32,
             hi: (bits >> 32) as u32,
@@ -66,7 +66,7 @@ impl ScorerRecord {
     }
 
     #[inline(always)]
-    fn bits(self) -> u64 {
+    pub(super) fn bits(self) -> u64 {
         u64::from(self.lo) | u64::from(self.hi) << 32
     }
 }

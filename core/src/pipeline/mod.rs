@@ -18,7 +18,7 @@ use crate::bars::{BarBuilder, BarRule, Trade};
 use crate::error::Error;
 use crate::features::{CrossSectionInput, DefaultFeatureSet, FeatureVector};
 use crate::model::{
-    BlobKind, FeatureBinding, Model, ModelBlob, ModelError, QuickScorer, ScorerRecord,
+    BlobKind, FeatureBinding, LaidOutTrees, Model, ModelBlob, ModelError, ScorerRecord,
 };
 use crate::num::Float;
 use crate::regime::{Detector, HmmDetector, RegimeDetector, RuleDetector};
@@ -153,8 +153,8 @@ struct BoundModel<'a> {
     id: u32,
     probability: bool,
     model: Model<'a>,
-    /// The model's trees laid out for QuickScorer ([`Pipeline::lay_out_trees`]).
-    scorer: Option<QuickScorer<'a>>,
+    /// The model's trees laid out ([`Pipeline::lay_out_trees`]).
+    laid_out: Option<LaidOutTrees<'a>>,
     binding: FeatureBinding<F>,
 }
 
@@ -249,7 +249,7 @@ impl<'a, T: Float> Pipeline<'a, T> {
                 id: m.strategy_id,
                 probability: m.probability,
                 model,
-                scorer: None,
+                laid_out: None,
                 binding,
             });
             let _ = names.push(m.name);
@@ -284,50 +284,51 @@ impl<'a, T: Float> Pipeline<'a, T> {
         })
     }
 
-    /// Records [`Pipeline::lay_out_trees`] takes: [`QuickScorer::records_needed`] of
+    /// Records [`Pipeline::lay_out_trees`] takes: [`LaidOutTrees::records_needed`] of
     /// every tree model.
     pub fn scorer_records_needed(&self) -> usize {
         self.models
             .iter()
             .filter_map(|m| match &m.model {
-                Model::Trees(trees) => Some(QuickScorer::records_needed(trees)),
+                Model::Trees(trees) => Some(LaidOutTrees::records_needed(trees)),
                 Model::Linear(_) => None,
             })
             .fold(0, usize::saturating_add)
     }
 
-    /// Lays every tree model out for QuickScorer in `buf` (at least
-    /// [`Pipeline::scorer_records_needed`] records), which its predictions then use:
-    /// the same numbers, bit for bit, faster than the walk from the blob (README,
-    /// Performance). A model QuickScorer cannot hold (a tree of more than
-    /// [`crate::model::MAX_LEAVES`] leaves) keeps the walk. Clones share the layout.
-    /// On an error (`buf` too short) nothing changes.
+    /// Lays every tree model out in `buf` (at least [`Pipeline::scorer_records_needed`]
+    /// records) as [`LaidOutTrees`] (complete trees for shallow ones, QuickScorer's layout
+    /// otherwise), which its predictions then use: the same numbers, bit for bit, faster
+    /// than the walk from the blob (README, Performance). A model neither holds (a tree
+    /// deeper than [`crate::model::MAX_COMPLETE_DEPTH`] with more than
+    /// [`crate::model::MAX_LEAVES`] leaves) keeps the walk. Clones share the layout. On
+    /// an error (`buf` too short) nothing changes.
     pub fn lay_out_trees(&mut self, buf: &'a mut [ScorerRecord]) -> Result<(), PipelineError> {
         let capacity = buf.len();
-        let mut scorers: Vec<Option<QuickScorer<'a>>, MAX_MODELS> = Vec::new();
+        let mut layouts: Vec<Option<LaidOutTrees<'a>>, MAX_MODELS> = Vec::new();
         let mut rest = buf;
         for m in self.models.iter() {
-            let scorer = match m.model {
+            let layout = match m.model {
                 Model::Trees(trees) => {
                     let (mine, after) = core::mem::take(&mut rest)
-                        .split_at_mut_checked(QuickScorer::records_needed(&trees))
+                        .split_at_mut_checked(LaidOutTrees::records_needed(&trees))
                         .ok_or(ModelError::CapacityExceeded {
-                            what: "QuickScorer records",
+                            what: "laid-out tree records",
                             capacity,
                         })?;
                     rest = after;
-                    match QuickScorer::new(trees, mine) {
-                        Ok(scorer) => Some(scorer),
+                    match LaidOutTrees::new(trees, mine) {
+                        Ok(layout) => Some(layout),
                         Err(ModelError::CapacityExceeded { .. }) => None,
                         Err(e) => return Err(e.into()),
                     }
                 }
                 Model::Linear(_) => None,
             };
-            let _ = scorers.push(scorer);
+            let _ = layouts.push(layout);
         }
-        for (m, scorer) in self.models.iter_mut().zip(scorers.iter()) {
-            m.scorer = *scorer;
+        for (m, layout) in self.models.iter_mut().zip(layouts.iter()) {
+            m.laid_out = *layout;
         }
         Ok(())
     }
@@ -495,8 +496,8 @@ impl<'a, T: Float> Pipeline<'a, T> {
             let predicted =
                 m.binding
                     .gather_present(features, &mut scratch)
-                    .map(|x| match &m.scorer {
-                        Some(scorer) => scorer.predict(x, &mut out),
+                    .map(|x| match &m.laid_out {
+                        Some(trees) => trees.predict(x, &mut out),
                         None => m.model.predict(x, &mut out),
                     });
             let p = match predicted {

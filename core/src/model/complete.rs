@@ -1,0 +1,282 @@
+//! A shallow tree ensemble padded to complete binary trees and walked level by level
+//! with no branch on the data, from a caller-provided buffer.
+//!
+//! Every tree is padded to the ensemble's depth `d` (at least 2, at most
+//! [`MAX_COMPLETE_DEPTH`]): a leaf above that depth becomes nodes that send every input
+//! left (threshold `+inf`) down to copies of the leaf. With node `i`'s children at
+//! `2i + 1` and `2i + 2`, a walk is `d` steps of `i = 2i + 1 + (x[f_i] > t_i)`, and the
+//! exit leaf is `i - (2^d - 1)`. A tree is three blocks of `2^d` words
+//! ([`ScorerRecord`]): the thresholds' bits, the features (the last word holds the tree's
+//! output), and the leaves' bits; every index is a mask into a fixed-size block, so a
+//! step has no bounds check either. The walk visits `d` nodes a tree where QuickScorer
+//! scans about half of them, and a tree's steps do not wait on a mispredicted branch.
+//!
+//! A node's decision is its threshold alone ([`split_rule`]): a model with a node that
+//! needs more (categorical, missing-as-zero, an `f32` threshold inside the input zero
+//! threshold) is refused. A row with a NaN among the model's inputs takes the blob's walk,
+//! which sends it where each node's missing-value rule says.
+
+use super::compact::{split_rule, FULL_RULE};
+use super::quickscorer::ScorerRecord;
+use super::tree::{add_leaf, SumTrees, TreeEnsemble, LEAF_BIT};
+use super::ModelError;
+use crate::num::Float;
+
+/// The deepest tree [`CompleteTrees`] lays out: `2^6` words a block.
+pub const MAX_COMPLETE_DEPTH: usize = 6;
+
+/// The most features a model [`CompleteTrees`] lays out may read (a row is copied into
+/// a block of this many values).
+pub const MAX_COMPLETE_FEATURES: usize = 256;
+
+/// A validated tree ensemble laid out as complete trees in a [`ScorerRecord`] buffer;
+/// predicts exactly as the ensemble does, bit for bit.
+#[derive(Debug, Clone, Copy)]
+pub struct CompleteTrees<'a> {
+    ensemble: TreeEnsemble<'a>,
+    records: &'a [ScorerRecord],
+    /// The padded depth, 2 to [`MAX_COMPLETE_DEPTH`].
+    depth: u8,
+}
+
+/// The depth of the tree under `reference`, if at most `limit`.
+fn depth_within(ensemble: &TreeEnsemble<'_>, reference: u32, limit: usize) -> Option<usize> {
+    if reference & LEAF_BIT != 0 {
+        return Some(0);
+    }
+    let below = limit.checked_sub(1)?;
+    let node = ensemble.node(reference as usize)?;
+    let left = depth_within(ensemble, node.left, below)?;
+    let right = depth_within(ensemble, node.right, below)?;
+    Some(left.max(right).saturating_add(1))
+}
+
+/// The padded depth of `ensemble`'s trees, if they can be laid out: every tree at most
+/// [`MAX_COMPLETE_DEPTH`] deep, at most [`MAX_COMPLETE_FEATURES`] features, no node
+/// that needs more than its threshold.
+fn padded_depth(ensemble: &TreeEnsemble<'_>) -> Result<usize, ModelError> {
+    if ensemble.feature_count() > MAX_COMPLETE_FEATURES {
+        return Err(ModelError::CapacityExceeded {
+            what: "complete-tree features",
+            capacity: MAX_COMPLETE_FEATURES,
+        });
+    }
+    let mut depth = 2;
+    for tree in (0..ensemble.tree_count()).filter_map(|t| ensemble.tree(t)) {
+        let d = depth_within(ensemble, tree.root, MAX_COMPLETE_DEPTH).ok_or(
+            ModelError::CapacityExceeded {
+                what: "complete-tree depth",
+                capacity: MAX_COMPLETE_DEPTH,
+            },
+        )?;
+        depth = depth.max(d);
+    }
+    let nodes = (0..ensemble.node_count()).filter_map(|i| {
+        let node = ensemble.node(i)?;
+        Some(split_rule(ensemble, &node, u32::try_from(i).ok()?).1)
+    });
+    for kind in nodes {
+        if kind & FULL_RULE != 0 {
+            return Err(ModelError::Unsupported {
+                what: "complete trees: a node that needs more than its threshold",
+            });
+        }
+    }
+    Ok(depth)
+}
+
+impl<'a> CompleteTrees<'a> {
+    /// Words `ensemble` needs, three blocks of `2^d` a tree; an error names why it
+    /// cannot be laid out (too deep, too many features, a node [`split_rule`] cannot
+    /// reduce to a threshold).
+    pub fn records_needed(ensemble: &TreeEnsemble<'_>) -> Result<usize, ModelError> {
+        let block = 1usize << padded_depth(ensemble)?;
+        Ok(ensemble
+            .tree_count()
+            .saturating_mul(3)
+            .saturating_mul(block))
+    }
+
+    /// Lays `ensemble` out in `buf` (at least [`Self::records_needed`] words).
+    pub fn new(
+        ensemble: TreeEnsemble<'a>,
+        buf: &'a mut [ScorerRecord],
+    ) -> Result<Self, ModelError> {
+        let depth = padded_depth(&ensemble)?;
+        let block = 1usize << depth;
+        let capacity = buf.len();
+        let needed = ensemble
+            .tree_count()
+            .saturating_mul(3)
+            .saturating_mul(block);
+        let records = buf.get_mut(..needed).ok_or(ModelError::CapacityExceeded {
+            what: "complete-tree records",
+            capacity,
+        })?;
+        let malformed = ModelError::Malformed {
+            what: "complete-tree layout",
+        };
+        let mut rest = &mut *records;
+        for t in 0..ensemble.tree_count() {
+            let tree = ensemble.tree(t).ok_or(malformed.clone())?;
+            let mut take = || {
+                let (block_words, after) = core::mem::take(&mut rest)
+                    .split_at_mut_checked(block)
+                    .ok_or(malformed.clone())?;
+                rest = after;
+                Ok::<_, ModelError>(block_words)
+            };
+            let mut tree_words = TreeWords {
+                thresholds: take()?,
+                features: take()?,
+                leaves: take()?,
+            };
+            tree_words.place(&ensemble, tree.root, 0, depth)?;
+            if let Some(w) = tree_words.features.last_mut() {
+                *w = ScorerRecord::new(u64::from(tree.output));
+            }
+        }
+        let records: &'a [ScorerRecord] = records;
+        Ok(CompleteTrees {
+            ensemble,
+            records,
+            depth: depth as u8,
+        })
+    }
+
+    /// The ensemble laid out.
+    pub fn ensemble(&self) -> &TreeEnsemble<'a> {
+        &self.ensemble
+    }
+
+    /// Predicts from `x` (model order, NaN = missing) into `out[..outputs]`, exactly as
+    /// [`TreeEnsemble::predict`].
+    pub fn predict<T: Float>(&self, x: &[T], out: &mut [T]) -> Result<(), ModelError> {
+        self.ensemble.predict_by(self, x, out)
+    }
+
+    /// Walks every tree of blocks of `N = 2^depth` words and adds its leaf to its
+    /// output's sum, in tree order; `row` is the input in the model's width.
+    #[inline(always)]
+    fn walk<const N: usize, const WIDE: bool>(
+        &self,
+        row: &[f64; MAX_COMPLETE_FEATURES],
+        sums: &mut [f64],
+    ) {
+        let levels = N.trailing_zeros();
+        let (blocks, _) = self.records.as_chunks::<N>();
+        // one output: its sum stays in a register
+        let single = sums.len() == 1;
+        let mut total = [sums.first().copied().unwrap_or(0.0)];
+        for tree in blocks.chunks_exact(3) {
+            let [thresholds, features, leaves] = tree else {
+                continue;
+            };
+            let mut i = 0usize;
+            for _ in 0..levels {
+                let node = i & N.wrapping_sub(1);
+                let feature = features.get(node).map_or(0, |w| w.bits() as usize);
+                let v = row
+                    .get(feature & MAX_COMPLETE_FEATURES.wrapping_sub(1))
+                    .copied()
+                    .unwrap_or(f64::NAN);
+                let t = thresholds
+                    .get(node)
+                    .map_or(f64::INFINITY, |w| f64::from_bits(w.bits()));
+                i = i
+                    .wrapping_mul(2)
+                    .wrapping_add(1)
+                    .wrapping_add(usize::from(v > t));
+            }
+            let leaf = leaves
+                .get(i.wrapping_sub(N.wrapping_sub(1)) & N.wrapping_sub(1))
+                .map_or(0.0, |w| f64::from_bits(w.bits()));
+            if single {
+                add_leaf::<WIDE>(&mut total, 0, leaf);
+            } else {
+                let output = features.last().map_or(0, |w| w.bits() as u16);
+                add_leaf::<WIDE>(sums, output, leaf);
+            }
+        }
+        if let (true, Some(s)) = (single, sums.first_mut()) {
+            *s = total[0];
+        }
+    }
+}
+
+/// One tree's three blocks while it is laid out.
+struct TreeWords<'w> {
+    thresholds: &'w mut [ScorerRecord],
+    features: &'w mut [ScorerRecord],
+    leaves: &'w mut [ScorerRecord],
+}
+
+impl TreeWords<'_> {
+    /// Places the subtree under `reference` at node `i` of a tree padded to `depth`
+    /// (a leaf above it fills the subtree: nodes that send every input left, and its
+    /// value in every leaf slot below).
+    fn place(
+        &mut self,
+        ensemble: &TreeEnsemble<'_>,
+        reference: u32,
+        i: usize,
+        depth: usize,
+    ) -> Result<(), ModelError> {
+        let first_leaf = (1usize << depth).wrapping_sub(1);
+        let malformed = ModelError::Malformed {
+            what: "complete-tree layout",
+        };
+        if i >= first_leaf {
+            let value = ensemble
+                .leaf((reference & !LEAF_BIT) as usize)
+                .ok_or(malformed.clone())?;
+            let slot = self
+                .leaves
+                .get_mut(i.wrapping_sub(first_leaf))
+                .ok_or(malformed)?;
+            *slot = ScorerRecord::new(value.to_bits());
+            return Ok(());
+        }
+        let (threshold, feature, left, right) = if reference & LEAF_BIT != 0 {
+            (f64::INFINITY, 0, reference, reference)
+        } else {
+            let node = ensemble.node(reference as usize).ok_or(malformed.clone())?;
+            let (threshold, _) = split_rule(ensemble, &node, reference);
+            (threshold, node.feature, node.left, node.right)
+        };
+        let (t, f) = (
+            self.thresholds.get_mut(i).ok_or(malformed.clone())?,
+            self.features.get_mut(i).ok_or(malformed)?,
+        );
+        *t = ScorerRecord::new(threshold.to_bits());
+        *f = ScorerRecord::new(u64::from(feature));
+        let left_child = i.wrapping_mul(2).wrapping_add(1);
+        self.place(ensemble, left, left_child, depth)?;
+        self.place(ensemble, right, left_child.wrapping_add(1), depth)
+    }
+}
+
+impl SumTrees for CompleteTrees<'_> {
+    fn sum_trees<T: Float, const WIDE: bool>(&self, x: &[T], sums: &mut [f64]) {
+        // the row in the model's width (an f32 model compares in f32, and an f32 value
+        // against an f32 threshold compares the same in f64)
+        let mut row = [f64::NAN; MAX_COMPLETE_FEATURES];
+        let mut missing = false;
+        let inputs = x.iter().take(self.ensemble.feature_count());
+        for (r, v) in row.iter_mut().zip(inputs) {
+            let v = v.to_f64();
+            *r = if WIDE { v } else { f64::from(v as f32) };
+            missing |= r.is_nan();
+        }
+        if missing {
+            return self.ensemble.sum_trees::<T, WIDE>(x, sums);
+        }
+        match self.depth {
+            0..=2 => self.walk::<4, WIDE>(&row, sums),
+            3 => self.walk::<8, WIDE>(&row, sums),
+            4 => self.walk::<16, WIDE>(&row, sums),
+            5 => self.walk::<32, WIDE>(&row, sums),
+            _ => self.walk::<64, WIDE>(&row, sums),
+        }
+    }
+}
