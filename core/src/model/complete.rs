@@ -260,15 +260,16 @@ impl SumTrees for CompleteTrees<'_> {
     fn sum_trees<T: Float, const WIDE: bool>(&self, x: &[T], sums: &mut [f64]) {
         // the row in the model's width (an f32 model compares in f32, and an f32 value
         // against an f32 threshold compares the same in f64)
-        let mut row = [f64::NAN; MAX_COMPLETE_FEATURES];
-        let mut missing = false;
-        let inputs = x.iter().take(self.ensemble.feature_count());
-        for (r, v) in row.iter_mut().zip(inputs) {
+        let mut row = [0.0; MAX_COMPLETE_FEATURES];
+        let n = self.ensemble.feature_count();
+        let (Some(inputs), Some(copy)) = (x.get(..n), row.get_mut(..n)) else {
+            return self.ensemble.sum_trees::<T, WIDE>(x, sums);
+        };
+        for (r, v) in copy.iter_mut().zip(inputs) {
             let v = v.to_f64();
             *r = if WIDE { v } else { f64::from(v as f32) };
-            missing |= r.is_nan();
         }
-        if missing {
+        if copy.iter().fold(false, |nan, v| nan | v.is_nan()) {
             return self.ensemble.sum_trees::<T, WIDE>(x, sums);
         }
         match self.depth {
