@@ -63,3 +63,52 @@ fn binds_a_reordered_subset_and_names_a_missing_feature() {
         }
     );
 }
+
+/// A model that reads the pipeline's first features in order gets them as they are, and
+/// one that reads them in another order or skips one gets them gathered:
+/// both the values and whether every one is present equal a naive lookup by name.
+#[test]
+fn in_order_and_reordered_bindings_see_the_same_values() {
+    let mut set = DefaultFeatureSet::<f64>::new(FeatureConfig::default()).unwrap();
+    let all: Vec<String> = (0..set.schema().len())
+        .map(|i| set.schema().ids()[i].name().to_string())
+        .collect();
+    // a single series has no cross-section: its features are never present
+    let first_xs = all.iter().position(|n| n.starts_with("xs_")).unwrap();
+    let mut swapped = all[..12].to_vec();
+    swapped.swap(0, 1);
+    let without_xs: Vec<String> = all
+        .iter()
+        .filter(|n| !n.starts_with("xs_"))
+        .cloned()
+        .collect();
+    let lists = [
+        all[..first_xs].to_vec(),
+        all[..12].to_vec(),
+        swapped,
+        without_xs,
+    ];
+    let bindings: Vec<FeatureBinding<128>> = lists
+        .iter()
+        .map(|names| FeatureBinding::bind(names.iter().map(String::as_str), set.schema()).unwrap())
+        .collect();
+    let mut present = [0; 4];
+    for bar in common::load("spx_daily.csv").iter().take(600) {
+        let features = set.update(bar).unwrap().values().to_vec();
+        for ((names, binding), count) in lists.iter().zip(&bindings).zip(present.iter_mut()) {
+            let naive: Vec<f64> = names
+                .iter()
+                .map(|n| features[set.schema().index_of(n).unwrap()])
+                .collect();
+            let mut scratch = [0.0f64; 128];
+            match binding.gather_present(&features, &mut scratch) {
+                Some(x) => {
+                    assert_eq!(x, naive.as_slice());
+                    *count += 1;
+                }
+                None => assert!(naive.iter().any(|v| v.is_nan())),
+            }
+        }
+    }
+    assert!(present.iter().all(|&n| n > 0), "{present:?}");
+}

@@ -536,3 +536,85 @@ fn deep_and_wide_trees_decide_as_the_walk() {
         assert!(spoken > 300, "the model predicted");
     }
 }
+
+/// Models that read the same features in the same order share one gather of their
+/// inputs, and a model after them that reads others gets its own: each prediction equals
+/// the model's own on its features looked up by name, and is NaN until they are present.
+#[test]
+fn each_model_sees_its_own_features() {
+    use tickml_core::arbitrator::{ArbitratorConfig, StrategyFamily};
+    use tickml_core::model::{LinearModel, Link};
+    use tickml_train::export::{BundleSpec, LinearSpec};
+    let schema_hash = Pipeline::<f64>::from_bundle(&bundle())
+        .unwrap()
+        .feature_set()
+        .schema()
+        .hash();
+    let spec = |names: &[&str], intercept: f64| LinearSpec {
+        feature_names: names.iter().map(|s| s.to_string()).collect(),
+        link: Link::Sigmoid,
+        intercept,
+        coefficients: (0..names.len()).map(|i| 0.3 - 0.2 * i as f64).collect(),
+    };
+    let first = ["rsi_14", "zscore_20"];
+    let second = ["sma_200", "rsi_14"];
+    let blobs: Vec<Vec<u8>> = [spec(&first, 0.1), spec(&first, -0.2), spec(&second, 0.0)]
+        .iter()
+        .map(|s| s.to_blob(schema_hash).unwrap())
+        .collect();
+    let bytes = BundleSpec {
+        features: tickml_core::FeatureConfig::default(),
+        models: blobs
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                (
+                    i as u32 + 1,
+                    StrategyFamily::MlModel,
+                    format!("m{i}"),
+                    true,
+                    b.clone(),
+                )
+            })
+            .collect(),
+        regime: Ok(tickml_core::regime::RuleConfig::default()),
+        arbitrator: ArbitratorConfig::default(),
+        meta_learner: None,
+        bars: None,
+        universe: vec![],
+    }
+    .to_blob()
+    .unwrap();
+    let mut pipeline = Pipeline::<f64>::from_bundle(&bytes).unwrap();
+    let models: Vec<LinearModel> = blobs
+        .iter()
+        .map(|b| LinearModel::from_blob(b).unwrap())
+        .collect();
+    let mut spoken = [0; 3];
+    for bar in common::load("spx_daily.csv").iter().take(400) {
+        let d = pipeline.on_bar(bar).unwrap();
+        for (k, (model, names)) in models.iter().zip([&first[..], &first, &second]).enumerate() {
+            let x: Vec<f64> = names
+                .iter()
+                .map(|n| {
+                    let i = pipeline.feature_set().schema().index_of(n).unwrap();
+                    pipeline.features().get(i).unwrap_or(f64::NAN)
+                })
+                .collect();
+            let p = d.predictions[k];
+            if x.iter().any(|v| v.is_nan()) {
+                assert!(p.is_nan(), "model {k}");
+            } else {
+                let mut out = [0.0];
+                model.predict(&x, &mut out).unwrap();
+                assert_eq!(p.to_bits(), out[0].to_bits(), "model {k}");
+                spoken[k] += 1;
+            }
+        }
+    }
+    // sma_200 warms up later than rsi_14 and zscore_20
+    assert!(
+        spoken[0] == spoken[1] && spoken[1] > spoken[2] && spoken[2] > 0,
+        "{spoken:?}"
+    );
+}

@@ -10,6 +10,8 @@ use crate::num::Float;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FeatureBinding<const M: usize> {
     index: Vec<u16, M>,
+    /// The model reads the pipeline's first features in the pipeline's order.
+    in_order: bool,
 }
 
 impl<const M: usize> FeatureBinding<M> {
@@ -35,7 +37,8 @@ impl<const M: usize> FeatureBinding<M> {
                 capacity: M,
             })?;
         }
-        Ok(FeatureBinding { index })
+        let in_order = index.iter().enumerate().all(|(i, &f)| usize::from(f) == i);
+        Ok(FeatureBinding { index, in_order })
     }
 
     /// The pipeline index of each model feature, in model order.
@@ -58,13 +61,20 @@ impl<const M: usize> FeatureBinding<M> {
         self.fill(features, out).0
     }
 
-    /// [`Self::gather`] when every feature the model reads is present (not NaN), in the
-    /// same pass; `None` otherwise.
+    /// The model's inputs when every feature it reads is present (not NaN), `None`
+    /// otherwise: the front of `features` itself when the model reads the pipeline's
+    /// first features in order (no copy), else [`Self::gather`] into `out`, checked in
+    /// the same pass.
     pub fn gather_present<'o, T: Float>(
         &self,
-        features: &[T],
+        features: &'o [T],
         out: &'o mut [T],
     ) -> Option<&'o [T]> {
+        if self.in_order {
+            let x = features.get(..self.index.len())?;
+            let missing = x.iter().fold(false, |nan, v| nan | v.to_f64().is_nan());
+            return (!missing).then_some(x);
+        }
         match self.fill(features, out) {
             (x, false) => Some(x),
             (_, true) => None,

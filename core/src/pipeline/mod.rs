@@ -156,6 +156,9 @@ struct BoundModel<'a> {
     /// The model's trees laid out ([`Pipeline::lay_out_trees`]).
     laid_out: Option<LaidOutTrees<'a>>,
     binding: FeatureBinding<F>,
+    /// The model before it in the bundle reads the same features in the same order, so
+    /// its gathered inputs serve this one too.
+    inputs_as_previous: bool,
 }
 
 /// The mutable state of a pipeline (what a snapshot holds).
@@ -245,12 +248,16 @@ impl<'a, T: Float> Pipeline<'a, T> {
             }
             let binding = FeatureBinding::bind(model.feature_names(), features.schema())?;
             arbitrator.register_strategy(m.strategy_id, StrategyInfo { family: m.family })?;
+            let inputs_as_previous = models
+                .last()
+                .is_some_and(|p: &BoundModel<'a>| p.binding == binding);
             let _ = models.push(BoundModel {
                 id: m.strategy_id,
                 probability: m.probability,
                 model,
                 laid_out: None,
                 binding,
+                inputs_as_previous,
             });
             let _ = names.push(m.name);
         }
@@ -491,15 +498,16 @@ impl<'a, T: Float> Pipeline<'a, T> {
         let mut signals: Vec<StrategySignal<T>, MAX_MODELS> = Vec::new();
         let mut scratch = [T::NAN; F];
         let mut out = [T::ZERO; 64];
+        let mut inputs = None;
         for m in self.models.iter() {
+            if !m.inputs_as_previous {
+                inputs = m.binding.gather_present(features, &mut scratch);
+            }
             // a model speaks once every feature it reads has warmed up
-            let predicted =
-                m.binding
-                    .gather_present(features, &mut scratch)
-                    .map(|x| match &m.laid_out {
-                        Some(trees) => trees.predict(x, &mut out),
-                        None => m.model.predict(x, &mut out),
-                    });
+            let predicted = inputs.map(|x| match &m.laid_out {
+                Some(trees) => trees.predict(x, &mut out),
+                None => m.model.predict(x, &mut out),
+            });
             let p = match predicted {
                 Some(Ok(())) => out.first().copied().unwrap_or(T::NAN),
                 _ => T::NAN,
