@@ -156,52 +156,80 @@ impl<'a> CompleteTrees<'a> {
     }
 
     /// Walks every tree of blocks of `N = 2^depth` words and adds its leaf to its
-    /// output's sum, in tree order; `row` is the input in the model's width.
+    /// output's sum, in tree order; `row` is the input in the model's width. Trees are
+    /// walked [`LANES`] at a time, a level of each in turn, so that their independent
+    /// loads overlap.
     #[inline(always)]
     fn walk<const N: usize, const WIDE: bool>(
         &self,
         row: &[f64; MAX_COMPLETE_FEATURES],
         sums: &mut [f64],
     ) {
-        let levels = N.trailing_zeros();
         let (blocks, _) = self.records.as_chunks::<N>();
+        let (trees, _) = blocks.as_chunks::<3>();
+        let (groups, rest) = trees.as_chunks::<LANES>();
         // one output: its sum stays in a register
         let single = sums.len() == 1;
         let mut total = [sums.first().copied().unwrap_or(0.0)];
-        for tree in blocks.chunks_exact(3) {
-            let [thresholds, features, leaves] = tree else {
-                continue;
-            };
-            let mut i = 0usize;
-            for _ in 0..levels {
-                let node = i & N.wrapping_sub(1);
-                let feature = features.get(node).map_or(0, |w| w.bits() as usize);
-                let v = row
-                    .get(feature & MAX_COMPLETE_FEATURES.wrapping_sub(1))
-                    .copied()
-                    .unwrap_or(f64::NAN);
-                let t = thresholds
-                    .get(node)
-                    .map_or(f64::INFINITY, |w| f64::from_bits(w.bits()));
-                i = i
-                    .wrapping_mul(2)
-                    .wrapping_add(1)
-                    .wrapping_add(usize::from(v > t));
-            }
-            let leaf = leaves
-                .get(i.wrapping_sub(N.wrapping_sub(1)) & N.wrapping_sub(1))
-                .map_or(0.0, |w| f64::from_bits(w.bits()));
+        let mut add = |tree: &[[ScorerRecord; N]; 3], leaf: f64| {
             if single {
                 add_leaf::<WIDE>(&mut total, 0, leaf);
             } else {
-                let output = features.last().map_or(0, |w| w.bits() as u16);
+                let output = tree[1].last().map_or(0, |w| w.bits() as u16);
                 add_leaf::<WIDE>(sums, output, leaf);
             }
+        };
+        for group in groups {
+            for (tree, leaf) in group.iter().zip(exit_leaves::<N, LANES>(group, row)) {
+                add(tree, leaf);
+            }
+        }
+        for tree in rest {
+            let [leaf] = exit_leaves::<N, 1>(core::array::from_ref(tree), row);
+            add(tree, leaf);
         }
         if let (true, Some(s)) = (single, sums.first_mut()) {
             *s = total[0];
         }
     }
+}
+
+/// Trees [`CompleteTrees`] walks side by side.
+const LANES: usize = 8;
+
+/// The exit leaf of each of `L` complete trees of blocks of `N = 2^depth` words
+/// (thresholds, features, leaves) for `row`, walked a level of each tree in turn.
+#[inline(always)]
+fn exit_leaves<const N: usize, const L: usize>(
+    trees: &[[[ScorerRecord; N]; 3]; L],
+    row: &[f64; MAX_COMPLETE_FEATURES],
+) -> [f64; L] {
+    let mask = N.wrapping_sub(1);
+    let mut at = [0usize; L];
+    for _ in 0..N.trailing_zeros() {
+        for (i, [thresholds, features, _]) in at.iter_mut().zip(trees) {
+            let node = *i & mask;
+            let feature = features.get(node).map_or(0, |w| w.bits() as usize);
+            let v = row
+                .get(feature & MAX_COMPLETE_FEATURES.wrapping_sub(1))
+                .copied()
+                .unwrap_or(f64::NAN);
+            let t = thresholds
+                .get(node)
+                .map_or(f64::INFINITY, |w| f64::from_bits(w.bits()));
+            *i = i
+                .wrapping_mul(2)
+                .wrapping_add(1)
+                .wrapping_add(usize::from(v > t));
+        }
+    }
+    let mut leaves = [0.0; L];
+    for ((leaf, i), [_, _, values]) in leaves.iter_mut().zip(at).zip(trees) {
+        *leaf = values
+            .get(i.wrapping_sub(mask) & mask)
+            .map_or(0.0, |w| f64::from_bits(w.bits()));
+    }
+    leaves
 }
 
 /// One tree's three blocks while it is laid out.
