@@ -7,15 +7,15 @@ use super::config::{FeatureConfig, MAX_WINDOWS};
 use super::history::{History, Writer};
 use super::schema::{FeatureId, FeatureKind as K};
 use crate::num::Float;
-use crate::window::{Extreme, Moments, MonotonicDeque, Rolling};
+use crate::window::{Extreme, Moments, Rolling, WindowExtremes};
 
 /// The rolling max and min of the close over every window (one deque each, sized by
 /// the longest window).
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 struct Extrema<const W: usize> {
-    max: MonotonicDeque<W>,
-    min: MonotonicDeque<W>,
+    max: WindowExtremes<W, MAX_WINDOWS>,
+    min: WindowExtremes<W, MAX_WINDOWS>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -29,12 +29,13 @@ pub(crate) struct MeanReversion<T, const W: usize> {
 impl<T: Float, const W: usize> MeanReversion<T, W> {
     pub fn new(config: &FeatureConfig) -> Result<Self, Error> {
         let windows = &config.mean_reversion_windows;
-        let extrema = match windows.iter().copied().max() {
-            Some(longest) => Some(Extrema {
-                max: MonotonicDeque::new(longest, Extreme::Max)?,
-                min: MonotonicDeque::new(longest, Extreme::Min)?,
-            }),
-            None => None,
+        let extrema = if windows.is_empty() {
+            None
+        } else {
+            Some(Extrema {
+                max: WindowExtremes::new(windows, Extreme::Max)?,
+                min: WindowExtremes::new(windows, Extreme::Min)?,
+            })
         };
         Ok(MeanReversion {
             windows: crate::fixed::try_fill(windows.iter().map(|&n| Rolling::new(n)))?,
@@ -67,12 +68,12 @@ impl<T: Float, const W: usize> MeanReversion<T, W> {
             }));
         }
         let extrema = self.extrema.as_ref();
-        for w in &self.windows {
-            let max = extrema.and_then(|e| e.max.extreme(w.window(), seq, &h.close));
+        for k in 0..self.windows.len() {
+            let max = extrema.and_then(|e| e.max.extreme(k, seq, &h.close));
             out.put(max.map(|m| c / m - T::ONE));
         }
-        for w in &self.windows {
-            let min = extrema.and_then(|e| e.min.extreme(w.window(), seq, &h.close));
+        for k in 0..self.windows.len() {
+            let min = extrema.and_then(|e| e.min.extreme(k, seq, &h.close));
             out.put(min.map(|m| c / m - T::ONE));
         }
     }

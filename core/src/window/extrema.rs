@@ -1,5 +1,5 @@
 use crate::error::Error;
-use heapless::Deque;
+use heapless::{Deque, Vec};
 
 use crate::num::Float;
 
@@ -49,12 +49,12 @@ impl<const N: usize> MonotonicDeque<N> {
         })
     }
 
-    /// Takes in the newest value of `ring`, whose sequence number is `seq`.
+    /// Takes in the newest value of `ring`, whose sequence number is `seq`; returns the
+    /// newest earlier candidate it keeps (`None` when the new value dominates them all or
+    /// `ring` is empty).
     #[inline]
-    pub fn push<T: Float>(&mut self, seq: u32, ring: &RingBuffer<T, N>) {
-        let Some(x) = ring.newest() else {
-            return;
-        };
+    pub fn push<T: Float>(&mut self, seq: u32, ring: &RingBuffer<T, N>) -> Option<u32> {
+        let x = ring.newest()?;
         let window = u32::from(self.window);
         while self
             .seqs
@@ -78,8 +78,10 @@ impl<const N: usize> MonotonicDeque<N> {
             }
             self.seqs.pop_back();
         }
+        let kept = self.seqs.back().copied();
         // Cannot fail: at most `window < N` positions are ever held.
         let _ = self.seqs.push_back(seq);
+        kept
     }
 
     /// The extreme of the newest `n <= window` values of `ring` (the newest's sequence
@@ -89,13 +91,89 @@ impl<const N: usize> MonotonicDeque<N> {
         if n > self.window || ring.len() < usize::from(n) {
             return None;
         }
+        ring.lag(seq.wrapping_sub(self.first_inside(n, seq)?) as usize)
+    }
+
+    /// The position of the first candidate among the newest `n` positions (the newest is
+    /// `seq`): a binary search.
+    #[inline]
+    fn first_inside(&self, n: u16, seq: u32) -> Option<u32> {
         let outside = |s: &u32| seq.wrapping_sub(*s) >= u32::from(n);
         let (front, back) = self.seqs.as_slices();
-        let first = match front.partition_point(outside) {
+        match front.partition_point(outside) {
             i if i < front.len() => front.get(i),
             _ => back.get(back.partition_point(outside)),
-        };
-        ring.lag(seq.wrapping_sub(*first?) as usize)
+        }
+        .copied()
+    }
+}
+
+/// The extremes of a fixed set of windows (at most `K`, each shorter than `N`) over one
+/// series: a [`MonotonicDeque`] for the longest, and for each window the position of its
+/// extreme, kept up to date as the deque changes. A window's extreme moves only when the
+/// new value dominates it (to the new value) or when it leaves the window (to the next
+/// candidate, a binary search): a push is amortised O(1) per window and a query O(1).
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct WindowExtremes<const N: usize, const K: usize> {
+    deque: MonotonicDeque<N>,
+    windows: Vec<u16, K>,
+    /// Each window's extreme's position, from the first push on.
+    firsts: Vec<Option<u32>, K>,
+}
+
+impl<const N: usize, const K: usize> WindowExtremes<N, K> {
+    /// Extremes of `windows` (each `1 <= w < N`, at most `K` of them; none gives a
+    /// tracker that holds nothing).
+    pub fn new(windows: &[u16], extreme: Extreme) -> Result<Self, Error> {
+        let longest = windows.iter().copied().max().unwrap_or(1);
+        let mut tracked = Vec::new();
+        let mut firsts = Vec::new();
+        for &w in windows {
+            super::check("extremum window", w, 1, N)?;
+            tracked.push(w).map_err(|_| Error::InvalidParameter {
+                field: "extremum windows",
+            })?;
+            let _ = firsts.push(None);
+        }
+        Ok(WindowExtremes {
+            deque: MonotonicDeque::new(longest, extreme)?,
+            windows: tracked,
+            firsts,
+        })
+    }
+
+    /// Takes in the newest value of `ring`, whose sequence number is `seq`.
+    #[inline]
+    pub fn push<T: Float>(&mut self, seq: u32, ring: &RingBuffer<T, N>) {
+        if ring.is_empty() {
+            return;
+        }
+        let kept = self.deque.push(seq, ring);
+        for (first, &n) in self.firsts.iter_mut().zip(self.windows.iter()) {
+            // an extreme the new value dominated was dropped from the back: the new value
+            // is the extreme of every window then
+            let at = match *first {
+                Some(f) if kept.is_some_and(|k| seq.wrapping_sub(f) >= seq.wrapping_sub(k)) => f,
+                _ => seq,
+            };
+            *first = if seq.wrapping_sub(at) >= u32::from(n) {
+                self.deque.first_inside(n, seq)
+            } else {
+                Some(at)
+            };
+        }
+    }
+
+    /// The extreme of the newest `windows[k]` values of `ring` (the newest's sequence
+    /// number is `seq`), once it holds that many.
+    #[inline]
+    pub fn extreme<T: Float>(&self, k: usize, seq: u32, ring: &RingBuffer<T, N>) -> Option<T> {
+        let n = *self.windows.get(k)?;
+        if ring.len() < usize::from(n) {
+            return None;
+        }
+        ring.lag(seq.wrapping_sub((*self.firsts.get(k)?)?) as usize)
     }
 }
 
@@ -165,5 +243,48 @@ mod tests {
         let bytes =
             postcard::to_slice(&(too_many.as_slice(), 12u16, Extreme::Max), &mut buf).unwrap();
         assert!(postcard::from_bytes::<MonotonicDeque<16>>(bytes).is_err());
+    }
+
+    #[test]
+    fn window_extremes_match_naive_windows_across_a_restore_and_a_seq_wrap() {
+        // ties, a falling and a rising run (the deque fills and empties), sequence
+        // numbers that wrap past u32::MAX halfway, and a restore from a snapshot
+        let xs: std::vec::Vec<f64> = (0..600)
+            .map(|i| match i {
+                0..200 => ((i * 7919) % 101) as f64 + 1.0,
+                200..350 => 1000.0 - i as f64,
+                350..420 => (i % 3) as f64,
+                _ => i as f64 * ((i % 5) as f64 - 2.0),
+            })
+            .collect();
+        let windows = [1u16, 3, 7, 19, 20];
+        let start = u32::MAX - 300;
+        let mut ring: RingBuffer<f64, 32> = RingBuffer::new();
+        let mut max: WindowExtremes<32, 8> = WindowExtremes::new(&windows, Extreme::Max).unwrap();
+        let mut min: WindowExtremes<32, 8> = WindowExtremes::new(&windows, Extreme::Min).unwrap();
+        for (i, &x) in xs.iter().enumerate() {
+            ring.push(x);
+            let seq = start.wrapping_add(i as u32);
+            max.push(seq, &ring);
+            min.push(seq, &ring);
+            if i == 333 {
+                let mut buf = [0u8; 512];
+                max = postcard::from_bytes(postcard::to_slice(&max, &mut buf).unwrap()).unwrap();
+                min = postcard::from_bytes(postcard::to_slice(&min, &mut buf).unwrap()).unwrap();
+            }
+            for (k, &n) in windows.iter().enumerate() {
+                let (hi, lo) = (max.extreme(k, seq, &ring), min.extreme(k, seq, &ring));
+                let n = usize::from(n);
+                if i + 1 < n {
+                    assert_eq!((hi, lo), (None, None));
+                } else {
+                    let w = &xs[i + 1 - n..=i];
+                    assert_eq!(hi, w.iter().cloned().reduce(f64::max), "max {n} at {i}");
+                    assert_eq!(lo, w.iter().cloned().reduce(f64::min), "min {n} at {i}");
+                }
+            }
+        }
+        assert!(WindowExtremes::<32, 2>::new(&[3, 4, 5], Extreme::Max).is_err());
+        assert!(WindowExtremes::<32, 8>::new(&[3, 32], Extreme::Max).is_err());
     }
 }

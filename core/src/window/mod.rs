@@ -10,7 +10,7 @@ mod rolling;
 
 use crate::error::Error;
 
-pub use extrema::{Extreme, MonotonicDeque};
+pub use extrema::{Extreme, MonotonicDeque, WindowExtremes};
 pub use rank::PercentileRank;
 pub use ring::RingBuffer;
 pub use rolling::{Accumulate, LinearTrend, Moments, Rolling};
