@@ -422,6 +422,7 @@ impl<T: Float, const S: usize, const L: usize> StrategyArbitrator<T, S, L> {
         let mut awake_weight = T::ZERO;
         let mut realised: Vec<T, S> = Vec::new();
         let mut scores: Vec<Option<T>, S> = Vec::new();
+        let hedge = matches!(c.weighting, Weighting::FixedShareHedge { .. });
         for s in self.strategies.iter_mut() {
             let r = T::from_f64(s.last_signal.value()) * market_return;
             let _ = realised.push(r);
@@ -447,7 +448,8 @@ impl<T: Float, const S: usize, const L: usize> StrategyArbitrator<T, S, L> {
             } else {
                 0
             };
-            if !s.silenced {
+            // the awake strategies' mixture, which only the hedge reads
+            if hedge && !s.silenced {
                 let w = s.log_weight.exp();
                 mixture_return += w * r;
                 awake_weight += w;
