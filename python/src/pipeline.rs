@@ -14,7 +14,7 @@ use tickml_core::pipeline::{Decision, Pipeline, PipelineError};
 use crate::arbitrator::{result_dict, summary_list};
 use crate::{bar, BarColumns};
 
-/// A fresh pipeline of each bundle in use, its trees laid out for QuickScorer, kept
+/// A fresh pipeline of each bundle in use, its trees laid out (`Pipeline::lay_out_trees`), kept
 /// for the life of the process: a `Pipeline` borrows its bundle's bytes and its layout
 /// (the core never copies models or allocates), and a Python object cannot lend to
 /// itself, so both are kept here and each new pipeline is a clone of its bundle's.

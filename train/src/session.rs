@@ -118,7 +118,7 @@ impl<'b, K> Session<'b, K> {
         self.template.scorer_records_needed()
     }
 
-    /// Lays the bundle's tree models out for QuickScorer in `buf`
+    /// Lays the bundle's tree models out in `buf`
     /// ([`Pipeline::lay_out_trees`]): the pipelines of the symbols that arrive from then
     /// on predict from it, the same numbers faster. Call it before the first bar; a
     /// pipeline made before keeps the walk from the blob.

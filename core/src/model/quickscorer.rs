@@ -45,8 +45,9 @@ pub const MAX_LEAVES: usize = 64;
 /// Rows [`QuickScorer::predict_many`] scores side by side.
 pub const ROW_LANES: usize = 8;
 
-/// One 8-byte word of a [`QuickScorer`] buffer (the layout is in the module's docs),
-/// kept as its two 32-bit halves so that either half loads on its own.
+/// One 8-byte word of a laid-out tree buffer: [`QuickScorer`]'s (the layout is in the
+/// module's docs) or [`super::CompleteTrees`]', kept as its two 32-bit halves so that
+/// either half loads on its own.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 #[repr(C, align(8))]
 pub struct ScorerRecord {

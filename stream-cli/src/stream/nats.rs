@@ -99,7 +99,7 @@ struct Worker<'a> {
     js: jetstream::Context,
     kv: jetstream::kv::Store,
     bundle: &'a [u8],
-    /// Records a session's QuickScorer layout takes.
+    /// Records a session's laid-out trees take.
     scorer_records: usize,
     grouping: Grouping,
     max_symbols: usize,
