@@ -87,8 +87,8 @@ fn padded_depth(ensemble: &TreeEnsemble<'_>) -> Result<usize, ModelError> {
 
 impl<'a> CompleteTrees<'a> {
     /// Words `ensemble` needs, three blocks of `2^d` a tree; an error names why it
-    /// cannot be laid out (too deep, too many features, a node [`split_rule`] cannot
-    /// reduce to a threshold).
+    /// cannot be laid out (too deep, too many features, a node whose rule needs more than
+    /// a threshold: categorical, missing-as-zero, an `f32` threshold near zero).
     pub fn records_needed(ensemble: &TreeEnsemble<'_>) -> Result<usize, ModelError> {
         let block = 1usize << padded_depth(ensemble)?;
         Ok(ensemble
