@@ -159,7 +159,7 @@ impl<'a> CompleteTrees<'a> {
     /// output's sum, in tree order; `row` is the input in the model's width. Trees are
     /// walked [`LANES`] at a time, a level of each in turn, so that their independent
     /// loads overlap.
-    #[inline(always)]
+    #[inline(never)]
     fn walk<const N: usize, const WIDE: bool>(
         &self,
         row: &[f64; MAX_COMPLETE_FEATURES],
@@ -198,8 +198,9 @@ impl<'a> CompleteTrees<'a> {
 const LANES: usize = 8;
 
 /// The exit leaf of each of `L` complete trees of blocks of `N = 2^depth` words
-/// (thresholds, features, leaves) for `row`, walked a level of each tree in turn.
-#[inline(always)]
+/// (thresholds, features, leaves) for `row`, walked a level of each tree in turn. Not
+/// inlined: one copy serves every input type and width.
+#[inline(never)]
 fn exit_leaves<const N: usize, const L: usize>(
     trees: &[[[ScorerRecord; N]; 3]; L],
     row: &[f64; MAX_COMPLETE_FEATURES],
