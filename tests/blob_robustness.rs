@@ -278,8 +278,7 @@ fn each_kind_of_damage_has_its_error() {
 
 #[test]
 fn structural_damage_is_named() {
-    use tickml_core::model::{Aggregation, Link, ThresholdWidth};
-    use tickml_train::export::{Child, SplitSpec, TreeEnsembleSpec, TreeSpec};
+    use tickml_train::export::{Child, SplitSpec, TreeSpec};
     let split = |feature, left, right| SplitSpec {
         feature,
         threshold: 0.5,
@@ -288,21 +287,14 @@ fn structural_damage_is_named() {
         left,
         right,
     };
-    let spec = |splits: Vec<SplitSpec>, features: usize| TreeEnsembleSpec {
-        feature_names: (0..features).map(|i| format!("f{i}")).collect(),
-        outputs: 1,
-        aggregation: Aggregation::Sum,
-        link: Link::Identity,
-        link_scale: 1.0,
-        threshold_width: ThresholdWidth::F64,
-        input_zero_threshold: 0.0,
-        base_margin: vec![0.0],
-        trees: vec![TreeSpec {
+    let spec = |splits: Vec<SplitSpec>, features: usize| {
+        let tree = TreeSpec {
             splits,
             leaves: vec![1.0, 2.0, 3.0],
             root: Child::Node(0),
             output: 0,
-        }],
+        };
+        common::tree_ensemble((0..features).map(|i| format!("f{i}")).collect(), vec![tree])
     };
     // a feature beyond the model's
     let blob = spec(vec![split(5, Child::Leaf(0), Child::Leaf(1))], 2)
@@ -349,8 +341,7 @@ fn structural_damage_is_named() {
 
 /// A chain of `depth` splits (each left child the next split, each right child a leaf).
 fn chain(depth: usize) -> Vec<u8> {
-    use tickml_core::model::{Aggregation, Link, ThresholdWidth};
-    use tickml_train::export::{Child, SplitSpec, TreeEnsembleSpec, TreeSpec};
+    use tickml_train::export::{Child, SplitSpec, TreeSpec};
     let splits = (0..depth)
         .map(|i| SplitSpec {
             feature: 0,
@@ -365,24 +356,15 @@ fn chain(depth: usize) -> Vec<u8> {
             right: Child::Leaf(i),
         })
         .collect();
-    TreeEnsembleSpec {
-        feature_names: vec!["x".into()],
-        outputs: 1,
-        aggregation: Aggregation::Sum,
-        link: Link::Identity,
-        link_scale: 1.0,
-        threshold_width: ThresholdWidth::F64,
-        input_zero_threshold: 0.0,
-        base_margin: vec![0.0],
-        trees: vec![TreeSpec {
-            splits,
-            leaves: (0..=depth).map(|i| i as f64).collect(),
-            root: Child::Node(0),
-            output: 0,
-        }],
-    }
-    .to_blob(0)
-    .unwrap()
+    let tree = TreeSpec {
+        splits,
+        leaves: (0..=depth).map(|i| i as f64).collect(),
+        root: Child::Node(0),
+        output: 0,
+    };
+    common::tree_ensemble(vec!["x".into()], vec![tree])
+        .to_blob(0)
+        .unwrap()
 }
 
 /// The compact layout names what it cannot hold: a short buffer, a tree deeper than its
@@ -495,7 +477,7 @@ fn quickscorer_limits_are_typed_errors() {
 /// [`MAX_COMPLETE_FEATURES`]: tickml_core::model::MAX_COMPLETE_FEATURES
 #[test]
 fn complete_tree_limits_are_typed_errors() {
-    use tickml_core::model::{Aggregation, Link, ThresholdWidth, MAX_COMPLETE_DEPTH};
+    use tickml_core::model::{ThresholdWidth, MAX_COMPLETE_DEPTH};
     use tickml_train::export::{Child, SplitSpec, TreeEnsembleSpec, TreeSpec};
     for (splits, words) in [(1, 3 * 4), (MAX_COMPLETE_DEPTH, 3 << MAX_COMPLETE_DEPTH)] {
         let blob = chain(splits);
@@ -527,28 +509,23 @@ fn complete_tree_limits_are_typed_errors() {
     assert_eq!(CompleteTrees::records_needed(&trees), too_deep);
 
     let stump = |features: usize, threshold_width: ThresholdWidth| {
-        TreeEnsembleSpec {
-            feature_names: (0..features).map(|i| format!("x{i}")).collect(),
-            outputs: 1,
-            aggregation: Aggregation::Sum,
-            link: Link::Identity,
-            link_scale: 1.0,
-            threshold_width,
-            input_zero_threshold: 0.0,
-            base_margin: vec![0.0],
-            trees: vec![TreeSpec {
-                splits: vec![SplitSpec {
-                    feature: 0,
-                    threshold: 0.1,
-                    categories: None,
-                    flags: 0,
-                    left: Child::Leaf(0),
-                    right: Child::Leaf(1),
-                }],
-                leaves: vec![1.0, 2.0],
-                root: Child::Node(0),
-                output: 0,
+        let tree = TreeSpec {
+            splits: vec![SplitSpec {
+                feature: 0,
+                threshold: 0.1,
+                categories: None,
+                flags: 0,
+                left: Child::Leaf(0),
+                right: Child::Leaf(1),
             }],
+            leaves: vec![1.0, 2.0],
+            root: Child::Node(0),
+            output: 0,
+        };
+        let names = (0..features).map(|i| format!("x{i}")).collect();
+        TreeEnsembleSpec {
+            threshold_width,
+            ..common::tree_ensemble(names, vec![tree])
         }
         .to_blob(0)
         .unwrap()
@@ -587,7 +564,7 @@ fn complete_tree_limits_are_typed_errors() {
 /// [`BLOCK_TREES`]: tickml_core::model::BLOCK_TREES
 #[test]
 fn quickscorer_keeps_tree_order_across_blocks() {
-    use tickml_core::model::{Aggregation, Link, ThresholdWidth, DEFAULT_LEFT, MISSING_NAN};
+    use tickml_core::model::{DEFAULT_LEFT, MISSING_NAN};
     use tickml_train::export::{Child, SplitSpec, TreeEnsembleSpec, TreeSpec};
     let trees = (0..600usize)
         .map(|t| {
@@ -622,15 +599,8 @@ fn quickscorer_keeps_tree_order_across_blocks() {
         })
         .collect();
     let blob = TreeEnsembleSpec {
-        feature_names: vec!["a".into(), "b".into(), "c".into()],
-        outputs: 1,
-        aggregation: Aggregation::Sum,
-        link: Link::Identity,
-        link_scale: 1.0,
-        threshold_width: ThresholdWidth::F64,
-        input_zero_threshold: 0.0,
         base_margin: vec![0.1],
-        trees,
+        ..common::tree_ensemble(vec!["a".into(), "b".into(), "c".into()], trees)
     }
     .to_blob(0)
     .unwrap();

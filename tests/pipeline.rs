@@ -474,9 +474,7 @@ fn laid_out_trees_decide_as_the_blob_walk() {
 #[test]
 fn deep_and_wide_trees_decide_as_the_walk() {
     use tickml_core::arbitrator::StrategyFamily;
-    use tickml_core::model::{
-        Aggregation, Link, ScorerRecord, ThresholdWidth, MAX_COMPLETE_DEPTH, MAX_LEAVES,
-    };
+    use tickml_core::model::{Link, ScorerRecord, MAX_COMPLETE_DEPTH, MAX_LEAVES};
     use tickml_train::export::{Child, SplitSpec, TreeEnsembleSpec, TreeSpec};
     // a chain of splits on the volatility regime: one leaf more than splits
     for (n, words) in [
@@ -497,21 +495,15 @@ fn deep_and_wide_trees_decide_as_the_walk() {
                 },
             })
             .collect();
+        let tree = TreeSpec {
+            splits,
+            leaves: (0..=n).map(|i| i as f64 * 0.01 - 0.3).collect(),
+            root: Child::Node(0),
+            output: 0,
+        };
         let model = TreeEnsembleSpec {
-            feature_names: vec!["vol_regime".into()],
-            outputs: 1,
-            aggregation: Aggregation::Sum,
             link: Link::Sigmoid,
-            link_scale: 1.0,
-            threshold_width: ThresholdWidth::F64,
-            input_zero_threshold: 0.0,
-            base_margin: vec![0.0],
-            trees: vec![TreeSpec {
-                splits,
-                leaves: (0..=n).map(|i| i as f64 * 0.01 - 0.3).collect(),
-                root: Child::Node(0),
-                output: 0,
-            }],
+            ..common::tree_ensemble(vec!["vol_regime".into()], vec![tree])
         }
         .to_blob(0)
         .unwrap();

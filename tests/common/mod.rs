@@ -123,3 +123,24 @@ pub fn one_model_bundle(
     .to_blob()
     .unwrap()
 }
+
+/// A one-output tree ensemble over `features` with the settings the tests seldom vary:
+/// summed from a base margin of 0, f64 thresholds, no input zero threshold, identity
+/// link (override any with struct update syntax).
+pub fn tree_ensemble(
+    features: Vec<String>,
+    trees: Vec<tickml_train::export::TreeSpec>,
+) -> tickml_train::export::TreeEnsembleSpec {
+    use tickml_core::model::{Aggregation, Link, ThresholdWidth};
+    tickml_train::export::TreeEnsembleSpec {
+        feature_names: features,
+        outputs: 1,
+        aggregation: Aggregation::Sum,
+        link: Link::Identity,
+        link_scale: 1.0,
+        threshold_width: ThresholdWidth::F64,
+        input_zero_threshold: 0.0,
+        base_margin: vec![0.0],
+        trees,
+    }
+}

@@ -181,17 +181,24 @@ impl<const N: usize, const K: usize> WindowExtremes<N, K> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn matches_naive_window_extremes() {
-        // ties, then a falling and a rising run that fill the max and the min deque (so
-        // their storage wraps and a query spans both runs of it)
-        let xs: std::vec::Vec<f64> = (0..500)
+    /// Ties, then a falling and a rising run that fill the max and the min deque (so
+    /// their storage wraps and a query spans both runs of it), then small repeated
+    /// values and swings of both signs.
+    fn ties_and_runs() -> std::vec::Vec<f64> {
+        (0..600)
             .map(|i| match i {
                 0..200 => ((i * 7919) % 101) as f64 + 1.0,
                 200..350 => 1000.0 - i as f64,
-                _ => i as f64,
+                350..450 => i as f64,
+                450..500 => (i % 3) as f64,
+                _ => i as f64 * ((i % 5) as f64 - 2.0),
             })
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn matches_naive_window_extremes() {
+        let xs = ties_and_runs();
         let mut ring: RingBuffer<f64, 32> = RingBuffer::new();
         let mut max = MonotonicDeque::new(20, Extreme::Max).unwrap();
         let mut min = MonotonicDeque::new(20, Extreme::Min).unwrap();
@@ -247,16 +254,8 @@ mod tests {
 
     #[test]
     fn window_extremes_match_naive_windows_across_a_restore_and_a_seq_wrap() {
-        // ties, a falling and a rising run (the deque fills and empties), sequence
-        // numbers that wrap past u32::MAX halfway, and a restore from a snapshot
-        let xs: std::vec::Vec<f64> = (0..600)
-            .map(|i| match i {
-                0..200 => ((i * 7919) % 101) as f64 + 1.0,
-                200..350 => 1000.0 - i as f64,
-                350..420 => (i % 3) as f64,
-                _ => i as f64 * ((i % 5) as f64 - 2.0),
-            })
-            .collect();
+        // sequence numbers that wrap past u32::MAX halfway, and a restore from a snapshot
+        let xs = ties_and_runs();
         let windows = [1u16, 3, 7, 19, 20];
         let start = u32::MAX - 300;
         let mut ring: RingBuffer<f64, 32> = RingBuffer::new();
