@@ -1,9 +1,67 @@
 //! The per-bar series every window feature reads: one ring buffer per series,
 //! shared by all windows over it.
 
+use heapless::Vec;
+
+use super::config::{FeatureConfig, MAX_WINDOWS};
 use crate::bar::Bar;
+use crate::error::Error;
 use crate::num::Float;
-use crate::window::RingBuffer;
+use crate::window::{Moments, RingBuffer, Rolling};
+
+/// The most windows a [`SharedMoments`] holds: every family list of one series and one
+/// more.
+const SHARED_WINDOWS: usize = 2 * MAX_WINDOWS + 1;
+
+/// Rolling moments of one series over every window the families read them over, each
+/// window once: the trend SMA, the mean-reversion z-score and the Bollinger bands all
+/// read the close's, the realized volatility and the volatility regime the log
+/// return's.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub(crate) struct SharedMoments<T> {
+    windows: Vec<Rolling<Moments<T>>, SHARED_WINDOWS>,
+}
+
+impl<T: Float> SharedMoments<T> {
+    fn new(windows: impl IntoIterator<Item = u16>) -> Result<Self, Error> {
+        let mut shared: Vec<Rolling<Moments<T>>, SHARED_WINDOWS> = Vec::new();
+        for w in windows {
+            if shared.iter().all(|r| r.window() != w) {
+                shared
+                    .push(Rolling::new(w)?)
+                    .map_err(|_| Error::InvalidParameter {
+                        field: "shared windows",
+                    })?;
+            }
+        }
+        Ok(SharedMoments { windows: shared })
+    }
+
+    /// Where window `w` is kept.
+    pub fn index_of(&self, w: u16) -> Result<u8, Error> {
+        self.windows
+            .iter()
+            .position(|r| r.window() == w)
+            .and_then(|i| u8::try_from(i).ok())
+            .ok_or(Error::InvalidParameter {
+                field: "shared windows",
+            })
+    }
+
+    /// The moments at `index` ([`Self::index_of`]), once its window is full.
+    #[inline]
+    pub fn full(&self, index: u8) -> Option<&Moments<T>> {
+        self.windows.get(usize::from(index))?.full()
+    }
+
+    #[inline]
+    fn push<const N: usize>(&mut self, ring: &RingBuffer<T, N>) {
+        for w in self.windows.iter_mut() {
+            w.push(ring);
+        }
+    }
+}
 
 /// Ring buffers of the derived bar series, newest at lag 0.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,11 +85,24 @@ pub(crate) struct History<T, const W: usize> {
     pub volume: RingBuffer<T, W>,
     /// Typical price `(H + L + C) / 3` times volume.
     pub price_volume: RingBuffer<T, W>,
+    /// Moments of the close over the trend, mean-reversion and Bollinger windows.
+    pub close_moments: SharedMoments<T>,
+    /// Moments of the log return over the volatility and volatility-regime windows.
+    pub return_moments: SharedMoments<T>,
 }
 
 impl<T: Float, const W: usize> History<T, W> {
-    pub fn new() -> Self {
-        History {
+    pub fn new(config: &FeatureConfig) -> Result<Self, Error> {
+        let close_windows = config
+            .trend_windows
+            .iter()
+            .chain(config.mean_reversion_windows.iter())
+            .chain([&config.bollinger_window]);
+        let return_windows = config
+            .volatility_windows
+            .iter()
+            .chain([&config.vol_regime_window]);
+        Ok(History {
             bars: 0,
             close: RingBuffer::new(),
             log_close: RingBuffer::new(),
@@ -41,7 +112,9 @@ impl<T: Float, const W: usize> History<T, W> {
             garman_klass: RingBuffer::new(),
             volume: RingBuffer::new(),
             price_volume: RingBuffer::new(),
-        }
+            close_moments: SharedMoments::new(close_windows.copied())?,
+            return_moments: SharedMoments::new(return_windows.copied())?,
+        })
     }
 
     /// Appends one (validated) bar.
@@ -51,11 +124,13 @@ impl<T: Float, const W: usize> History<T, W> {
         if let Some(prev) = self.close.newest() {
             self.log_return.push((c / prev).ln());
             self.abs_change.push((c - prev).abs());
+            self.return_moments.push(&self.log_return);
         }
         let hl = (bar.high() / bar.low()).ln();
         let co = (c / bar.open()).ln();
         let two_ln2_minus_1 = T::from_f64(2.0 * core::f64::consts::LN_2 - 1.0);
         self.close.push(c);
+        self.close_moments.push(&self.close);
         self.log_close.push(c.ln());
         self.range_sq.push(hl * hl);
         self.garman_klass

@@ -7,7 +7,7 @@ use super::config::{FeatureConfig, MAX_WINDOWS};
 use super::history::{History, Writer};
 use super::schema::{FeatureId, FeatureKind as K};
 use crate::num::Float;
-use crate::window::{Extreme, Moments, Rolling, WindowExtremes};
+use crate::window::{Extreme, WindowExtremes};
 
 /// The rolling max and min of the close over every window (one deque each, sized by
 /// the longest window).
@@ -20,14 +20,16 @@ struct Extrema<const W: usize> {
 
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub(crate) struct MeanReversion<T, const W: usize> {
-    windows: Vec<Rolling<Moments<T>>, MAX_WINDOWS>,
+pub(crate) struct MeanReversion<const W: usize> {
+    /// Each window and where the close's moments over it are in
+    /// [`History::close_moments`].
+    windows: Vec<(u16, u8), MAX_WINDOWS>,
     /// `None` without windows.
     extrema: Option<Extrema<W>>,
 }
 
-impl<T: Float, const W: usize> MeanReversion<T, W> {
-    pub fn new(config: &FeatureConfig) -> Result<Self, Error> {
+impl<const W: usize> MeanReversion<W> {
+    pub fn new<T: Float>(config: &FeatureConfig, h: &History<T, W>) -> Result<Self, Error> {
         let windows = &config.mean_reversion_windows;
         let extrema = if windows.is_empty() {
             None
@@ -38,31 +40,32 @@ impl<T: Float, const W: usize> MeanReversion<T, W> {
             })
         };
         Ok(MeanReversion {
-            windows: crate::fixed::try_fill(windows.iter().map(|&n| Rolling::new(n)))?,
+            windows: crate::fixed::try_fill(
+                windows
+                    .iter()
+                    .map(|&n| Ok((n, h.close_moments.index_of(n)?))),
+            )?,
             extrema,
         })
     }
 
     pub fn ids(&self, out: &mut impl FnMut(FeatureId)) {
         for kind in [K::Zscore, K::DistanceFromMax, K::DistanceFromMin] {
-            for w in &self.windows {
-                out(FeatureId::windowed(kind, w.window()));
+            for &(n, _) in &self.windows {
+                out(FeatureId::windowed(kind, n));
             }
         }
     }
 
-    pub fn update(&mut self, h: &History<T, W>, out: &mut Writer<T>) {
+    pub fn update<T: Float>(&mut self, h: &History<T, W>, out: &mut Writer<T>) {
         let c = h.close.newest().unwrap_or(T::NAN);
         let seq = h.seq();
-        for w in self.windows.iter_mut() {
-            w.push(&h.close);
-        }
         if let Some(e) = self.extrema.as_mut() {
             e.max.push(seq, &h.close);
             e.min.push(seq, &h.close);
         }
-        for w in &self.windows {
-            out.put(w.full().and_then(|m| {
+        for &(_, i) in &self.windows {
+            out.put(h.close_moments.full(i).and_then(|m| {
                 let sd = m.variance().sqrt();
                 (sd > T::ZERO).then(|| (c - m.mean()) / sd)
             }));

@@ -13,16 +13,17 @@ use crate::window::{Moments, PercentileRank, RingBuffer, Rolling};
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub(crate) struct Regime<T, const W: usize> {
-    returns: Rolling<Moments<T>>,
+    /// The log return's moments over `vol_regime_window`, in [`History::return_moments`].
+    returns: u8,
     vol_history: RingBuffer<T, W>,
     vol_rank: PercentileRank<W>,
     moves: Vec<Rolling<Moments<T>>, MAX_WINDOWS>,
 }
 
 impl<T: Float, const W: usize> Regime<T, W> {
-    pub fn new(config: &FeatureConfig) -> Result<Self, Error> {
+    pub fn new(config: &FeatureConfig, h: &History<T, W>) -> Result<Self, Error> {
         Ok(Regime {
-            returns: Rolling::new(config.vol_regime_window)?,
+            returns: h.return_moments.index_of(config.vol_regime_window)?,
             vol_history: RingBuffer::new(),
             vol_rank: PercentileRank::new(config.vol_regime_lookback)?,
             moves: crate::fixed::try_fill(
@@ -44,8 +45,8 @@ impl<T: Float, const W: usize> Regime<T, W> {
     pub fn update(&mut self, h: &History<T, W>, out: &mut Writer<T>) {
         let mut vol_regime = None;
         if h.has_change() {
-            self.returns.push(&h.log_return);
-            if let Some(vol) = self.returns.full().and_then(|m| m.sample_variance()) {
+            let returns = h.return_moments.full(self.returns);
+            if let Some(vol) = returns.and_then(|m| m.sample_variance()) {
                 self.vol_history.push(vol.sqrt());
                 vol_regime = self.vol_rank.of(&self.vol_history);
             }

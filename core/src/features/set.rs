@@ -74,7 +74,7 @@ pub struct FeatureSet<T, const W: usize = 256, const F: usize = 128> {
     momentum: Momentum<T>,
     volatility: Volatility<T>,
     volume: Volume<T>,
-    mean_reversion: MeanReversion<T, W>,
+    mean_reversion: MeanReversion<W>,
     cross_sectional: CrossSectional<W>,
     seasonality: Seasonality<T>,
     regime: Regime<T, W>,
@@ -104,14 +104,15 @@ impl<T: Float, const W: usize, const F: usize> FeatureSet<T, W, F> {
     /// Validates `config` against `W` and `F` and builds the engine.
     pub fn new(config: FeatureConfig) -> Result<Self, Error> {
         config.validate(W)?;
-        let trend = Trend::new(&config)?;
+        let history = History::new(&config)?;
+        let trend = Trend::new(&config, &history)?;
         let momentum = Momentum::new(&config)?;
-        let volatility = Volatility::new(&config)?;
+        let volatility = Volatility::new(&config, &history)?;
         let volume = Volume::new(&config)?;
-        let mean_reversion = MeanReversion::new(&config)?;
+        let mean_reversion = MeanReversion::new(&config, &history)?;
         let cross_sectional = CrossSectional::new(&config)?;
         let seasonality = Seasonality::new();
-        let regime = Regime::new(&config)?;
+        let regime = Regime::new(&config, &history)?;
         let mut ids: Vec<FeatureId, F> = Vec::new();
         let mut needed = 0usize;
         let mut collect = |id: FeatureId| {
@@ -158,7 +159,7 @@ impl<T: Float, const W: usize, const F: usize> FeatureSet<T, W, F> {
             schema: Schema::new(ids, &config),
             config,
             last_timestamp: None,
-            history: History::new(),
+            history,
             trend,
             momentum,
             volatility,

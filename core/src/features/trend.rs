@@ -9,12 +9,13 @@ use super::schema::{FeatureId, FeatureKind as K};
 use crate::bar::Bar;
 use crate::indicators::{Dmi, Ema, Macd};
 use crate::num::Float;
-use crate::window::{LinearTrend, Moments, Rolling};
+use crate::window::{LinearTrend, Rolling};
 
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 struct TrendWindow<T> {
-    sma: Rolling<Moments<T>>,
+    /// The close's moments over the window, in [`History::close_moments`].
+    sma: u8,
     ema: Ema<T>,
     slope: Rolling<LinearTrend<T>>,
 }
@@ -29,12 +30,12 @@ pub(crate) struct Trend<T> {
 }
 
 impl<T: Float> Trend<T> {
-    pub fn new(config: &FeatureConfig) -> Result<Self, Error> {
+    pub fn new<const W: usize>(config: &FeatureConfig, h: &History<T, W>) -> Result<Self, Error> {
         let (fast, slow, signal) = config.macd;
         Ok(Trend {
             windows: crate::fixed::try_fill(config.trend_windows.iter().map(|&n| {
                 Ok(TrendWindow {
-                    sma: Rolling::new(n)?,
+                    sma: h.close_moments.index_of(n)?,
                     ema: Ema::new(n)?,
                     slope: Rolling::new(n)?,
                 })
@@ -48,7 +49,7 @@ impl<T: Float> Trend<T> {
     pub fn ids(&self, out: &mut impl FnMut(FeatureId)) {
         for kind in [K::Sma, K::Ema, K::CloseToSma, K::Slope] {
             for w in &self.windows {
-                out(FeatureId::windowed(kind, w.sma.window()));
+                out(FeatureId::windowed(kind, w.slope.window()));
             }
         }
         for kind in [K::Macd, K::MacdSignal, K::MacdHist] {
@@ -62,11 +63,10 @@ impl<T: Float> Trend<T> {
     pub fn update<const W: usize>(&mut self, bar: &Bar<T>, h: &History<T, W>, out: &mut Writer<T>) {
         let c = bar.close();
         for w in self.windows.iter_mut() {
-            w.sma.push(&h.close);
             w.ema.update(c);
             w.slope.push(&h.log_close);
         }
-        let sma = |w: &TrendWindow<T>| w.sma.full().map(|m| m.mean());
+        let sma = |w: &TrendWindow<T>| h.close_moments.full(w.sma).map(|m| m.mean());
         for w in &self.windows {
             out.put(sma(w));
         }

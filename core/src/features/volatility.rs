@@ -8,14 +8,15 @@ use super::config::{FeatureConfig, MAX_WINDOWS};
 use super::history::{History, Writer};
 use super::schema::{FeatureId, FeatureKind as K};
 use crate::bar::Bar;
-use crate::indicators::{true_range, Atr, Bollinger};
+use crate::indicators::{true_range, Atr, BollingerBands};
 use crate::num::Float;
 use crate::window::{Moments, Rolling};
 
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 struct VolWindow<T> {
-    returns: Rolling<Moments<T>>,
+    /// The log return's moments over the window, in [`History::return_moments`].
+    returns: u8,
     range_sq: Rolling<Moments<T>>,
     garman_klass: Rolling<Moments<T>>,
 }
@@ -26,31 +27,40 @@ pub(crate) struct Volatility<T> {
     windows: Vec<VolWindow<T>, MAX_WINDOWS>,
     atr: Atr<T>,
     atr_period: u16,
-    bollinger: Bollinger<T>,
+    /// The close's moments over the Bollinger window, in [`History::close_moments`].
+    bollinger: u8,
     bollinger_window: u16,
+    bollinger_k: T,
 }
 
 impl<T: Float> Volatility<T> {
-    pub fn new(config: &FeatureConfig) -> Result<Self, Error> {
+    pub fn new<const W: usize>(config: &FeatureConfig, h: &History<T, W>) -> Result<Self, Error> {
+        let bollinger_k = T::from_f64(config.bollinger_k);
+        if !(bollinger_k.is_finite() && bollinger_k >= T::ZERO) {
+            return Err(Error::InvalidParameter {
+                field: "bollinger k",
+            });
+        }
         Ok(Volatility {
             windows: crate::fixed::try_fill(config.volatility_windows.iter().map(|&n| {
                 Ok(VolWindow {
-                    returns: Rolling::new(n)?,
+                    returns: h.return_moments.index_of(n)?,
                     range_sq: Rolling::new(n)?,
                     garman_klass: Rolling::new(n)?,
                 })
             }))?,
             atr: Atr::new(config.atr_period)?,
             atr_period: config.atr_period,
-            bollinger: Bollinger::new(config.bollinger_window, T::from_f64(config.bollinger_k))?,
+            bollinger: h.close_moments.index_of(config.bollinger_window)?,
             bollinger_window: config.bollinger_window,
+            bollinger_k,
         })
     }
 
     pub fn ids(&self, out: &mut impl FnMut(FeatureId)) {
         for kind in [K::RealizedVol, K::Parkinson, K::GarmanKlass] {
             for w in &self.windows {
-                out(FeatureId::windowed(kind, w.returns.window()));
+                out(FeatureId::windowed(kind, w.range_sq.window()));
             }
         }
         out(FeatureId::windowed(K::Atr, self.atr_period));
@@ -75,16 +85,13 @@ impl<T: Float> Volatility<T> {
         out: &mut Writer<T>,
     ) {
         for w in self.windows.iter_mut() {
-            if h.has_change() {
-                w.returns.push(&h.log_return);
-            }
             w.range_sq.push(&h.range_sq);
             w.garman_klass.push(&h.garman_klass);
         }
         for w in &self.windows {
             out.put(
-                w.returns
-                    .full()
+                h.return_moments
+                    .full(w.returns)
                     .and_then(|m| m.sample_variance())
                     .map(T::sqrt),
             );
@@ -105,7 +112,10 @@ impl<T: Float> Volatility<T> {
         out.put(atr);
         out.put(atr.map(|a| T::from_f64(100.0) * (a / c)));
         out.put(prev_close.map(|p| true_range(bar.high(), bar.low(), p)));
-        let bands = self.bollinger.update(&h.close);
+        let bands = h
+            .close_moments
+            .full(self.bollinger)
+            .map(|m| BollingerBands::from_moments(m, self.bollinger_k));
         out.put(bands.map(|b| b.upper));
         out.put(bands.map(|b| b.middle));
         out.put(bands.map(|b| b.lower));

@@ -14,6 +14,21 @@ pub struct BollingerBands<T> {
     pub lower: T,
 }
 
+impl<T: Float> BollingerBands<T> {
+    /// The bands of a full window's `moments` at `k` deviations: middle = the mean,
+    /// width = k times the population standard deviation.
+    #[inline]
+    pub fn from_moments(moments: &Moments<T>, k: T) -> Self {
+        let middle = moments.mean();
+        let width = k * moments.variance().sqrt();
+        BollingerBands {
+            upper: middle + width,
+            middle,
+            lower: middle - width,
+        }
+    }
+}
+
 /// Bollinger bands as TA-Lib's `BBANDS` with an SMA: middle = SMA(n), width = k times
 /// the population standard deviation over the same n values.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -46,15 +61,9 @@ impl<T: Float> Bollinger<T> {
 
     /// The current bands, once the window is full.
     pub fn value(&self) -> Option<BollingerBands<T>> {
-        self.moments.full().map(|m| {
-            let middle = m.mean();
-            let width = self.k * m.variance().sqrt();
-            BollingerBands {
-                upper: middle + width,
-                middle,
-                lower: middle - width,
-            }
-        })
+        self.moments
+            .full()
+            .map(|m| BollingerBands::from_moments(m, self.k))
     }
 
     /// Forgets all input.
