@@ -9,9 +9,11 @@ use crate::error::Error;
 use crate::num::Float;
 use crate::window::{Moments, RingBuffer, Rolling};
 
-/// The most windows a [`SharedMoments`] holds: every family list of one series and one
-/// more.
-const SHARED_WINDOWS: usize = 2 * MAX_WINDOWS + 1;
+/// The most close windows: the trend and mean-reversion lists and the Bollinger window.
+const CLOSE_WINDOWS: usize = 2 * MAX_WINDOWS + 1;
+
+/// The most log-return windows: the volatility list and the volatility-regime window.
+const RETURN_WINDOWS: usize = MAX_WINDOWS + 1;
 
 /// Rolling moments of one series over every window the families read them over, each
 /// window once: the trend SMA, the mean-reversion z-score and the Bollinger bands all
@@ -19,13 +21,13 @@ const SHARED_WINDOWS: usize = 2 * MAX_WINDOWS + 1;
 /// return's.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub(crate) struct SharedMoments<T> {
-    windows: Vec<Rolling<Moments<T>>, SHARED_WINDOWS>,
+pub(crate) struct SharedMoments<T, const N: usize> {
+    windows: Vec<Rolling<Moments<T>>, N>,
 }
 
-impl<T: Float> SharedMoments<T> {
+impl<T: Float, const N: usize> SharedMoments<T, N> {
     fn new(windows: impl IntoIterator<Item = u16>) -> Result<Self, Error> {
-        let mut shared: Vec<Rolling<Moments<T>>, SHARED_WINDOWS> = Vec::new();
+        let mut shared: Vec<Rolling<Moments<T>>, N> = Vec::new();
         for w in windows {
             if shared.iter().all(|r| r.window() != w) {
                 shared
@@ -56,7 +58,7 @@ impl<T: Float> SharedMoments<T> {
     }
 
     #[inline]
-    fn push<const N: usize>(&mut self, ring: &RingBuffer<T, N>) {
+    fn push<const W: usize>(&mut self, ring: &RingBuffer<T, W>) {
         for w in self.windows.iter_mut() {
             w.push(ring);
         }
@@ -86,9 +88,9 @@ pub(crate) struct History<T, const W: usize> {
     /// Typical price `(H + L + C) / 3` times volume.
     pub price_volume: RingBuffer<T, W>,
     /// Moments of the close over the trend, mean-reversion and Bollinger windows.
-    pub close_moments: SharedMoments<T>,
+    pub close_moments: SharedMoments<T, CLOSE_WINDOWS>,
     /// Moments of the log return over the volatility and volatility-regime windows.
-    pub return_moments: SharedMoments<T>,
+    pub return_moments: SharedMoments<T, RETURN_WINDOWS>,
 }
 
 impl<T: Float, const W: usize> History<T, W> {
