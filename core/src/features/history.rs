@@ -15,6 +15,56 @@ const CLOSE_WINDOWS: usize = 2 * MAX_WINDOWS + 1;
 /// The most log-return windows: the volatility list and the volatility-regime window.
 const RETURN_WINDOWS: usize = MAX_WINDOWS + 1;
 
+/// `windows`, each once, in order.
+fn distinct<const N: usize>(windows: impl IntoIterator<Item = u16>) -> Vec<u16, N> {
+    let mut once: Vec<u16, N> = Vec::new();
+    for w in windows {
+        if !once.contains(&w) {
+            let _ = once.push(w);
+        }
+    }
+    once
+}
+
+/// The close windows whose moments [`History::close_moments`] keeps, each once.
+fn close_windows(config: &FeatureConfig) -> Vec<u16, CLOSE_WINDOWS> {
+    let trend = config.trend_windows.iter();
+    let bollinger = [config.bollinger_window];
+    distinct(
+        trend
+            .chain(config.mean_reversion_windows.iter())
+            .chain(&bollinger)
+            .copied(),
+    )
+}
+
+/// The log-return windows whose moments [`History::return_moments`] keeps, each once.
+fn return_windows(config: &FeatureConfig) -> Vec<u16, RETURN_WINDOWS> {
+    let regime = [config.vol_regime_window];
+    distinct(config.volatility_windows.iter().chain(&regime).copied())
+}
+
+/// Where window `w`'s position is among `windows`.
+fn index_in(windows: &[u16], w: u16) -> Result<u8, Error> {
+    windows
+        .iter()
+        .position(|&x| x == w)
+        .and_then(|i| u8::try_from(i).ok())
+        .ok_or(Error::InvalidParameter {
+            field: "shared windows",
+        })
+}
+
+/// Where the close's moments over `w` are in [`History::close_moments`].
+pub(crate) fn close_index(config: &FeatureConfig, w: u16) -> Result<u8, Error> {
+    index_in(&close_windows(config), w)
+}
+
+/// Where the log return's moments over `w` are in [`History::return_moments`].
+pub(crate) fn return_index(config: &FeatureConfig, w: u16) -> Result<u8, Error> {
+    index_in(&return_windows(config), w)
+}
+
 /// Rolling moments of one series over every window the families read them over, each
 /// window once: the trend SMA, the mean-reversion z-score and the Bollinger bands all
 /// read the close's, the realized volatility and the volatility regime the log
@@ -26,32 +76,20 @@ pub(crate) struct SharedMoments<T, const N: usize> {
 }
 
 impl<T: Float, const N: usize> SharedMoments<T, N> {
-    fn new(windows: impl IntoIterator<Item = u16>) -> Result<Self, Error> {
-        let mut shared: Vec<Rolling<Moments<T>>, N> = Vec::new();
-        for w in windows {
-            if shared.iter().all(|r| r.window() != w) {
-                shared
-                    .push(Rolling::new(w)?)
-                    .map_err(|_| Error::InvalidParameter {
-                        field: "shared windows",
-                    })?;
+    /// Moments over each of `windows` (validated by [`FeatureConfig::validate`], so
+    /// each at least 1).
+    fn new(windows: &[u16]) -> Self {
+        let mut shared = Vec::new();
+        for &w in windows {
+            if let Ok(rolling) = Rolling::new(w.max(1)) {
+                let _ = shared.push(rolling);
             }
         }
-        Ok(SharedMoments { windows: shared })
+        SharedMoments { windows: shared }
     }
 
-    /// Where window `w` is kept.
-    pub fn index_of(&self, w: u16) -> Result<u8, Error> {
-        self.windows
-            .iter()
-            .position(|r| r.window() == w)
-            .and_then(|i| u8::try_from(i).ok())
-            .ok_or(Error::InvalidParameter {
-                field: "shared windows",
-            })
-    }
-
-    /// The moments at `index` ([`Self::index_of`]), once its window is full.
+    /// The moments at `index` ([`close_index`], [`return_index`]), once its window is
+    /// full.
     #[inline]
     pub fn full(&self, index: u8) -> Option<&Moments<T>> {
         self.windows.get(usize::from(index))?.full()
@@ -94,17 +132,9 @@ pub(crate) struct History<T, const W: usize> {
 }
 
 impl<T: Float, const W: usize> History<T, W> {
-    pub fn new(config: &FeatureConfig) -> Result<Self, Error> {
-        let close_windows = config
-            .trend_windows
-            .iter()
-            .chain(config.mean_reversion_windows.iter())
-            .chain([&config.bollinger_window]);
-        let return_windows = config
-            .volatility_windows
-            .iter()
-            .chain([&config.vol_regime_window]);
-        Ok(History {
+    /// Empty series, and the shared moments `config` (validated) reads.
+    pub fn new(config: &FeatureConfig) -> Self {
+        History {
             bars: 0,
             close: RingBuffer::new(),
             log_close: RingBuffer::new(),
@@ -114,9 +144,9 @@ impl<T: Float, const W: usize> History<T, W> {
             garman_klass: RingBuffer::new(),
             volume: RingBuffer::new(),
             price_volume: RingBuffer::new(),
-            close_moments: SharedMoments::new(close_windows.copied())?,
-            return_moments: SharedMoments::new(return_windows.copied())?,
-        })
+            close_moments: SharedMoments::new(&close_windows(config)),
+            return_moments: SharedMoments::new(&return_windows(config)),
+        }
     }
 
     /// Appends one (validated) bar.

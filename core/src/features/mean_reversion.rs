@@ -4,6 +4,7 @@ use crate::error::Error;
 use heapless::Vec;
 
 use super::config::{FeatureConfig, MAX_WINDOWS};
+use super::history::close_index;
 use super::history::{History, Writer};
 use super::schema::{FeatureId, FeatureKind as K};
 use crate::num::Float;
@@ -29,7 +30,7 @@ pub(crate) struct MeanReversion<const W: usize> {
 }
 
 impl<const W: usize> MeanReversion<W> {
-    pub fn new<T: Float>(config: &FeatureConfig, h: &History<T, W>) -> Result<Self, Error> {
+    pub fn new(config: &FeatureConfig) -> Result<Self, Error> {
         let windows = &config.mean_reversion_windows;
         let extrema = if windows.is_empty() {
             None
@@ -41,9 +42,7 @@ impl<const W: usize> MeanReversion<W> {
         };
         Ok(MeanReversion {
             windows: crate::fixed::try_fill(
-                windows
-                    .iter()
-                    .map(|&n| Ok((n, h.close_moments.index_of(n)?))),
+                windows.iter().map(|&n| Ok((n, close_index(config, n)?))),
             )?,
             extrema,
         })

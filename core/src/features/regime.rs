@@ -5,6 +5,7 @@ use crate::error::Error;
 use heapless::Vec;
 
 use super::config::{FeatureConfig, MAX_WINDOWS};
+use super::history::return_index;
 use super::history::{History, Writer};
 use super::schema::{FeatureId, FeatureKind as K};
 use crate::num::Float;
@@ -21,9 +22,9 @@ pub(crate) struct Regime<T, const W: usize> {
 }
 
 impl<T: Float, const W: usize> Regime<T, W> {
-    pub fn new(config: &FeatureConfig, h: &History<T, W>) -> Result<Self, Error> {
+    pub fn new(config: &FeatureConfig) -> Result<Self, Error> {
         Ok(Regime {
-            returns: h.return_moments.index_of(config.vol_regime_window)?,
+            returns: return_index(config, config.vol_regime_window)?,
             vol_history: RingBuffer::new(),
             vol_rank: PercentileRank::new(config.vol_regime_lookback)?,
             moves: crate::fixed::try_fill(

@@ -104,15 +104,14 @@ impl<T: Float, const W: usize, const F: usize> FeatureSet<T, W, F> {
     /// Validates `config` against `W` and `F` and builds the engine.
     pub fn new(config: FeatureConfig) -> Result<Self, Error> {
         config.validate(W)?;
-        let history = History::new(&config)?;
-        let trend = Trend::new(&config, &history)?;
+        let trend = Trend::new(&config)?;
         let momentum = Momentum::new(&config)?;
-        let volatility = Volatility::new(&config, &history)?;
+        let volatility = Volatility::new(&config)?;
         let volume = Volume::new(&config)?;
-        let mean_reversion = MeanReversion::new(&config, &history)?;
+        let mean_reversion = MeanReversion::new(&config)?;
         let cross_sectional = CrossSectional::new(&config)?;
         let seasonality = Seasonality::new();
-        let regime = Regime::new(&config, &history)?;
+        let regime = Regime::new(&config)?;
         let mut ids: Vec<FeatureId, F> = Vec::new();
         let mut needed = 0usize;
         let mut collect = |id: FeatureId| {
@@ -157,9 +156,9 @@ impl<T: Float, const W: usize, const F: usize> FeatureSet<T, W, F> {
         Ok(FeatureSet {
             cross_section,
             schema: Schema::new(ids, &config),
+            history: History::new(&config),
             config,
             last_timestamp: None,
-            history,
             trend,
             momentum,
             volatility,

@@ -4,6 +4,7 @@ use crate::error::Error;
 use heapless::Vec;
 
 use super::config::{FeatureConfig, MAX_WINDOWS};
+use super::history::close_index;
 use super::history::{History, Writer};
 use super::schema::{FeatureId, FeatureKind as K};
 use crate::bar::Bar;
@@ -30,12 +31,12 @@ pub(crate) struct Trend<T> {
 }
 
 impl<T: Float> Trend<T> {
-    pub fn new<const W: usize>(config: &FeatureConfig, h: &History<T, W>) -> Result<Self, Error> {
+    pub fn new(config: &FeatureConfig) -> Result<Self, Error> {
         let (fast, slow, signal) = config.macd;
         Ok(Trend {
             windows: crate::fixed::try_fill(config.trend_windows.iter().map(|&n| {
                 Ok(TrendWindow {
-                    sma: h.close_moments.index_of(n)?,
+                    sma: close_index(config, n)?,
                     ema: Ema::new(n)?,
                     slope: Rolling::new(n)?,
                 })

@@ -5,6 +5,7 @@ use crate::error::Error;
 use heapless::Vec;
 
 use super::config::{FeatureConfig, MAX_WINDOWS};
+use super::history::{close_index, return_index};
 use super::history::{History, Writer};
 use super::schema::{FeatureId, FeatureKind as K};
 use crate::bar::Bar;
@@ -34,7 +35,7 @@ pub(crate) struct Volatility<T> {
 }
 
 impl<T: Float> Volatility<T> {
-    pub fn new<const W: usize>(config: &FeatureConfig, h: &History<T, W>) -> Result<Self, Error> {
+    pub fn new(config: &FeatureConfig) -> Result<Self, Error> {
         let bollinger_k = T::from_f64(config.bollinger_k);
         if !(bollinger_k.is_finite() && bollinger_k >= T::ZERO) {
             return Err(Error::InvalidParameter {
@@ -44,14 +45,14 @@ impl<T: Float> Volatility<T> {
         Ok(Volatility {
             windows: crate::fixed::try_fill(config.volatility_windows.iter().map(|&n| {
                 Ok(VolWindow {
-                    returns: h.return_moments.index_of(n)?,
+                    returns: return_index(config, n)?,
                     range_sq: Rolling::new(n)?,
                     garman_klass: Rolling::new(n)?,
                 })
             }))?,
             atr: Atr::new(config.atr_period)?,
             atr_period: config.atr_period,
-            bollinger: h.close_moments.index_of(config.bollinger_window)?,
+            bollinger: close_index(config, config.bollinger_window)?,
             bollinger_window: config.bollinger_window,
             bollinger_k,
         })
