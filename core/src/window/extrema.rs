@@ -19,9 +19,10 @@ pub enum Extreme {
 /// one: a deque of the positions (bar sequence numbers) of the candidates, the values no
 /// later value in the longest window dominates, decreasing (max) or increasing (min)
 /// from the front. The extreme of a window of `n` values is the candidate at the first
-/// position inside it, so one deque serves all of a family's windows: a push is
-/// amortised O(1), a query a binary search. Values are read from the series'
-/// [`RingBuffer`], so the deque holds only `u32` positions.
+/// position inside it, so one deque serves all of a family's windows
+/// ([`WindowExtremes`] keeps that position per window); a push is amortised O(1).
+/// Values are read from the series' [`RingBuffer`], so the deque holds only `u32`
+/// positions.
 #[derive(Debug, Clone)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct MonotonicDeque<const N: usize> {
@@ -82,16 +83,6 @@ impl<const N: usize> MonotonicDeque<N> {
         // Cannot fail: at most `window < N` positions are ever held.
         let _ = self.seqs.push_back(seq);
         kept
-    }
-
-    /// The extreme of the newest `n <= window` values of `ring` (the newest's sequence
-    /// number is `seq`), once it holds `n` values.
-    #[inline]
-    pub fn extreme<T: Float>(&self, n: u16, seq: u32, ring: &RingBuffer<T, N>) -> Option<T> {
-        if n > self.window || ring.len() < usize::from(n) {
-            return None;
-        }
-        ring.lag(seq.wrapping_sub(self.first_inside(n, seq)?) as usize)
     }
 
     /// The position of the first candidate among the newest `n` positions (the newest is
@@ -197,31 +188,6 @@ mod tests {
     }
 
     #[test]
-    fn matches_naive_window_extremes() {
-        let xs = ties_and_runs();
-        let mut ring: RingBuffer<f64, 32> = RingBuffer::new();
-        let mut max = MonotonicDeque::new(20, Extreme::Max).unwrap();
-        let mut min = MonotonicDeque::new(20, Extreme::Min).unwrap();
-        for (i, &x) in xs.iter().enumerate() {
-            ring.push(x);
-            let seq = i as u32;
-            max.push(seq, &ring);
-            min.push(seq, &ring);
-            for n in [1u16, 3, 7, 19, 20, 21] {
-                let (hi, lo) = (max.extreme(n, seq, &ring), min.extreme(n, seq, &ring));
-                let n = usize::from(n);
-                if i + 1 < n || n > 20 {
-                    assert_eq!((hi, lo), (None, None));
-                } else {
-                    let w = &xs[i + 1 - n..=i];
-                    assert_eq!(hi, w.iter().cloned().reduce(f64::max), "max {n} at {i}");
-                    assert_eq!(lo, w.iter().cloned().reduce(f64::min), "min {n} at {i}");
-                }
-            }
-        }
-    }
-
-    #[test]
     fn a_restored_deque_goes_on_as_the_original() {
         // a falling run fills the max deque past the end of its storage, so it wraps
         let xs: std::vec::Vec<f64> = (0..90).map(|i| ((i * 37) % 23) as f64 - i as f64).collect();
@@ -235,9 +201,6 @@ mod tests {
             if let Some(r) = restored.as_mut() {
                 r.push(seq, &ring);
                 assert_eq!(*r, max);
-                for n in 1..=12 {
-                    assert_eq!(r.extreme(n, seq, &ring), max.extreme(n, seq, &ring));
-                }
             }
             if i == 40 {
                 let mut buf = [0u8; 256];
