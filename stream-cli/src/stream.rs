@@ -171,6 +171,29 @@ fn trim(text: &str) -> &str {
     }
 }
 
+/// Puts the first `cells.len()` cells of the CSV line `line`, trimmed, into `cells` (as
+/// `line.split(',')` would cut them, in one pass over the bytes); returns how many.
+fn split_cells<'a>(line: &'a str, cells: &mut [&'a str]) -> usize {
+    let mut rest = line;
+    let mut n = 0;
+    for slot in cells.iter_mut() {
+        n += 1;
+        // a comma is one byte that no other character's encoding contains
+        match rest.bytes().position(|b| b == b',') {
+            Some(at) => {
+                let (cell, after) = rest.split_at(at);
+                *slot = trim(cell);
+                rest = after.get(1..).unwrap_or("");
+            }
+            None => {
+                *slot = trim(rest);
+                break;
+            }
+        }
+    }
+    n
+}
+
 fn field_f64(name: &str, text: &str) -> anyhow::Result<f64> {
     parse_f64(trim(text)).ok_or_else(|| anyhow::anyhow!("{name} `{text}` is not a number"))
 }
@@ -217,11 +240,7 @@ impl Parser {
             );
         }
         let mut cells: [&str; MAX_CELLS] = [""; MAX_CELLS];
-        let mut n = 0;
-        for (slot, c) in cells.iter_mut().zip(line.split(',')) {
-            *slot = trim(c);
-            n += 1;
-        }
+        let n = split_cells(line, &mut cells);
         let Some((positions, symbol_at, side_at)) = &self.columns else {
             let find = |name: &str| cells[..n].iter().position(|c| c.eq_ignore_ascii_case(name));
             let mut positions = Vec::new();
@@ -296,20 +315,64 @@ impl Parser {
     }
 }
 
+/// When an [`Emitter`] hands its lines to its output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Handoff {
+    /// Each line as it is made (a caller that takes every line from a `Vec`).
+    EachLine,
+    /// Each line, then a flush (a pipe or a terminal sees every decision at once).
+    EachLineFlushed,
+    /// Whole lines in batches of about [`BATCH_BYTES`] (a file): the lines are made in
+    /// the batch itself, so no byte is copied on its way to the output but by the write.
+    Batched,
+}
+
+/// The size at which a batch of lines is written.
+const BATCH_BYTES: usize = 1 << 16;
+
 /// Writes the decisions.
 struct Emitter<W: Write> {
     out: W,
     /// The declared universe's size: each line then says how many members its
     /// timestamp was decided with.
     universe: Option<usize>,
+    /// Lines made and not yet handed to `out`.
     buf: String,
     format: Format,
     models: Vec<String>,
     /// `models` as JSON strings, escaped once.
     models_json: Vec<String>,
     features: Option<Vec<String>>,
-    flush_each: bool,
+    handoff: Handoff,
     header_done: bool,
+}
+
+/// A number written into a line, whose text a later field with the same value copies
+/// (the meta signal and the signal strength are often the weighted signal).
+struct Written {
+    bits: u64,
+    text: std::ops::Range<usize>,
+}
+
+impl Written {
+    /// Appends `v` to `s` by `push`.
+    fn new(s: &mut String, v: f64, push: fn(&mut String, f64)) -> Self {
+        let start = s.len();
+        push(s, v);
+        Written {
+            bits: v.to_bits(),
+            text: start..s.len(),
+        }
+    }
+
+    /// Appends `v` by `push`, or copies this number's text when `v` has its bits.
+    fn again(&self, s: &mut String, v: f64, push: fn(&mut String, f64)) {
+        if v.to_bits() == self.bits {
+            s.extend_from_within(self.text.clone());
+        } else {
+            push(s, v);
+        }
+    }
 }
 
 /// `,"name":`, the start of a JSON field after the first.
@@ -328,7 +391,7 @@ impl<W: Write> Emitter<W> {
         format: Format,
         universe: Option<usize>,
         emit_features: bool,
-        flush_each: bool,
+        handoff: Handoff,
     ) -> Self {
         let models: Vec<String> = template
             .model_names()
@@ -347,14 +410,23 @@ impl<W: Write> Emitter<W> {
         Emitter {
             out,
             universe,
-            buf: String::with_capacity(1024),
+            buf: String::with_capacity(BATCH_BYTES + 4096),
             format,
             models,
             models_json,
             features: emit_features.then(|| schema.ids().iter().map(|i| i.to_string()).collect()),
-            flush_each,
+            handoff,
             header_done: false,
         }
+    }
+
+    /// Hands the lines made so far to `out` and flushes it.
+    fn flush(&mut self) -> std::io::Result<()> {
+        if !self.buf.is_empty() {
+            self.out.write_all(self.buf.as_bytes())?;
+            self.buf.clear();
+        }
+        self.out.flush()
     }
 
     /// Writes `decision`, which `session` completed as `d`; the pipeline that made it.
@@ -387,7 +459,6 @@ impl<W: Write> Emitter<W> {
         match self.format {
             Format::Jsonl => {
                 let s = &mut self.buf;
-                s.clear();
                 s.push_str("{\"timestamp\":");
                 push_json_str(s, timestamp);
                 s.push_str(",\"symbol\":");
@@ -417,11 +488,14 @@ impl<W: Write> Emitter<W> {
                 s.push('}');
                 text(s, key!("signal"), a.signal.name());
                 field(s, key!("confidence"), a.confidence);
-                field(s, key!("weighted_signal"), a.weighted_signal);
+                s.push_str(key!("weighted_signal"));
+                let weighted = Written::new(s, a.weighted_signal, push_json);
                 text(s, key!("signal_source"), a.signal_source.name());
                 field(s, key!("weighted_sum"), a.weighted_sum);
-                field(s, key!("meta_signal"), a.meta_signal.unwrap_or(f64::NAN));
-                field(s, key!("signal_strength"), a.signal_strength);
+                s.push_str(key!("meta_signal"));
+                weighted.again(s, a.meta_signal.unwrap_or(f64::NAN), push_json);
+                s.push_str(key!("signal_strength"));
+                weighted.again(s, a.signal_strength, push_json);
                 field(s, key!("consensus_ratio"), a.consensus_ratio);
                 s.push_str(key!("n_active_strategies"));
                 s.push_str(itoa::Buffer::new().format(a.n_active_strategies));
@@ -472,7 +546,6 @@ impl<W: Write> Emitter<W> {
                     s.push('}');
                 }
                 s.push_str("}\n");
-                self.out.write_all(s.as_bytes())?;
             }
             Format::Csv => {
                 use std::fmt::Write as _;
@@ -494,11 +567,10 @@ impl<W: Write> Emitter<W> {
                         });
                     }
                     h.push('\n');
-                    self.out.write_all(h.as_bytes())?;
+                    self.buf.push_str(&h);
                     self.header_done = true;
                 }
                 let s = &mut self.buf;
-                s.clear();
                 s.push_str(timestamp);
                 s.push(',');
                 s.push_str(symbol.unwrap_or(""));
@@ -512,12 +584,15 @@ impl<W: Write> Emitter<W> {
                 s.push(',');
                 s.push_str(a.signal.name());
                 cell(s, a.confidence);
-                cell(s, a.weighted_signal);
+                s.push(',');
+                let weighted = Written::new(s, a.weighted_signal, push_cell);
                 s.push(',');
                 s.push_str(a.signal_source.name());
                 cell(s, a.weighted_sum);
-                cell(s, a.meta_signal.unwrap_or(f64::NAN));
-                cell(s, a.signal_strength);
+                s.push(',');
+                weighted.again(s, a.meta_signal.unwrap_or(f64::NAN), push_cell);
+                s.push(',');
+                weighted.again(s, a.signal_strength, push_cell);
                 cell(s, a.consensus_ratio);
                 s.push(',');
                 s.push_str(itoa::Buffer::new().format(a.n_active_strategies));
@@ -539,13 +614,24 @@ impl<W: Write> Emitter<W> {
                     }
                 }
                 s.push('\n');
-                self.out.write_all(s.as_bytes())?;
             }
         }
-        if self.flush_each {
-            self.out.flush()?;
+        match self.handoff {
+            Handoff::Batched if self.buf.len() < BATCH_BYTES => Ok(()),
+            Handoff::EachLineFlushed => self.flush(),
+            Handoff::EachLine | Handoff::Batched => {
+                self.out.write_all(self.buf.as_bytes())?;
+                self.buf.clear();
+                Ok(())
+            }
         }
-        Ok(())
+    }
+}
+
+impl<W: Write> Drop for Emitter<W> {
+    /// Hands over the lines made before an early return, as a `BufWriter` would.
+    fn drop(&mut self) {
+        let _ = self.flush();
     }
 }
 
@@ -618,12 +704,16 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     };
     let universe_declared = universe.is_some();
     let mut emitter = Emitter::new(
-        io::stdout(),
+        std::io::stdout().lock(),
         &template,
         args.format,
         universe.as_ref().map(Vec::len),
         args.emit_features,
-        !stdout_is_file(),
+        if stdout_is_file() {
+            Handoff::Batched
+        } else {
+            Handoff::EachLineFlushed
+        },
     );
     let mut scorer_records = vec![ScorerRecord::default(); template.scorer_records_needed()];
     let mut session: Session<'_, u64> = Session::new(
@@ -743,7 +833,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         Err(e) => return Err(e),
         Ok(()) => {}
     }
-    if let Err(e) = emitter.out.flush() {
+    if let Err(e) = emitter.flush() {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             return Ok(());
         }
@@ -804,7 +894,34 @@ fn report<W: Write>(
 
 #[cfg(test)]
 mod tests {
-    use super::trim;
+    use super::{split_cells, trim};
+
+    /// The cells are `split(',')`'s, trimmed, as many as fit.
+    #[test]
+    fn split_cells_is_split_and_trim() {
+        for line in [
+            "",
+            ",",
+            "a",
+            "a,b",
+            " a , b ,",
+            ",,,",
+            "1577836800,100.000000,100.040293,99.971183,100.013285,5810",
+            "é,ü, x ,\u{3000}7",
+            "1,2,3,4,5,6,7,8,9",
+        ] {
+            for width in [0, 1, 3, 9, 32] {
+                let mut cells = [""; 32];
+                let n = split_cells(line, &mut cells[..width]);
+                let expected: Vec<&str> = line.split(',').map(str::trim).take(width).collect();
+                assert_eq!(
+                    &cells[..n],
+                    expected.as_slice(),
+                    "{line:?} in {width} cells"
+                );
+            }
+        }
+    }
 
     /// The shortcut trims as `str::trim` does, Unicode white space included.
     #[test]

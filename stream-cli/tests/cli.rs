@@ -444,6 +444,9 @@ fn stream_equals_the_in_process_pipeline_and_is_reproducible() {
         assert_eq!(line["signal"], a.signal.name());
         assert_eq!(line["confidence"].as_f64().unwrap(), a.confidence);
         assert_eq!(line["weighted_signal"].as_f64().unwrap(), a.weighted_signal);
+        assert_eq!(line["signal_strength"].as_f64().unwrap(), a.signal_strength);
+        assert_eq!(line["meta_signal"].as_f64(), a.meta_signal);
+        assert_eq!(line["weighted_sum"].as_f64().unwrap(), a.weighted_sum);
         assert_eq!(line["consensus_ratio"].as_f64().unwrap(), a.consensus_ratio);
         assert_eq!(
             line["n_active_strategies"].as_u64().unwrap() as usize,
@@ -623,6 +626,55 @@ fn stream_reports_bad_lines_and_keeps_every_good_one() {
     let out = tickml(&["stream", "--on-error", "fail"], Some(&input));
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("stopped at line 21"));
+}
+
+/// Written to a file, where lines go out in batches, the output is the bytes a pipe
+/// gets line by line: across many batches, and when `--on-error fail` stops the run
+/// with decisions still in its batch.
+#[test]
+fn stream_to_a_file_writes_what_a_pipe_gets() {
+    let spx = std::fs::read_to_string(repo("data/spx_daily.csv")).unwrap();
+    let lines: Vec<&str> = spx.lines().collect();
+    let mut bad = lines[..300].join("\n");
+    bad.push_str("\nnot-a-time,1,2,0.5,1,10\n");
+    bad.push_str(&lines[300..400].join("\n"));
+    let path = std::env::temp_dir().join(format!("tickml-stream-file-{}", std::process::id()));
+    for (input, args) in [
+        (spx.as_str(), &["stream"][..]),
+        (spx.as_str(), &["stream", "--format", "csv"][..]),
+        (bad.as_str(), &["stream", "--on-error", "fail"][..]),
+        (bad.as_str(), &["stream", "--format", "csv"][..]),
+    ] {
+        let piped = tickml(args, Some(input));
+        let file = std::fs::File::create(&path).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tickml"))
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(file)
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut pipe = child.stdin.take().unwrap();
+        let owned = input.to_string();
+        let writer = std::thread::spawn(move || {
+            use std::io::Write;
+            let _ = pipe.write_all(owned.as_bytes());
+        });
+        let status = child.wait_with_output().unwrap().status;
+        writer.join().unwrap();
+        assert_eq!(status.success(), piped.status.success(), "{args:?}");
+        let written = std::fs::read(&path).unwrap();
+        assert!(
+            written.len() > 1 << 16,
+            "{args:?}: {} bytes, one batch",
+            written.len()
+        );
+        assert!(
+            written == piped.stdout,
+            "{args:?}: the file differs from the pipe"
+        );
+    }
+    let _ = std::fs::remove_file(&path);
 }
 
 #[test]

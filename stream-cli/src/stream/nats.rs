@@ -22,7 +22,7 @@ use tickml_train::checkpoint::{self, Checkpoint};
 use tickml_train::partition::partition_of;
 use tickml_train::session::{Decided, Grouping, Session};
 
-use super::{Emitter, Format, Parser, Record};
+use super::{Emitter, Format, Handoff, Parser, Record};
 
 /// The NATS options of `tickml stream`.
 #[derive(clap::Args)]
@@ -333,7 +333,7 @@ async fn run_partition(
         Format::Jsonl,
         (universe_size > 0).then_some(universe_size),
         cx.emit_features,
-        false,
+        Handoff::EachLine,
     );
     let mut parser = Parser {
         columns: None,
