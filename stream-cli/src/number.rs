@@ -7,6 +7,15 @@
 
 /// Appends finite `v` as `format!("{v}")` would.
 pub fn push_f64(s: &mut String, v: f64) {
+    // a whole number below 1e15 (a count, a weight of 0 or 1) is its digits, by itoa
+    let whole = v as i64;
+    if whole as f64 == v && whole.unsigned_abs() < 1_000_000_000_000_000 {
+        if v.is_sign_negative() {
+            s.push('-');
+        }
+        s.push_str(itoa::Buffer::new().format(whole.unsigned_abs()));
+        return;
+    }
     let mut buf = zmij::Buffer::new();
     let text = buf.format_finite(v);
     // plain decimals (zmij's for exponents from -5 to 15, so surely for magnitudes in
@@ -223,6 +232,31 @@ mod tests {
             }
         }
         assert!(ties * 100 < total, "{ties} of {total} differ");
+        // whole numbers, which take itoa below 1e15, print exactly as `Display`
+        let mut wholes = vec![
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            3.0,
+            1e15,
+            -1e15,
+            1e16,
+            9007199254740992.0,
+        ];
+        for limit in [999_999_999_999_999i64, (1 << 53) - 1] {
+            wholes.extend([limit as f64, -(limit as f64), (limit - 1) as f64]);
+        }
+        for _ in 0..100_000 {
+            let magnitude = 10u64.pow((next() % 17) as u32);
+            let w = (next() % magnitude) as f64;
+            wholes.push(if next().is_multiple_of(2) { w } else { -w });
+        }
+        for v in wholes {
+            let mut s = String::new();
+            push_f64(&mut s, v);
+            assert_eq!(s, format!("{v}"), "{v:?}");
+        }
         for text in [
             "plain",
             "a\"b\\c",

@@ -95,10 +95,13 @@ impl<T: Float, const N: usize> SharedMoments<T, N> {
         self.windows.get(usize::from(index))?.full()
     }
 
+    /// Takes the newest value of `ring` into every window (the ring's newest value
+    /// read once).
     #[inline]
     fn push<const W: usize>(&mut self, ring: &RingBuffer<T, W>) {
+        let Some(x) = ring.newest() else { return };
         for w in self.windows.iter_mut() {
-            w.push(ring);
+            w.take(x, ring.lag(usize::from(w.window())));
         }
     }
 }
