@@ -869,8 +869,9 @@ fn report<W: Write>(
     summary: (Option<u64>, &[String]),
     written: &mut u64,
 ) -> anyhow::Result<()> {
-    let mut refused = None;
-    for d in decided.drain(..) {
+    let (mut refused, mut failed) = (None, None);
+    // read in place and cleared after, rather than moved out one by one
+    for d in decided.iter() {
         let decision = match &d.decision {
             Ok(decision) => decision,
             Err(e) => {
@@ -878,13 +879,23 @@ fn report<W: Write>(
                 continue;
             }
         };
-        let p = emitter.emit_decided(session, &d, decision)?;
+        let p = match emitter.emit_decided(session, d, decision) {
+            Ok(p) => p,
+            Err(e) => {
+                failed = Some(e);
+                break;
+            }
+        };
         *written += 1;
         if let Some(n) = summary.0 {
             if p.feature_set().bars_seen() % n == 0 {
                 print_summary(d.symbol.as_deref(), summary.1, p);
             }
         }
+    }
+    decided.clear();
+    if let Some(e) = failed {
+        return Err(e);
     }
     match refused {
         Some(e) => Err(anyhow::anyhow!("{e}")),

@@ -84,6 +84,11 @@ pub struct Session<'b, K> {
     universe: Option<Vec<String>>,
     pipelines: Vec<Pipeline<'b, f64>>,
     index: HashMap<Option<String>, usize>,
+    /// Each pipeline's symbol, by pipeline index.
+    names: Vec<Option<String>>,
+    /// The pipeline of the last bar offered: a stream of one symbol, or of runs of one,
+    /// finds it without hashing.
+    recent: usize,
     /// The last timestamp each pipeline took, by pipeline index.
     last_seen: Vec<Option<i64>>,
     pending: Vec<Gathered<K>>,
@@ -107,6 +112,8 @@ impl<'b, K> Session<'b, K> {
             universe,
             pipelines: Vec::new(),
             index: HashMap::new(),
+            names: Vec::new(),
+            recent: 0,
             last_seen: Vec::new(),
             pending: Vec::new(),
             incomplete: 0,
@@ -184,7 +191,14 @@ impl<'b, K> Session<'b, K> {
         decided: &mut Vec<Decided<K>>,
     ) -> Result<(), SessionError> {
         let ts = bar.timestamp();
-        let slot = self.index.get(&symbol).copied();
+        let slot = if self.names.get(self.recent) == Some(&symbol) {
+            Some(self.recent)
+        } else {
+            self.index.get(&symbol).copied()
+        };
+        if let Some(i) = slot {
+            self.recent = i;
+        }
         let last = slot.and_then(|i| self.last_seen.get(i).copied().flatten());
         if last.is_some_and(|p| ts <= p) {
             return Err(SessionError::Backwards);
@@ -281,6 +295,7 @@ impl<'b, K> Session<'b, K> {
             return Err(SessionError::TooManySymbols(self.max_symbols));
         }
         self.index.insert(symbol.clone(), self.pipelines.len());
+        self.names.push(symbol.clone());
         self.pipelines.push(self.template.clone());
         self.last_seen.push(None);
         Ok(self.pipelines.len() - 1)
