@@ -102,14 +102,19 @@ impl MetaLearner {
     /// The weighted signal for these meta-inputs.
     pub fn predict<T: Float>(&self, vol_regime: T, trend_strength: T, signals: &[T]) -> T {
         let (v, t) = (vol_regime.to_f64(), trend_strength.to_f64());
-        let mut values = [0.0f64; 32];
-        for (slot, s) in values.iter_mut().zip(signals) {
-            *slot = s.to_f64();
-        }
-        let signals = values.get(..signals.len()).unwrap_or(&[]);
+        // the features of `meta_feature_value` in its order: the two market inputs, then
+        // each strategy's signal and its two interactions
+        let (market, per_strategy) = self.coefficients.split_at(2.min(self.coefficients.len()));
         let mut m = self.intercept;
-        for (k, &w) in self.coefficients.iter().enumerate() {
-            m += w * meta_feature_value(k, v, t, signals);
+        for (&w, x) in market.iter().zip([v, t]) {
+            m += w * x;
+        }
+        let (chunks, _) = per_strategy.as_chunks::<3>();
+        for (i, &[ws, wv, wt]) in chunks.iter().enumerate() {
+            let s = signals.get(i).map_or(0.0, |s| s.to_f64());
+            m += ws * s;
+            m += wv * (s * v);
+            m += wt * (s * t);
         }
         let out = if self.sigmoid {
             2.0 / (1.0 + libm::exp(-m)) - 1.0
