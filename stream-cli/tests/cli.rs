@@ -647,21 +647,7 @@ fn stream_to_a_file_writes_what_a_pipe_gets() {
     ] {
         let piped = tickml(args, Some(input));
         let file = std::fs::File::create(&path).unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_tickml"))
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(file)
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut pipe = child.stdin.take().unwrap();
-        let owned = input.to_string();
-        let writer = std::thread::spawn(move || {
-            use std::io::Write;
-            let _ = pipe.write_all(owned.as_bytes());
-        });
-        let status = child.wait_with_output().unwrap().status;
-        writer.join().unwrap();
+        let status = common::run_tickml_into(args, input.as_bytes(), file.into()).status;
         assert_eq!(status.success(), piped.status.success(), "{args:?}");
         let written = std::fs::read(&path).unwrap();
         assert!(

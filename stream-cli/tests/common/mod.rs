@@ -5,10 +5,15 @@ use std::process::{Command, Output, Stdio};
 /// Runs `tickml args`, feeding `stdin` (from another thread: the child's stdout must be
 /// drained meanwhile), and returns what it printed.
 pub fn run_tickml(args: &[&str], stdin: &[u8]) -> Output {
+    run_tickml_into(args, stdin, Stdio::piped())
+}
+
+/// [`run_tickml`] with the child's standard output sent to `stdout` (a file, say).
+pub fn run_tickml_into(args: &[&str], stdin: &[u8], stdout: Stdio) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_tickml"))
         .args(args)
         .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
+        .stdout(stdout)
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
