@@ -420,12 +420,18 @@ impl<W: Write> Emitter<W> {
         }
     }
 
-    /// Hands the lines made so far to `out` and flushes it.
-    fn flush(&mut self) -> std::io::Result<()> {
+    /// Hands the lines made so far to `out`.
+    fn hand_over(&mut self) -> std::io::Result<()> {
         if !self.buf.is_empty() {
             self.out.write_all(self.buf.as_bytes())?;
             self.buf.clear();
         }
+        Ok(())
+    }
+
+    /// Hands the lines made so far to `out` and flushes it.
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.hand_over()?;
         self.out.flush()
     }
 
@@ -618,12 +624,8 @@ impl<W: Write> Emitter<W> {
         }
         match self.handoff {
             Handoff::Batched if self.buf.len() < BATCH_BYTES => Ok(()),
+            Handoff::EachLine | Handoff::Batched => self.hand_over(),
             Handoff::EachLineFlushed => self.flush(),
-            Handoff::EachLine | Handoff::Batched => {
-                self.out.write_all(self.buf.as_bytes())?;
-                self.buf.clear();
-                Ok(())
-            }
         }
     }
 }
