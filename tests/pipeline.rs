@@ -610,3 +610,124 @@ fn each_model_sees_its_own_features() {
         "{spoken:?}"
     );
 }
+
+/// Laid out, a pipeline of tree models of both widths, over inputs it gathers once for
+/// two models and again for others, decides bar for bar as the blob walk: stumps in
+/// `f32` on two features, `f64` stumps on the same features at thresholds between a
+/// real value and its `f32` rounding (where inputs of the other width go the other way),
+/// a linear model on other features, and `f64` stumps on those.
+#[test]
+fn laid_out_models_of_both_widths_over_shared_inputs_decide_as_the_blob_walk() {
+    use tickml_core::arbitrator::{ArbitratorConfig, StrategyFamily};
+    use tickml_core::model::{Link, ScorerRecord, ThresholdWidth};
+    use tickml_train::export::{BundleSpec, Child, LinearSpec, SplitSpec, TreeSpec};
+    let bars = common::load("spx_daily.csv");
+    let default = bundle();
+    let mut plain = Pipeline::<f64>::from_bundle(&default).unwrap();
+    let schema_hash = plain.feature_set().schema().hash();
+    let rsi = plain.feature_set().schema().index_of("rsi_14").unwrap();
+    // rsi_14 values whose f32 rounding lies below them: (rounding, value)
+    let mut below = Vec::new();
+    for b in &bars[..600] {
+        plain.on_bar(b).unwrap();
+        if let Some(v) = plain.features().get(rsi) {
+            let t = f64::from(v as f32);
+            if t < v && below.len() < 24 {
+                below.push((t, v));
+            }
+        }
+    }
+    assert_eq!(below.len(), 24);
+    let stump = |feature: u16, threshold: f64, k: usize| TreeSpec {
+        splits: vec![SplitSpec {
+            feature,
+            threshold,
+            categories: None,
+            flags: 0,
+            left: Child::Leaf(0),
+            right: Child::Leaf(1),
+        }],
+        leaves: vec![-0.01 * (k % 7) as f64, 0.02 + 0.01 * (k % 5) as f64],
+        root: Child::Node(0),
+        output: 0,
+    };
+    let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let first = names(&["rsi_14", "zscore_20"]);
+    let second = names(&["sma_200", "rsi_14"]);
+    let narrow_stumps: Vec<TreeSpec> = below
+        .iter()
+        .enumerate()
+        .map(|(k, &(t, _))| stump(0, t, k))
+        .chain([-1.0, 0.0, 1.0].iter().map(|&t| stump(1, t, 3)))
+        .collect();
+    let wide_stumps: Vec<TreeSpec> = below
+        .iter()
+        .enumerate()
+        .map(|(k, &(t, v))| stump(0, t + (v - t) / 2.0, k))
+        .collect();
+    let price_stumps: Vec<TreeSpec> = [1000.0, 1200.0, 1400.0]
+        .iter()
+        .enumerate()
+        .map(|(k, &t)| stump(0, t, k))
+        .chain([50.0].iter().map(|&t| stump(1, t, 2)))
+        .collect();
+    let trees = |features: &[String], trees: Vec<TreeSpec>, width: ThresholdWidth| {
+        tickml_train::export::TreeEnsembleSpec {
+            link: Link::Sigmoid,
+            threshold_width: width,
+            ..common::tree_ensemble(features.to_vec(), trees)
+        }
+        .to_blob(schema_hash)
+        .unwrap()
+    };
+    let linear = LinearSpec {
+        feature_names: second.clone(),
+        link: Link::Sigmoid,
+        intercept: 0.0,
+        coefficients: vec![0.001, -0.01],
+    }
+    .to_blob(schema_hash)
+    .unwrap();
+    let blobs = [
+        trees(&first, narrow_stumps, ThresholdWidth::F32),
+        trees(&first, wide_stumps, ThresholdWidth::F64),
+        linear,
+        trees(&second, price_stumps, ThresholdWidth::F64),
+    ];
+    let bytes = BundleSpec {
+        features: tickml_core::FeatureConfig::default(),
+        models: blobs
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                (
+                    i as u32 + 1,
+                    StrategyFamily::MlModel,
+                    format!("m{i}"),
+                    true,
+                    b.clone(),
+                )
+            })
+            .collect(),
+        regime: Ok(tickml_core::regime::RuleConfig::default()),
+        arbitrator: ArbitratorConfig::default(),
+        meta_learner: None,
+        bars: None,
+        universe: vec![],
+    }
+    .to_blob()
+    .unwrap();
+    let mut walk = Pipeline::<f64>::from_bundle(&bytes).unwrap();
+    let mut buf = vec![ScorerRecord::default(); walk.scorer_records_needed()];
+    let mut laid = walk.clone();
+    laid.lay_out_trees(&mut buf).unwrap();
+    let mut spoken = [0; 4];
+    for b in &bars[..600] {
+        let (x, y) = (walk.on_bar(b).unwrap(), laid.on_bar(b).unwrap());
+        for (k, (p, q)) in x.predictions.iter().zip(&y.predictions).enumerate() {
+            assert_eq!(p.to_bits(), q.to_bits(), "model {k} at {}", b.timestamp());
+            spoken[k] += usize::from(!p.is_nan());
+        }
+    }
+    assert!(spoken.iter().all(|&n| n > 100), "{spoken:?}");
+}
