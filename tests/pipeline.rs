@@ -534,9 +534,8 @@ fn deep_and_wide_trees_decide_as_the_walk() {
 /// the model's own on its features looked up by name, and is NaN until they are present.
 #[test]
 fn each_model_sees_its_own_features() {
-    use tickml_core::arbitrator::{ArbitratorConfig, StrategyFamily};
     use tickml_core::model::{LinearModel, Link};
-    use tickml_train::export::{BundleSpec, LinearSpec};
+    use tickml_train::export::LinearSpec;
     let schema_hash = Pipeline::<f64>::from_bundle(&bundle())
         .unwrap()
         .feature_set()
@@ -554,29 +553,7 @@ fn each_model_sees_its_own_features() {
         .iter()
         .map(|s| s.to_blob(schema_hash).unwrap())
         .collect();
-    let bytes = BundleSpec {
-        features: tickml_core::FeatureConfig::default(),
-        models: blobs
-            .iter()
-            .enumerate()
-            .map(|(i, b)| {
-                (
-                    i as u32 + 1,
-                    StrategyFamily::MlModel,
-                    format!("m{i}"),
-                    true,
-                    b.clone(),
-                )
-            })
-            .collect(),
-        regime: Ok(tickml_core::regime::RuleConfig::default()),
-        arbitrator: ArbitratorConfig::default(),
-        meta_learner: None,
-        bars: None,
-        universe: vec![],
-    }
-    .to_blob()
-    .unwrap();
+    let bytes = ml_models_bundle(&blobs);
     let mut pipeline = Pipeline::<f64>::from_bundle(&bytes).unwrap();
     let models: Vec<LinearModel> = blobs
         .iter()
@@ -618,9 +595,8 @@ fn each_model_sees_its_own_features() {
 /// a linear model on other features, and `f64` stumps on those.
 #[test]
 fn laid_out_models_of_both_widths_over_shared_inputs_decide_as_the_blob_walk() {
-    use tickml_core::arbitrator::{ArbitratorConfig, StrategyFamily};
     use tickml_core::model::{Link, ScorerRecord, ThresholdWidth};
-    use tickml_train::export::{BundleSpec, Child, LinearSpec, SplitSpec, TreeSpec};
+    use tickml_train::export::{Child, LinearSpec, SplitSpec, TreeSpec};
     let bars = common::load("spx_daily.csv");
     let default = bundle();
     let mut plain = Pipeline::<f64>::from_bundle(&default).unwrap();
@@ -694,7 +670,27 @@ fn laid_out_models_of_both_widths_over_shared_inputs_decide_as_the_blob_walk() {
         linear,
         trees(&second, price_stumps, ThresholdWidth::F64),
     ];
-    let bytes = BundleSpec {
+    let bytes = ml_models_bundle(&blobs);
+    let mut walk = Pipeline::<f64>::from_bundle(&bytes).unwrap();
+    let mut buf = vec![ScorerRecord::default(); walk.scorer_records_needed()];
+    let mut laid = walk.clone();
+    laid.lay_out_trees(&mut buf).unwrap();
+    let mut spoken = [0; 4];
+    for b in &bars[..600] {
+        let (x, y) = (walk.on_bar(b).unwrap(), laid.on_bar(b).unwrap());
+        for (k, (p, q)) in x.predictions.iter().zip(&y.predictions).enumerate() {
+            assert_eq!(p.to_bits(), q.to_bits(), "model {k} at {}", b.timestamp());
+            spoken[k] += usize::from(!p.is_nan());
+        }
+    }
+    assert!(spoken.iter().all(|&n| n > 100), "{spoken:?}");
+}
+
+/// A bundle of the default features, rules and arbitrator with `blobs` as machine-learning
+/// strategies `m0`, `m1`, ... (ids from 1).
+fn ml_models_bundle(blobs: &[Vec<u8>]) -> Vec<u8> {
+    use tickml_core::arbitrator::{ArbitratorConfig, StrategyFamily};
+    tickml_train::export::BundleSpec {
         features: tickml_core::FeatureConfig::default(),
         models: blobs
             .iter()
@@ -716,18 +712,5 @@ fn laid_out_models_of_both_widths_over_shared_inputs_decide_as_the_blob_walk() {
         universe: vec![],
     }
     .to_blob()
-    .unwrap();
-    let mut walk = Pipeline::<f64>::from_bundle(&bytes).unwrap();
-    let mut buf = vec![ScorerRecord::default(); walk.scorer_records_needed()];
-    let mut laid = walk.clone();
-    laid.lay_out_trees(&mut buf).unwrap();
-    let mut spoken = [0; 4];
-    for b in &bars[..600] {
-        let (x, y) = (walk.on_bar(b).unwrap(), laid.on_bar(b).unwrap());
-        for (k, (p, q)) in x.predictions.iter().zip(&y.predictions).enumerate() {
-            assert_eq!(p.to_bits(), q.to_bits(), "model {k} at {}", b.timestamp());
-            spoken[k] += usize::from(!p.is_nan());
-        }
-    }
-    assert!(spoken.iter().all(|&n| n > 100), "{spoken:?}");
+    .unwrap()
 }
