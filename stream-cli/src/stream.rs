@@ -410,7 +410,12 @@ impl<W: Write> Emitter<W> {
         Emitter {
             out,
             universe,
-            buf: String::with_capacity(BATCH_BYTES + 4096),
+            // a batch and the line that ends it, or one line
+            buf: String::with_capacity(if handoff == Handoff::Batched {
+                BATCH_BYTES + 4096
+            } else {
+                4096
+            }),
             format,
             models,
             models_json,
@@ -871,34 +876,27 @@ fn report<W: Write>(
     summary: (Option<u64>, &[String]),
     written: &mut u64,
 ) -> anyhow::Result<()> {
-    let (mut refused, mut failed) = (None, None);
+    let mut refused = None;
     // read in place and cleared after, rather than moved out one by one
-    for d in decided.iter() {
+    let emitted: anyhow::Result<()> = decided.iter().try_for_each(|d| {
         let decision = match &d.decision {
             Ok(decision) => decision,
             Err(e) => {
                 refused.get_or_insert(e.clone());
-                continue;
+                return Ok(());
             }
         };
-        let p = match emitter.emit_decided(session, d, decision) {
-            Ok(p) => p,
-            Err(e) => {
-                failed = Some(e);
-                break;
-            }
-        };
+        let p = emitter.emit_decided(session, d, decision)?;
         *written += 1;
         if let Some(n) = summary.0 {
             if p.feature_set().bars_seen() % n == 0 {
                 print_summary(d.symbol.as_deref(), summary.1, p);
             }
         }
-    }
+        Ok(())
+    });
     decided.clear();
-    if let Some(e) = failed {
-        return Err(e);
-    }
+    emitted?;
     match refused {
         Some(e) => Err(anyhow::anyhow!("{e}")),
         None => Ok(()),
