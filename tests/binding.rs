@@ -3,7 +3,7 @@
 
 mod common;
 
-use tickml_core::model::{FeatureBinding, LinearModel, Link, ModelError};
+use tickml_core::model::{FeatureBinding, Gathered, LinearModel, Link, ModelError};
 use tickml_core::{DefaultFeatureSet, FeatureConfig};
 use tickml_train::export::LinearSpec;
 
@@ -65,8 +65,9 @@ fn binds_a_reordered_subset_and_names_a_missing_feature() {
 }
 
 /// A model that reads the pipeline's first features in order gets them as they are, and
-/// one that reads them in another order or skips one gets them gathered:
-/// both the values and whether every one is present equal a naive lookup by name.
+/// one that reads them in another order or skips one gets them gathered (and
+/// `gather_present_into` says which): both the values and whether every one is present
+/// equal a naive lookup by name.
 #[test]
 fn in_order_and_reordered_bindings_see_the_same_values() {
     let mut set = DefaultFeatureSet::<f64>::new(FeatureConfig::default()).unwrap();
@@ -105,6 +106,23 @@ fn in_order_and_reordered_bindings_see_the_same_values() {
                 Some(x) => {
                     assert_eq!(x, naive.as_slice());
                     *count += 1;
+                }
+                None => assert!(naive.iter().any(|v| v.is_nan())),
+            }
+            // the same inputs, said to be where they are: in place only in order
+            let mut scratch = [0.0f64; 128];
+            let at = binding.gather_present_into(&features, &mut scratch);
+            let in_order = names.iter().zip(&all).all(|(n, a)| n == a);
+            match at {
+                Some(g) => {
+                    let n = names.len();
+                    let expected = if in_order {
+                        Gathered::InPlace(n)
+                    } else {
+                        Gathered::Copied(n)
+                    };
+                    assert_eq!(g, expected);
+                    assert_eq!(g.inputs(&features, &scratch), naive.as_slice());
                 }
                 None => assert!(naive.iter().any(|v| v.is_nan())),
             }

@@ -595,7 +595,7 @@ fn each_model_sees_its_own_features() {
 /// a linear model on other features, and `f64` stumps on those.
 #[test]
 fn laid_out_models_of_both_widths_over_shared_inputs_decide_as_the_blob_walk() {
-    use tickml_core::model::{Link, ScorerRecord, ThresholdWidth};
+    use tickml_core::model::{Link, ThresholdWidth};
     use tickml_train::export::{Child, LinearSpec, SplitSpec, TreeSpec};
     let bars = common::load("spx_daily.csv");
     let default = bundle();
@@ -671,19 +671,39 @@ fn laid_out_models_of_both_widths_over_shared_inputs_decide_as_the_blob_walk() {
         trees(&second, price_stumps, ThresholdWidth::F64),
     ];
     let bytes = ml_models_bundle(&blobs);
-    let mut walk = Pipeline::<f64>::from_bundle(&bytes).unwrap();
+    let spoken = laid_out_decides_as_the_walk(&bytes, &bars[..600]);
+    assert!(spoken.iter().all(|&n| n > 100), "{spoken:?}");
+    // in f32, every input reaches the f64 models' trees widened
+    let bars32: Vec<_> = bars[..600].iter().map(common::to_f32).collect();
+    let spoken = laid_out_decides_as_the_walk(&bytes, &bars32);
+    assert!(spoken.iter().all(|&n| n > 100), "{spoken:?}");
+}
+
+/// Runs `bars` through the bundle `bytes` walked from the blob and laid out, checks that
+/// every prediction has the same bits, and counts each model's predictions.
+fn laid_out_decides_as_the_walk<T: tickml_core::Float>(
+    bytes: &[u8],
+    bars: &[Bar<T>],
+) -> Vec<usize> {
+    use tickml_core::model::ScorerRecord;
+    let mut walk = Pipeline::<T>::from_bundle(bytes).unwrap();
     let mut buf = vec![ScorerRecord::default(); walk.scorer_records_needed()];
     let mut laid = walk.clone();
     laid.lay_out_trees(&mut buf).unwrap();
-    let mut spoken = [0; 4];
-    for b in &bars[..600] {
+    let mut spoken = vec![0; walk.model_names().len()];
+    for b in bars {
         let (x, y) = (walk.on_bar(b).unwrap(), laid.on_bar(b).unwrap());
         for (k, (p, q)) in x.predictions.iter().zip(&y.predictions).enumerate() {
-            assert_eq!(p.to_bits(), q.to_bits(), "model {k} at {}", b.timestamp());
-            spoken[k] += usize::from(!p.is_nan());
+            assert_eq!(
+                p.to_f64().to_bits(),
+                q.to_f64().to_bits(),
+                "model {k} at {}",
+                b.timestamp()
+            );
+            spoken[k] += usize::from(!p.to_f64().is_nan());
         }
     }
-    assert!(spoken.iter().all(|&n| n > 100), "{spoken:?}");
+    spoken
 }
 
 /// A bundle of the default features, rules and arbitrator with `blobs` as machine-learning

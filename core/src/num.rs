@@ -57,10 +57,12 @@ pub trait Float:
     fn max(self, other: Self) -> Self;
     /// The smaller of two values (NaN-ignoring like `f64::min`).
     fn min(self, other: Self) -> Self;
+    /// `values` themselves as `f64`s when `Self` is `f64`, else `None` (no copy either way).
+    fn as_f64s<const N: usize>(values: &[Self; N]) -> Option<&[f64; N]>;
 }
 
 macro_rules! impl_float {
-    ($t:ty, $sqrt:path, $ln:path, $exp:path, $sin:path, $cos:path, $fabs:path) => {
+    ($t:ty, $sqrt:path, $ln:path, $exp:path, $sin:path, $cos:path, $fabs:path, $as_f64s:expr) => {
         impl Float for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
@@ -114,6 +116,10 @@ macro_rules! impl_float {
             fn min(self, other: Self) -> Self {
                 <$t>::min(self, other)
             }
+            #[inline]
+            fn as_f64s<const N: usize>(values: &[Self; N]) -> Option<&[f64; N]> {
+                $as_f64s(values)
+            }
         }
     };
 }
@@ -125,7 +131,8 @@ impl_float!(
     libm::exp,
     libm::sin,
     libm::cos,
-    libm::fabs
+    libm::fabs,
+    Some
 );
 impl_float!(
     f32,
@@ -134,5 +141,6 @@ impl_float!(
     libm::expf,
     libm::sinf,
     libm::cosf,
-    libm::fabsf
+    libm::fabsf,
+    |_| None
 );

@@ -6,6 +6,7 @@
 //! strings escaped as serde_json escapes them.
 
 /// Appends finite `v` as `format!("{v}")` would.
+#[inline]
 pub fn push_f64(s: &mut String, v: f64) {
     // a whole number below 1e15 (a count, a weight of 0 or 1) is its digits, by itoa
     let whole = v as i64;
@@ -18,9 +19,21 @@ pub fn push_f64(s: &mut String, v: f64) {
     }
     let mut buf = zmij::Buffer::new();
     let text = buf.format_finite(v);
-    // plain decimals (zmij's for exponents from -5 to 15, so surely for magnitudes in
-    // [1e-4, 1e15), which skip the scan) are `Display`'s but for `.0`
-    if (1e-4..1e15).contains(&v.abs()) || !text.contains('e') {
+    // zmij writes plain decimals for exponents from -5 to 15, so surely for magnitudes
+    // in [1e-4, 1e15); there, a number that is not whole is `Display`'s text as it is
+    if (1e-4..1e15).contains(&v.abs()) {
+        s.push_str(text);
+    } else {
+        push_display(s, text);
+    }
+}
+
+/// Appends zmij's `text` of a number that is not whole or not below 1e15 as `Display`
+/// writes it: plain decimal without a trailing `.0`.
+#[cold]
+#[inline(never)]
+fn push_display(s: &mut String, text: &str) {
+    if !text.contains('e') {
         s.push_str(text.strip_suffix(".0").unwrap_or(text));
         return;
     }
@@ -120,6 +133,7 @@ fn clinger_fast_path(text: &str) -> Option<f64> {
 }
 
 /// Appends `v` as a JSON number, `null` when it is not finite.
+#[inline]
 pub fn push_json(s: &mut String, v: f64) {
     if v.is_finite() {
         push_f64(s, v);
@@ -129,6 +143,7 @@ pub fn push_json(s: &mut String, v: f64) {
 }
 
 /// Appends `v` as a CSV cell, empty when it is not finite.
+#[inline]
 pub fn push_cell(s: &mut String, v: f64) {
     if v.is_finite() {
         push_f64(s, v);

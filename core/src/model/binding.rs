@@ -70,13 +70,19 @@ impl<const M: usize> FeatureBinding<M> {
         features: &'o [T],
         out: &'o mut [T],
     ) -> Option<&'o [T]> {
+        let gathered = self.gather_present_into(features, out)?;
+        Some(gathered.inputs(features, out))
+    }
+
+    /// [`Self::gather_present`], saying where the inputs are rather than borrowing them.
+    pub fn gather_present_into<T: Float>(&self, features: &[T], out: &mut [T]) -> Option<Gathered> {
         if self.in_order {
             let x = features.get(..self.index.len())?;
             let missing = x.iter().fold(false, |nan, v| nan | v.to_f64().is_nan());
-            return (!missing).then_some(x);
+            return (!missing).then_some(Gathered::InPlace(x.len()));
         }
         match self.fill(features, out) {
-            (x, false) => Some(x),
+            (x, false) => Some(Gathered::Copied(x.len())),
             (_, true) => None,
         }
     }
@@ -92,5 +98,25 @@ impl<const M: usize> FeatureBinding<M> {
         }
         let n = self.index.len().min(out.len());
         (out.get(..n).unwrap_or(&[]), missing)
+    }
+}
+
+/// Where [`FeatureBinding::gather_present_into`] left a model's inputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gathered {
+    /// The front of the pipeline's features, this many (the model reads them in order).
+    InPlace(usize),
+    /// The front of the caller's buffer, this many.
+    Copied(usize),
+}
+
+impl Gathered {
+    /// The inputs: the front of `features` or of `buffer`.
+    pub fn inputs<'x, T>(self, features: &'x [T], buffer: &'x [T]) -> &'x [T] {
+        let (from, n) = match self {
+            Gathered::InPlace(n) => (features, n),
+            Gathered::Copied(n) => (buffer, n),
+        };
+        from.get(..n).unwrap_or(&[])
     }
 }

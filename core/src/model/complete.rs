@@ -285,28 +285,77 @@ impl TreeWords<'_> {
     }
 }
 
+impl CompleteTrees<'_> {
+    /// [`Self::predict`] from the front of `row`, which holds the model's inputs and no
+    /// NaN among them (the pipeline's gathered inputs): a model of `f64` thresholds reads
+    /// `f64` inputs where they are, without the copy and the check `predict` makes.
+    pub(crate) fn predict_gathered<T: Float>(
+        &self,
+        row: &[T; MAX_COMPLETE_FEATURES],
+        out: &mut [T],
+    ) -> Result<(), ModelError> {
+        self.ensemble
+            .predict_by(&GatheredRow { trees: self, row }, row, out)
+    }
+
+    /// Walks every tree for `row`, the input in the model's width.
+    fn walk_row<const WIDE: bool>(&self, row: &[f64; MAX_COMPLETE_FEATURES], sums: &mut [f64]) {
+        match self.depth {
+            0..=2 => self.walk::<4, WIDE>(row, sums),
+            3 => self.walk::<8, WIDE>(row, sums),
+            4 => self.walk::<16, WIDE>(row, sums),
+            5 => self.walk::<32, WIDE>(row, sums),
+            _ => self.walk::<64, WIDE>(row, sums),
+        }
+    }
+}
+
+/// `x` in the model's width in the front of `row` (an `f32` model compares in `f32`, and
+/// an `f32` value against an `f32` threshold compares the same in `f64`); false when `x`
+/// is shorter than `row`'s front.
+fn widen<T: Float, const WIDE: bool>(x: &[T], row: &mut [f64; MAX_COMPLETE_FEATURES]) -> bool {
+    if x.len() > row.len() {
+        return false;
+    }
+    for (r, v) in row.iter_mut().zip(x) {
+        let v = v.to_f64();
+        *r = if WIDE { v } else { f64::from(v as f32) };
+    }
+    true
+}
+
 impl SumTrees for CompleteTrees<'_> {
     fn sum_trees<T: Float, const WIDE: bool>(&self, x: &[T], sums: &mut [f64]) {
-        // the row in the model's width (an f32 model compares in f32, and an f32 value
-        // against an f32 threshold compares the same in f64)
         let mut row = [0.0; MAX_COMPLETE_FEATURES];
         let n = self.ensemble.feature_count();
-        let (Some(inputs), Some(copy)) = (x.get(..n), row.get_mut(..n)) else {
-            return self.ensemble.sum_trees::<T, WIDE>(x, sums);
-        };
-        for (r, v) in copy.iter_mut().zip(inputs) {
-            let v = v.to_f64();
-            *r = if WIDE { v } else { f64::from(v as f32) };
+        let present = x.get(..n).filter(|x| widen::<T, WIDE>(x, &mut row));
+        match present {
+            Some(x) if !x.iter().fold(false, |nan, v| nan | v.to_f64().is_nan()) => {
+                self.walk_row::<WIDE>(&row, sums)
+            }
+            _ => self.ensemble.sum_trees::<T, WIDE>(x, sums),
         }
-        if copy.iter().fold(false, |nan, v| nan | v.is_nan()) {
-            return self.ensemble.sum_trees::<T, WIDE>(x, sums);
-        }
-        match self.depth {
-            0..=2 => self.walk::<4, WIDE>(&row, sums),
-            3 => self.walk::<8, WIDE>(&row, sums),
-            4 => self.walk::<16, WIDE>(&row, sums),
-            5 => self.walk::<32, WIDE>(&row, sums),
-            _ => self.walk::<64, WIDE>(&row, sums),
+    }
+}
+
+/// A model's inputs gathered into the front of a block, none NaN
+/// ([`CompleteTrees::predict_gathered`]).
+struct GatheredRow<'r, 'a, T> {
+    trees: &'r CompleteTrees<'a>,
+    row: &'r [T; MAX_COMPLETE_FEATURES],
+}
+
+impl<T: Float> SumTrees for GatheredRow<'_, '_, T> {
+    /// Sums the trees for the gathered row (which `x` is the front of).
+    fn sum_trees<U: Float, const WIDE: bool>(&self, _x: &[U], sums: &mut [f64]) {
+        match T::as_f64s(self.row) {
+            Some(row) if WIDE => self.trees.walk_row::<WIDE>(row, sums),
+            _ => {
+                let mut row = [0.0; MAX_COMPLETE_FEATURES];
+                let n = self.trees.ensemble.feature_count();
+                widen::<T, WIDE>(self.row.get(..n).unwrap_or(&[]), &mut row);
+                self.trees.walk_row::<WIDE>(&row, sums)
+            }
         }
     }
 }

@@ -16,7 +16,7 @@ mod link;
 mod quickscorer;
 mod tree;
 
-pub use binding::FeatureBinding;
+pub use binding::{FeatureBinding, Gathered};
 pub use blob::{write_blob, BlobHeader, BlobKind, ModelBlob, FORMAT_VERSION, HEADER_LEN, MAGIC};
 pub use compact::{CompactNode, CompactTrees, MAX_DEPTH};
 pub use complete::{CompleteTrees, MAX_COMPLETE_DEPTH, MAX_COMPLETE_FEATURES};

@@ -526,8 +526,23 @@ impl<'a> TreeEnsemble<'a> {
         x: &[T],
         out: &mut [T],
     ) -> Result<(), ModelError> {
-        let mut sums = [0.0f64; MAX_OUTPUTS];
-        let sums = self.start_sums(x, out, &mut sums)?;
+        // one output's sum needs no room for sixty-four
+        if self.outputs() == 1 {
+            self.predict_in(layout, x, out, &mut [0.0])
+        } else {
+            self.predict_in(layout, x, out, &mut [0.0; MAX_OUTPUTS])
+        }
+    }
+
+    /// [`Self::predict_by`] with the sums in `sums` (room for every output).
+    fn predict_in<L: SumTrees, T: Float>(
+        &self,
+        layout: &L,
+        x: &[T],
+        out: &mut [T],
+        sums: &mut [f64],
+    ) -> Result<(), ModelError> {
+        let sums = self.start_sums(x, out, sums)?;
         if self.sums_in_f32() {
             layout.sum_trees::<T, false>(x, sums);
         } else {
@@ -580,7 +595,7 @@ impl<'a> TreeEnsemble<'a> {
         &self,
         x: &[T],
         out: &[T],
-        sums: &'s mut [f64; MAX_OUTPUTS],
+        sums: &'s mut [f64],
     ) -> Result<&'s mut [f64], ModelError> {
         let k = self.outputs();
         if x.len() < self.feature_count() {

@@ -18,7 +18,8 @@ use crate::bars::{BarBuilder, BarRule, Trade};
 use crate::error::Error;
 use crate::features::{CrossSectionInput, DefaultFeatureSet, FeatureVector};
 use crate::model::{
-    BlobKind, FeatureBinding, LaidOutTrees, Model, ModelBlob, ModelError, ScorerRecord,
+    BlobKind, FeatureBinding, Gathered, LaidOutTrees, Model, ModelBlob, ModelError, ScorerRecord,
+    MAX_COMPLETE_FEATURES,
 };
 use crate::num::Float;
 use crate::regime::{Detector, HmmDetector, RegimeDetector, RuleDetector};
@@ -496,17 +497,21 @@ impl<'a, T: Float> Pipeline<'a, T> {
         }
         let mut predictions: Vec<T, MAX_MODELS> = Vec::new();
         let mut signals: Vec<StrategySignal<T>, MAX_MODELS> = Vec::new();
-        let mut scratch = [T::NAN; F];
-        let mut out = [T::ZERO; 64];
+        // complete trees walk the gathered inputs in this block without copying them
+        let mut scratch = [T::NAN; MAX_COMPLETE_FEATURES];
+        let mut out = [T::ZERO; 1];
         let mut inputs = None;
         for m in self.models.iter() {
             if !m.inputs_as_previous {
-                inputs = m.binding.gather_present(features, &mut scratch);
+                inputs = m.binding.gather_present_into(features, &mut scratch);
             }
             // a model speaks once every feature it reads has warmed up
-            let predicted = inputs.map(|x| match &m.laid_out {
-                Some(trees) => trees.predict(x, &mut out),
-                None => m.model.predict(x, &mut out),
+            let predicted = inputs.map(|at| match (&m.laid_out, at) {
+                (Some(LaidOutTrees::Complete(trees)), Gathered::Copied(_)) => {
+                    trees.predict_gathered(&scratch, &mut out)
+                }
+                (Some(trees), _) => trees.predict(at.inputs(features, &scratch), &mut out),
+                (None, _) => m.model.predict(at.inputs(features, &scratch), &mut out),
             });
             let p = match predicted {
                 Some(Ok(())) => out.first().copied().unwrap_or(T::NAN),
