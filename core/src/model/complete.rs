@@ -3,13 +3,14 @@
 //!
 //! Every tree is padded to the ensemble's depth `d` (at least 2, at most
 //! [`MAX_COMPLETE_DEPTH`]): a leaf above that depth becomes nodes that send every input
-//! left (threshold `+inf`) down to copies of the leaf. With node `i`'s children at
-//! `2i + 1` and `2i + 2`, a walk is `d` steps of `i = 2i + 1 + (x[f_i] > t_i)`, and the
-//! exit leaf is `i - (2^d - 1)`. A tree is three blocks of `2^d` words
-//! ([`ScorerRecord`]): the thresholds' bits, the features (the last word holds the tree's
-//! output), and the leaves' bits; every index is a mask into a fixed-size block, so a
-//! step has no bounds check either. The walk visits `d` nodes a tree where QuickScorer
-//! scans about half of them, and a tree's steps do not wait on a mispredicted branch.
+//! left (threshold `+inf`) down to copies of the leaf. Nodes are numbered from 1 (the
+//! root) with node `j`'s children at `2j` and `2j + 1`, so a walk is `d` steps of
+//! `j = 2j + (x[f_j] > t_j)`, and the exit leaf is `j - 2^d`. A tree is three blocks of
+//! `2^d` words ([`ScorerRecord`]): the thresholds' bits, the features (the first word,
+//! which no node uses, holds the tree's output), and the leaves' bits; every index is a
+//! mask into a fixed-size block, so a step has no bounds check either. The walk visits
+//! `d` nodes a tree where QuickScorer scans about half of them, and a tree's steps do
+//! not wait on a mispredicted branch.
 //!
 //! A node's decision is its threshold alone ([`split_rule`]): a model with a node that
 //! needs more (categorical, missing-as-zero, an `f32` threshold inside the input zero
@@ -131,8 +132,8 @@ impl<'a> CompleteTrees<'a> {
                 features: take()?,
                 leaves: take()?,
             };
-            tree_words.place(&ensemble, tree.root, 0, depth)?;
-            if let Some(w) = tree_words.features.last_mut() {
+            tree_words.place(&ensemble, tree.root, 1, depth)?;
+            if let Some(w) = tree_words.features.first_mut() {
                 *w = ScorerRecord::new(u64::from(tree.output));
             }
         }
@@ -175,7 +176,7 @@ impl<'a> CompleteTrees<'a> {
             if single {
                 add_leaf::<WIDE>(&mut total, 0, leaf);
             } else {
-                let output = tree[1].last().map_or(0, |w| w.bits() as u16);
+                let output = tree[1].first().map_or(0, |w| w.bits() as u16);
                 add_leaf::<WIDE>(sums, output, leaf);
             }
         };
@@ -206,10 +207,10 @@ fn exit_leaves<const N: usize, const L: usize>(
     row: &[f64; MAX_COMPLETE_FEATURES],
 ) -> [f64; L] {
     let mask = N.wrapping_sub(1);
-    let mut at = [0usize; L];
+    let mut at = [1usize; L];
     for _ in 0..N.trailing_zeros() {
-        for (i, [thresholds, features, _]) in at.iter_mut().zip(trees) {
-            let node = *i & mask;
+        for (j, [thresholds, features, _]) in at.iter_mut().zip(trees) {
+            let node = *j & mask;
             let feature = features.get(node).map_or(0, |w| w.bits() as usize);
             let v = row
                 .get(feature & MAX_COMPLETE_FEATURES.wrapping_sub(1))
@@ -218,16 +219,13 @@ fn exit_leaves<const N: usize, const L: usize>(
             let t = thresholds
                 .get(node)
                 .map_or(f64::INFINITY, |w| f64::from_bits(w.bits()));
-            *i = i
-                .wrapping_mul(2)
-                .wrapping_add(1)
-                .wrapping_add(usize::from(v > t));
+            *j = j.wrapping_mul(2).wrapping_add(usize::from(v > t));
         }
     }
     let mut leaves = [0.0; L];
-    for ((leaf, i), [_, _, values]) in leaves.iter_mut().zip(at).zip(trees) {
+    for ((leaf, j), [_, _, values]) in leaves.iter_mut().zip(at).zip(trees) {
         *leaf = values
-            .get(i.wrapping_sub(mask) & mask)
+            .get(j & mask)
             .map_or(0.0, |w| f64::from_bits(w.bits()));
     }
     leaves
@@ -241,27 +239,27 @@ struct TreeWords<'w> {
 }
 
 impl TreeWords<'_> {
-    /// Places the subtree under `reference` at node `i` of a tree padded to `depth`
-    /// (a leaf above it fills the subtree: nodes that send every input left, and its
-    /// value in every leaf slot below).
+    /// Places the subtree under `reference` at node `j` (from 1) of a tree padded to
+    /// `depth` (a leaf above it fills the subtree: nodes that send every input left, and
+    /// its value in every leaf slot below).
     fn place(
         &mut self,
         ensemble: &TreeEnsemble<'_>,
         reference: u32,
-        i: usize,
+        j: usize,
         depth: usize,
     ) -> Result<(), ModelError> {
-        let first_leaf = (1usize << depth).wrapping_sub(1);
+        let first_leaf = 1usize << depth;
         let malformed = ModelError::Malformed {
             what: "complete-tree layout",
         };
-        if i >= first_leaf {
+        if j >= first_leaf {
             let value = ensemble
                 .leaf((reference & !LEAF_BIT) as usize)
                 .ok_or(malformed.clone())?;
             let slot = self
                 .leaves
-                .get_mut(i.wrapping_sub(first_leaf))
+                .get_mut(j.wrapping_sub(first_leaf))
                 .ok_or(malformed)?;
             *slot = ScorerRecord::new(value.to_bits());
             return Ok(());
@@ -274,12 +272,12 @@ impl TreeWords<'_> {
             (threshold, node.feature, node.left, node.right)
         };
         let (t, f) = (
-            self.thresholds.get_mut(i).ok_or(malformed.clone())?,
-            self.features.get_mut(i).ok_or(malformed)?,
+            self.thresholds.get_mut(j).ok_or(malformed.clone())?,
+            self.features.get_mut(j).ok_or(malformed)?,
         );
         *t = ScorerRecord::new(threshold.to_bits());
         *f = ScorerRecord::new(u64::from(feature));
-        let left_child = i.wrapping_mul(2).wrapping_add(1);
+        let left_child = j.wrapping_mul(2);
         self.place(ensemble, left, left_child, depth)?;
         self.place(ensemble, right, left_child.wrapping_add(1), depth)
     }
