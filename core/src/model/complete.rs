@@ -156,6 +156,29 @@ impl<'a> CompleteTrees<'a> {
         self.ensemble.predict_by(self, x, out)
     }
 
+    /// [`Self::predict`] from the front of `row`, which holds the model's inputs and no
+    /// NaN among them (the pipeline's gathered inputs): a model of `f64` thresholds reads
+    /// `f64` inputs where they are, without the copy and the check `predict` makes.
+    pub(crate) fn predict_gathered<T: Float>(
+        &self,
+        row: &[T; MAX_COMPLETE_FEATURES],
+        out: &mut [T],
+    ) -> Result<(), ModelError> {
+        self.ensemble
+            .predict_by(&GatheredRow { trees: self, row }, row, out)
+    }
+
+    /// Walks every tree for `row`, the input in the model's width.
+    fn walk_row<const WIDE: bool>(&self, row: &[f64; MAX_COMPLETE_FEATURES], sums: &mut [f64]) {
+        match self.depth {
+            0..=2 => self.walk::<4, WIDE>(row, sums),
+            3 => self.walk::<8, WIDE>(row, sums),
+            4 => self.walk::<16, WIDE>(row, sums),
+            5 => self.walk::<32, WIDE>(row, sums),
+            _ => self.walk::<64, WIDE>(row, sums),
+        }
+    }
+
     /// Walks every tree of blocks of `N = 2^depth` words and adds its leaf to its
     /// output's sum, in tree order; `row` is the input in the model's width. Trees are
     /// walked [`LANES`] at a time, a level of each in turn, so that their independent
@@ -280,31 +303,6 @@ impl TreeWords<'_> {
         let left_child = j.wrapping_mul(2);
         self.place(ensemble, left, left_child, depth)?;
         self.place(ensemble, right, left_child.wrapping_add(1), depth)
-    }
-}
-
-impl CompleteTrees<'_> {
-    /// [`Self::predict`] from the front of `row`, which holds the model's inputs and no
-    /// NaN among them (the pipeline's gathered inputs): a model of `f64` thresholds reads
-    /// `f64` inputs where they are, without the copy and the check `predict` makes.
-    pub(crate) fn predict_gathered<T: Float>(
-        &self,
-        row: &[T; MAX_COMPLETE_FEATURES],
-        out: &mut [T],
-    ) -> Result<(), ModelError> {
-        self.ensemble
-            .predict_by(&GatheredRow { trees: self, row }, row, out)
-    }
-
-    /// Walks every tree for `row`, the input in the model's width.
-    fn walk_row<const WIDE: bool>(&self, row: &[f64; MAX_COMPLETE_FEATURES], sums: &mut [f64]) {
-        match self.depth {
-            0..=2 => self.walk::<4, WIDE>(row, sums),
-            3 => self.walk::<8, WIDE>(row, sums),
-            4 => self.walk::<16, WIDE>(row, sums),
-            5 => self.walk::<32, WIDE>(row, sums),
-            _ => self.walk::<64, WIDE>(row, sums),
-        }
     }
 }
 
