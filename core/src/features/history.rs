@@ -200,28 +200,30 @@ impl<T: Float, const W: usize> History<T, W> {
 /// Writes feature values in schema order into the dense output. Anything not finite
 /// is stored as absent (NaN).
 pub(crate) struct Writer<'a, T> {
-    slots: &'a mut [T],
-    pos: usize,
+    slots: core::slice::IterMut<'a, T>,
 }
 
 impl<'a, T: Float> Writer<'a, T> {
     pub fn new(slots: &'a mut [T]) -> Self {
-        Writer { slots, pos: 0 }
+        Writer {
+            slots: slots.iter_mut(),
+        }
     }
 
     #[inline]
     pub fn put(&mut self, value: Option<T>) {
-        if let Some(slot) = self.slots.get_mut(self.pos) {
+        let slot = self.slots.next();
+        debug_assert!(slot.is_some(), "more values than the schema's features");
+        if let Some(slot) = slot {
             *slot = match value {
                 Some(v) if v.is_finite() => v,
                 _ => T::NAN,
             };
         }
-        self.pos = self.pos.saturating_add(1);
     }
 
-    /// Slots written: must equal the schema's length (checked in debug builds).
-    pub fn written(&self) -> usize {
-        self.pos
+    /// Slots not yet written: none once every family has (checked in debug builds).
+    pub fn unwritten(&self) -> usize {
+        self.slots.len()
     }
 }

@@ -252,11 +252,7 @@ impl<T: Float, const W: usize, const F: usize> FeatureSet<T, W, F> {
         self.cross_sectional.update(h, &mut out);
         self.seasonality.update(bar.timestamp(), &mut out);
         self.regime.update(h, &mut out);
-        debug_assert_eq!(
-            out.written(),
-            self.schema.len(),
-            "families and ids disagree"
-        );
+        debug_assert_eq!(out.unwritten(), 0, "families and ids disagree");
         Ok(&self.output)
     }
 
