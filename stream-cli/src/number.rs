@@ -28,8 +28,8 @@ pub fn push_f64(s: &mut String, v: f64) {
     }
 }
 
-/// Appends zmij's `text` of a number that is not whole or not below 1e15 as `Display`
-/// writes it: plain decimal without a trailing `.0`.
+/// Appends zmij's `text` of a number outside [1e-4, 1e15) as `Display` writes it: plain
+/// decimal without a trailing `.0`.
 #[cold]
 #[inline(never)]
 fn push_display(s: &mut String, text: &str) {

@@ -307,26 +307,21 @@ impl TreeWords<'_> {
 }
 
 /// `x` in the model's width in the front of `row` (an `f32` model compares in `f32`, and
-/// an `f32` value against an `f32` threshold compares the same in `f64`); false when `x`
-/// is shorter than `row`'s front.
-fn widen<T: Float, const WIDE: bool>(x: &[T], row: &mut [f64; MAX_COMPLETE_FEATURES]) -> bool {
-    if x.len() > row.len() {
-        return false;
-    }
+/// an `f32` value against an `f32` threshold compares the same in `f64`). A laid-out
+/// model reads at most `row.len()` inputs.
+fn widen<T: Float, const WIDE: bool>(x: &[T], row: &mut [f64; MAX_COMPLETE_FEATURES]) {
     for (r, v) in row.iter_mut().zip(x) {
         let v = v.to_f64();
         *r = if WIDE { v } else { f64::from(v as f32) };
     }
-    true
 }
 
 impl SumTrees for CompleteTrees<'_> {
     fn sum_trees<T: Float, const WIDE: bool>(&self, x: &[T], sums: &mut [f64]) {
-        let mut row = [0.0; MAX_COMPLETE_FEATURES];
-        let n = self.ensemble.feature_count();
-        let present = x.get(..n).filter(|x| widen::<T, WIDE>(x, &mut row));
-        match present {
+        match x.get(..self.ensemble.feature_count()) {
             Some(x) if !x.iter().fold(false, |nan, v| nan | v.to_f64().is_nan()) => {
+                let mut row = [0.0; MAX_COMPLETE_FEATURES];
+                widen::<T, WIDE>(x, &mut row);
                 self.walk_row::<WIDE>(&row, sums)
             }
             _ => self.ensemble.sum_trees::<T, WIDE>(x, sums),
