@@ -18,8 +18,7 @@ RUSTFLAGS="-Cprofile-generate=$dir/profiles" \
   cargo build -q --release -p tickml-cli --target "$host" --target-dir "$dir/generate"
 for input in data/spx_daily.csv data/spx_goog_daily.csv; do
   for format in jsonl csv; do
-    "$dir/generate/$host/release/tickml" stream --input "$input" --format "$format" \
-      > /dev/null 2> "$dir/train.err"
+    "$dir/generate/$host/release/tickml" stream --input "$input" --format "$format" > /dev/null
   done
 done
 "$profdata" merge -o "$dir/tickml.profdata" "$dir/profiles"

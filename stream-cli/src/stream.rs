@@ -346,10 +346,9 @@ enum Handoff {
     Batched,
 }
 
-/// The size at which a batch of lines is written: 256 KiB, a quarter of the write
-/// syscalls of 64 KiB and well inside a core's L2 (JSON lines to a file spent 0.30 to
-/// 0.57 s in the kernel a million bars against 0.47 to 0.78 s with 64 KiB, and 1.0 s
-/// with 1 MiB).
+/// The size at which a batch of lines is written: 256 KiB, a quarter of the write calls
+/// of 64 KiB and inside a core's L2 (less kernel time than either 64 KiB or 1 MiB;
+/// README, Performance).
 const BATCH_BYTES: usize = 1 << 18;
 
 /// Writes the decisions.
