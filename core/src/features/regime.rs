@@ -9,7 +9,7 @@ use super::history::return_index;
 use super::history::{History, Writer};
 use super::schema::{FeatureId, FeatureKind as K};
 use crate::num::Float;
-use crate::window::{Moments, PercentileRank, RingBuffer, Rolling};
+use crate::window::{PercentileRank, RingBuffer, Rolling, Sum};
 
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -18,7 +18,7 @@ pub(crate) struct Regime<T, const W: usize> {
     returns: u8,
     vol_history: RingBuffer<T, W>,
     vol_rank: PercentileRank<W>,
-    moves: Vec<Rolling<Moments<T>>, MAX_WINDOWS>,
+    moves: Vec<Rolling<Sum<T>>, MAX_WINDOWS>,
 }
 
 impl<T: Float, const W: usize> Regime<T, W> {

@@ -11,15 +11,15 @@ use super::schema::{FeatureId, FeatureKind as K};
 use crate::bar::Bar;
 use crate::indicators::{true_range, Atr, BollingerBands};
 use crate::num::Float;
-use crate::window::{Moments, Rolling};
+use crate::window::{Rolling, Sum};
 
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 struct VolWindow<T> {
     /// The log return's moments over the window, in [`History::return_moments`].
     returns: u8,
-    range_sq: Rolling<Moments<T>>,
-    garman_klass: Rolling<Moments<T>>,
+    range_sq: Rolling<Sum<T>>,
+    garman_klass: Rolling<Sum<T>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -10,13 +10,13 @@ use super::schema::{FeatureId, FeatureKind as K};
 use crate::bar::Bar;
 use crate::indicators::Obv;
 use crate::num::Float;
-use crate::window::{Moments, Rolling};
+use crate::window::{Moments, Rolling, Sum};
 
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 struct VolumeWindow<T> {
     volume: Rolling<Moments<T>>,
-    price_volume: Rolling<Moments<T>>,
+    price_volume: Rolling<Sum<T>>,
     /// Bars with non-zero volume in the window: an exact test for "no volume at all",
     /// which the floating sums can only approximate.
     traded: u16,

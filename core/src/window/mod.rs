@@ -13,7 +13,7 @@ use crate::error::Error;
 pub use extrema::{Extreme, MonotonicDeque, WindowExtremes};
 pub use rank::PercentileRank;
 pub use ring::RingBuffer;
-pub use rolling::{Accumulate, LinearTrend, Moments, Rolling};
+pub use rolling::{Accumulate, LinearTrend, Moments, Rolling, Sum};
 
 /// Checks a window or period of `window` values: at least `min`, and, with a history of
 /// `capacity` slots, at most `capacity - 1` (the value leaving the window is read too;

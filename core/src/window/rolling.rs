@@ -57,8 +57,9 @@ impl<A: Accumulate> Rolling<A> {
     }
 
     /// Takes the newest value of `ring` into the window (push it to `ring` first); the
-    /// value leaving the window is read from `ring` at lag `window`.
-    #[inline]
+    /// value leaving the window is read from `ring` at lag `window`. Always inlined:
+    /// a feature family pushes many windows a bar, and a call costs as much as a push.
+    #[inline(always)]
     pub fn push<const N: usize>(&mut self, ring: &RingBuffer<A::Value, N>) {
         let Some(x) = ring.newest() else { return };
         self.take(x, ring.lag(usize::from(self.window)));
@@ -100,48 +101,34 @@ impl<A: Accumulate> Rolling<A> {
     }
 }
 
-/// Count, sum and sum of squares of `x - shift`: mean and variance in O(1).
+/// Count and sum of `x - shift`: the sum and the mean in O(1), for a window that reads
+/// nothing else (the Parkinson and Garman-Klass means, the VWAP's sums, the path
+/// length of the trend strength).
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub struct Moments<T> {
+pub struct Sum<T> {
     shift: T,
     s1: T,
-    s2: T,
     n: u32,
 }
 
-impl<T: Float> Accumulate for Moments<T> {
-    type Value = T;
+impl<T: Float> Sum<T> {
+    /// Adds `x`, returning `x - shift`.
     #[inline]
-    fn anchored(anchor: T) -> Self {
-        Moments {
-            shift: anchor,
-            s1: T::ZERO,
-            s2: T::ZERO,
-            n: 0,
-        }
-    }
-    #[inline]
-    fn add(&mut self, x: T) {
+    fn add_centered(&mut self, x: T) -> T {
         let d = x - self.shift;
         self.s1 += d;
-        self.s2 += d * d;
         self.n = self.n.saturating_add(1);
+        d
     }
+    /// Adds `x` and drops `leaving`, returning both less the shift.
     #[inline]
-    fn slide(&mut self, x: T, leaving: T) {
+    fn slide_centered(&mut self, x: T, leaving: T) -> (T, T) {
         let d = x - self.shift;
         let l = leaving - self.shift;
         self.s1 += d - l;
-        self.s2 += d * d - l * l;
+        (d, l)
     }
-    #[inline]
-    fn len(&self) -> usize {
-        self.n as usize
-    }
-}
-
-impl<T: Float> Moments<T> {
     /// Sum of the values.
     #[inline]
     pub fn sum(&self) -> T {
@@ -152,6 +139,76 @@ impl<T: Float> Moments<T> {
     pub fn mean(&self) -> T {
         self.shift + self.s1 / T::from_usize(self.len())
     }
+}
+
+impl<T: Float> Accumulate for Sum<T> {
+    type Value = T;
+    #[inline]
+    fn anchored(anchor: T) -> Self {
+        Sum {
+            shift: anchor,
+            s1: T::ZERO,
+            n: 0,
+        }
+    }
+    #[inline]
+    fn add(&mut self, x: T) {
+        self.add_centered(x);
+    }
+    #[inline]
+    fn slide(&mut self, x: T, leaving: T) {
+        self.slide_centered(x, leaving);
+    }
+    #[inline]
+    fn len(&self) -> usize {
+        self.n as usize
+    }
+}
+
+/// [`Sum`] and the sum of squares of `x - shift`: mean and variance in O(1).
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Moments<T> {
+    first: Sum<T>,
+    s2: T,
+}
+
+impl<T: Float> Accumulate for Moments<T> {
+    type Value = T;
+    #[inline]
+    fn anchored(anchor: T) -> Self {
+        Moments {
+            first: Sum::anchored(anchor),
+            s2: T::ZERO,
+        }
+    }
+    #[inline]
+    fn add(&mut self, x: T) {
+        let d = self.first.add_centered(x);
+        self.s2 += d * d;
+    }
+    #[inline]
+    fn slide(&mut self, x: T, leaving: T) {
+        let (d, l) = self.first.slide_centered(x, leaving);
+        self.s2 += d * d - l * l;
+    }
+    #[inline]
+    fn len(&self) -> usize {
+        self.first.len()
+    }
+}
+
+impl<T: Float> Moments<T> {
+    /// Sum of the values.
+    #[inline]
+    pub fn sum(&self) -> T {
+        self.first.sum()
+    }
+    /// Arithmetic mean.
+    #[inline]
+    pub fn mean(&self) -> T {
+        self.first.mean()
+    }
     /// Sum of squared deviations from the mean, `s2 - s1^2 / n`. Below the rounding
     /// noise of that subtraction (`4 n eps s2`) it is 0, so a constant window has no
     /// spurious spread.
@@ -159,7 +216,8 @@ impl<T: Float> Moments<T> {
     fn centered_sum_sq(&self) -> T {
         let len = self.len();
         let n = T::from_usize(len);
-        let m2 = self.s2 - self.s1 * self.s1 / n;
+        let s1 = self.first.s1;
+        let m2 = self.s2 - s1 * s1 / n;
         if m2 <= T::from_usize(len.saturating_mul(4)) * T::EPSILON * self.s2 {
             T::ZERO
         } else {
@@ -309,6 +367,38 @@ mod tests {
                     "slope at {i}: {got} vs {s}"
                 );
             }
+        }
+    }
+
+    /// A window's sum and mean equal a naive recomputation over the ring's last values,
+    /// and the sum without squares is the first moment of [`Moments`], bit for bit.
+    #[test]
+    fn sum_is_the_window_sum() {
+        const N: usize = 16;
+        let window = 7u16;
+        let mut ring: RingBuffer<f64, N> = RingBuffer::new();
+        let mut sum: Rolling<Sum<f64>> = Rolling::new(window).unwrap();
+        let mut moments: Rolling<Moments<f64>> = Rolling::new(window).unwrap();
+        for (i, x) in random_walk(5_000).enumerate() {
+            ring.push(x);
+            sum.push(&ring);
+            moments.push(&ring);
+            let Some(s) = sum.full() else {
+                assert!(i + 1 < usize::from(window), "full after {} values", i + 1);
+                continue;
+            };
+            let w: std::vec::Vec<f64> = (0..usize::from(window))
+                .filter_map(|k| ring.lag(k))
+                .collect();
+            let naive = w.iter().sum::<f64>();
+            assert!((s.sum() - naive).abs() <= 1e-12 * naive.abs(), "sum at {i}");
+            let mean = naive / f64::from(window);
+            assert!((s.mean() - mean).abs() <= 1e-12 * mean.abs(), "mean at {i}");
+            let m = moments.full().unwrap();
+            assert_eq!(
+                (s.sum().to_bits(), s.mean().to_bits()),
+                (m.sum().to_bits(), m.mean().to_bits())
+            );
         }
     }
 
