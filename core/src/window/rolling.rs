@@ -238,14 +238,12 @@ impl<T: Float> Moments<T> {
 }
 
 /// Sums for the least-squares line through the window's values against their
-/// positions 0..n-1 (oldest first): the slope in O(1).
+/// positions 0..n-1 (oldest first): the slope in O(1). `Sy` is a [`Sum`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct LinearTrend<T> {
-    shift: T,
-    sy: T,
+    first: Sum<T>,
     sxy: T,
-    n: u32,
 }
 
 impl<T: Float> Accumulate for LinearTrend<T> {
@@ -253,30 +251,26 @@ impl<T: Float> Accumulate for LinearTrend<T> {
     #[inline]
     fn anchored(anchor: T) -> Self {
         LinearTrend {
-            shift: anchor,
-            sy: T::ZERO,
+            first: Sum::anchored(anchor),
             sxy: T::ZERO,
-            n: 0,
         }
     }
     #[inline]
     fn add(&mut self, x: T) {
-        let d = x - self.shift;
-        self.sxy += T::from_usize(self.len()) * d;
-        self.sy += d;
-        self.n = self.n.saturating_add(1);
+        let position = T::from_usize(self.len());
+        let d = self.first.add_centered(x);
+        self.sxy += position * d;
     }
     /// Every position drops by one: `Sxy' = Sxy - (Sy - y_old) + (n - 1) y_new`.
     #[inline]
     fn slide(&mut self, x: T, leaving: T) {
-        let d = x - self.shift;
-        let l = leaving - self.shift;
-        self.sxy += T::from_usize(self.len().saturating_sub(1)) * d - (self.sy - l);
-        self.sy += d - l;
+        let sy = self.first.s1;
+        let (d, l) = self.first.slide_centered(x, leaving);
+        self.sxy += T::from_usize(self.len().saturating_sub(1)) * d - (sy - l);
     }
     #[inline]
     fn len(&self) -> usize {
-        self.n as usize
+        self.first.len()
     }
 }
 
@@ -290,7 +284,7 @@ impl<T: Float> LinearTrend<T> {
             let n = T::from_usize(len);
             let sx = T::from_usize(len.saturating_mul(len.saturating_sub(1)) / 2);
             let sxx_centered = n * (n * n - T::ONE) / T::from_usize(12);
-            (self.sxy - sx * self.sy / n) / sxx_centered
+            (self.sxy - sx * self.first.s1 / n) / sxx_centered
         })
     }
 }
@@ -335,7 +329,8 @@ mod tests {
     }
 
     /// Ten million slides must not drift: the window sums equal a fresh two-pass
-    /// recomputation within 1e-9 relative (the bound).
+    /// recomputation within 1e-9 relative (the bound). The sum without squares
+    /// is, bit for bit, the first moment of [`Moments`].
     #[test]
     fn ten_million_updates_do_not_drift() {
         const N: usize = 64;
@@ -343,10 +338,12 @@ mod tests {
         let mut ring: RingBuffer<f64, N> = RingBuffer::new();
         let mut moments: Rolling<Moments<f64>> = Rolling::new(window).unwrap();
         let mut trend: Rolling<LinearTrend<f64>> = Rolling::new(window).unwrap();
+        let mut sum: Rolling<Sum<f64>> = Rolling::new(window).unwrap();
         for (i, x) in random_walk(10_000_000).enumerate() {
             ring.push(x);
             moments.push(&ring);
             trend.push(&ring);
+            sum.push(&ring);
             // checking every bar would be slow in debug builds; every prime-th is enough
             if i % 99_991 == 0 || i == 9_999_999 {
                 let w: std::vec::Vec<f64> = (0..usize::from(window))
@@ -360,6 +357,12 @@ mod tests {
                 let m = moments.full().unwrap();
                 assert!((m.mean() - mean).abs() <= 1e-9 * mean.abs(), "mean at {i}");
                 assert!((m.variance() - var).abs() <= 1e-9 * var, "variance at {i}");
+                let total = sum.full().unwrap().sum();
+                let naive = w.iter().sum::<f64>();
+                assert!((total - naive).abs() <= 1e-9 * naive.abs(), "sum at {i}");
+                assert_eq!(total.to_bits(), m.sum().to_bits(), "sum at {i}");
+                let mean_bits = sum.full().unwrap().mean().to_bits();
+                assert_eq!(mean_bits, m.mean().to_bits(), "mean at {i}");
                 let s = naive_slope(&w);
                 let got = trend.full().unwrap().slope().unwrap();
                 assert!(
@@ -367,38 +370,6 @@ mod tests {
                     "slope at {i}: {got} vs {s}"
                 );
             }
-        }
-    }
-
-    /// A window's sum and mean equal a naive recomputation over the ring's last values,
-    /// and the sum without squares is the first moment of [`Moments`], bit for bit.
-    #[test]
-    fn sum_is_the_window_sum() {
-        const N: usize = 16;
-        let window = 7u16;
-        let mut ring: RingBuffer<f64, N> = RingBuffer::new();
-        let mut sum: Rolling<Sum<f64>> = Rolling::new(window).unwrap();
-        let mut moments: Rolling<Moments<f64>> = Rolling::new(window).unwrap();
-        for (i, x) in random_walk(5_000).enumerate() {
-            ring.push(x);
-            sum.push(&ring);
-            moments.push(&ring);
-            let Some(s) = sum.full() else {
-                assert!(i + 1 < usize::from(window), "full after {} values", i + 1);
-                continue;
-            };
-            let w: std::vec::Vec<f64> = (0..usize::from(window))
-                .filter_map(|k| ring.lag(k))
-                .collect();
-            let naive = w.iter().sum::<f64>();
-            assert!((s.sum() - naive).abs() <= 1e-12 * naive.abs(), "sum at {i}");
-            let mean = naive / f64::from(window);
-            assert!((s.mean() - mean).abs() <= 1e-12 * mean.abs(), "mean at {i}");
-            let m = moments.full().unwrap();
-            assert_eq!(
-                (s.sum().to_bits(), s.mean().to_bits()),
-                (m.sum().to_bits(), m.mean().to_bits())
-            );
         }
     }
 
