@@ -58,7 +58,7 @@ impl<A: Accumulate> Rolling<A> {
 
     /// Takes the newest value of `ring` into the window (push it to `ring` first); the
     /// value leaving the window is read from `ring` at lag `window`. Always inlined:
-    /// a feature family pushes many windows a bar, and a call costs as much as a push.
+    /// the families push many windows a bar, and LTO left the sum windows' pushes calls.
     #[inline(always)]
     pub fn push<const N: usize>(&mut self, ring: &RingBuffer<A::Value, N>) {
         let Some(x) = ring.newest() else { return };
@@ -169,6 +169,7 @@ impl<T: Float> Accumulate for Sum<T> {
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Moments<T> {
+    /// The first moment (and the shift and count).
     first: Sum<T>,
     s2: T,
 }
@@ -238,11 +239,12 @@ impl<T: Float> Moments<T> {
 }
 
 /// Sums for the least-squares line through the window's values against their
-/// positions 0..n-1 (oldest first): the slope in O(1). `Sy` is a [`Sum`].
+/// positions 0..n-1 (oldest first): the slope in O(1).
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct LinearTrend<T> {
-    first: Sum<T>,
+    /// `Sy` (and the shift and count).
+    sy: Sum<T>,
     sxy: T,
 }
 
@@ -251,26 +253,26 @@ impl<T: Float> Accumulate for LinearTrend<T> {
     #[inline]
     fn anchored(anchor: T) -> Self {
         LinearTrend {
-            first: Sum::anchored(anchor),
+            sy: Sum::anchored(anchor),
             sxy: T::ZERO,
         }
     }
     #[inline]
     fn add(&mut self, x: T) {
         let position = T::from_usize(self.len());
-        let d = self.first.add_centered(x);
+        let d = self.sy.add_centered(x);
         self.sxy += position * d;
     }
     /// Every position drops by one: `Sxy' = Sxy - (Sy - y_old) + (n - 1) y_new`.
     #[inline]
     fn slide(&mut self, x: T, leaving: T) {
-        let sy = self.first.s1;
-        let (d, l) = self.first.slide_centered(x, leaving);
+        let sy = self.sy.s1;
+        let (d, l) = self.sy.slide_centered(x, leaving);
         self.sxy += T::from_usize(self.len().saturating_sub(1)) * d - (sy - l);
     }
     #[inline]
     fn len(&self) -> usize {
-        self.first.len()
+        self.sy.len()
     }
 }
 
@@ -284,7 +286,7 @@ impl<T: Float> LinearTrend<T> {
             let n = T::from_usize(len);
             let sx = T::from_usize(len.saturating_mul(len.saturating_sub(1)) / 2);
             let sxx_centered = n * (n * n - T::ONE) / T::from_usize(12);
-            (self.sxy - sx * self.first.s1 / n) / sxx_centered
+            (self.sxy - sx * self.sy.s1 / n) / sxx_centered
         })
     }
 }
