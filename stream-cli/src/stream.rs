@@ -369,8 +369,7 @@ struct Emitter<W: Write> {
 }
 
 /// A number written into a line, whose text a later field with the same value copies
-/// (the meta signal and the signal strength are often the weighted signal, the
-/// strategies' weights and scores often each other's).
+/// (the meta signal and the signal strength are often the weighted signal).
 struct Written {
     bits: u64,
     text: std::ops::Range<usize>,
@@ -379,21 +378,8 @@ struct Written {
 impl Written {
     /// Appends `v` to `s` by `push`.
     fn new(s: &mut String, v: f64, push: fn(&mut String, f64)) -> Self {
-        Self::after(None, s, v, push)
-    }
-
-    /// Appends `v` to `s` by `push`, or copies `previous`'s text when `v` has its bits.
-    fn after(
-        previous: Option<&Written>,
-        s: &mut String,
-        v: f64,
-        push: fn(&mut String, f64),
-    ) -> Self {
         let start = s.len();
-        match previous {
-            Some(p) => p.again(s, v, push),
-            None => push(s, v),
-        }
+        push(s, v);
         Written {
             bits: v.to_bits(),
             text: start..s.len(),
@@ -548,8 +534,6 @@ impl<W: Write> Emitter<W> {
                 text(s, key!("regime"), a.regime.name());
                 field(s, key!("regime_confidence"), a.regime_confidence);
                 s.push_str(",\"strategy_breakdown\":[");
-                // the weight and score of the strategy before, to copy when equal
-                let mut previous: Option<(Written, Written)> = None;
                 for (i, b) in a.strategy_breakdown.iter().enumerate() {
                     s.push_str(if i > 0 { ",{" } else { "{" });
                     s.push_str("\"strategy_id\":");
@@ -558,9 +542,7 @@ impl<W: Write> Emitter<W> {
                     s.push_str(self.models_json.get(i).map_or("\"\"", String::as_str));
                     text(s, key!("signal"), b.signal.name());
                     field(s, key!("confidence"), b.confidence);
-                    s.push_str(key!("weight"));
-                    let weight =
-                        Written::after(previous.as_ref().map(|p| &p.0), s, b.weight, push_json);
+                    field(s, key!("weight"), b.weight);
                     s.push_str(if b.active {
                         ",\"active\":true"
                     } else {
@@ -571,13 +553,9 @@ impl<W: Write> Emitter<W> {
                     } else {
                         ",\"silenced\":false"
                     });
-                    s.push_str(key!("score"));
-                    let score = b.score.unwrap_or(f64::NAN);
-                    let score =
-                        Written::after(previous.as_ref().map(|p| &p.1), s, score, push_json);
+                    field(s, key!("score"), b.score.unwrap_or(f64::NAN));
                     field(s, key!("contribution"), b.contribution);
                     s.push('}');
-                    previous = Some((weight, score));
                 }
                 s.push(']');
                 if let Some(n) = self.universe {
@@ -653,10 +631,8 @@ impl<W: Write> Emitter<W> {
                 s.push(',');
                 s.push_str(a.regime.name());
                 cell(s, a.regime_confidence);
-                let mut previous = None;
                 for b in &a.strategy_breakdown {
-                    s.push(',');
-                    previous = Some(Written::after(previous.as_ref(), s, b.weight, push_cell));
+                    cell(s, b.weight);
                 }
                 if let Some(n) = self.universe {
                     s.push(',');
@@ -950,36 +926,7 @@ fn report<W: Write>(
 
 #[cfg(test)]
 mod tests {
-    use super::{find_comma, split_cells, trim, Written};
-    use crate::number::{push_cell, push_json};
-
-    /// A number written after another is the text its `push` writes, copied or not:
-    /// equal bits copy (NaN's `null` too), others (0 after -0) are written afresh.
-    #[test]
-    fn written_after_is_what_push_writes() {
-        let pushes: [fn(&mut String, f64); 2] = [push_json, push_cell];
-        let pairs = [
-            (1.0 / 3.0, 1.0 / 3.0),
-            (-0.0, 0.0),
-            (f64::NAN, f64::NAN),
-            (0.25, 0.5),
-            (1e-7, 1e-7),
-            (12.0, 12.0),
-        ];
-        for push in pushes {
-            for (a, b) in pairs {
-                let mut s = String::from("{");
-                let first = Written::new(&mut s, a, push);
-                s.push(',');
-                let second = Written::after(Some(&first), &mut s, b, push);
-                let (mut text_a, mut text_b) = (String::new(), String::new());
-                push(&mut text_a, a);
-                push(&mut text_b, b);
-                assert_eq!(s, format!("{{{text_a},{text_b}"), "{a} then {b}");
-                assert_eq!(s[second.text], text_b);
-            }
-        }
-    }
+    use super::{find_comma, split_cells, trim};
 
     /// The first comma is where a byte-by-byte search finds it, for every length and
     /// place up to three words and a tail, among bytes that differ from a comma by one
