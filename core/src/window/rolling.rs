@@ -57,9 +57,8 @@ impl<A: Accumulate> Rolling<A> {
     }
 
     /// Takes the newest value of `ring` into the window (push it to `ring` first); the
-    /// value leaving the window is read from `ring` at lag `window`. Always inlined:
-    /// the families push many windows a bar, and LTO left the sum windows' pushes calls.
-    #[inline(always)]
+    /// value leaving the window is read from `ring` at lag `window`.
+    #[inline]
     pub fn push<const N: usize>(&mut self, ring: &RingBuffer<A::Value, N>) {
         let Some(x) = ring.newest() else { return };
         self.take(x, ring.lag(usize::from(self.window)));
