@@ -100,9 +100,10 @@ impl<A: Accumulate> Rolling<A> {
     }
 }
 
-/// Count and sum of `x - shift`: the sum and the mean in O(1), for a window that reads
-/// nothing else (the Parkinson and Garman-Klass means, the VWAP's sums, the path
-/// length of the trend strength).
+/// Count and sum of `x - shift`: the sum and the mean in O(1). On its own for a window
+/// that reads nothing else (the Parkinson and Garman-Klass means, the VWAP's sums, the
+/// path length of the trend strength); the first part of [`Moments`] and
+/// [`LinearTrend`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Sum<T> {
