@@ -1,6 +1,8 @@
-//! Puts `memory.x` on the linker's path and turns the first `BARS` rows of
+//! Puts `memory.x` on the linker's path, turns the first `BARS` rows of
 //! `../data/spx_daily.csv` into a const array (`$OUT_DIR/spx_bars.rs`): the bars the
-//! firmware streams, the same text the host's `tickml stream` parses.
+//! firmware streams, the same text the host's `tickml stream` parses; and lays the
+//! default bundle's trees out as `Pipeline::lay_out_trees` does on a host, written out as
+//! a `static` (`$OUT_DIR/trees.rs`), so that the layout lives in flash.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -46,4 +48,31 @@ fn main() {
     }
     src.push_str("];\n");
     std::fs::write(out.join("spx_bars.rs"), src).unwrap();
+    write_trees(&out.join("trees.rs"));
+}
+
+/// Writes the default bundle's laid-out trees as `static TREES: [ScorerRecord; N]`.
+fn write_trees(path: &std::path::Path) {
+    use tickml_core::model::ScorerRecord;
+    use tickml_core::pipeline::Pipeline;
+    let bundle_path = "../stream-cli/assets/default_bundle.tml";
+    println!("cargo:rerun-if-changed={bundle_path}");
+    let bundle = std::fs::read(bundle_path).unwrap();
+    let needed = Pipeline::<f64>::from_bundle(&bundle)
+        .unwrap()
+        .scorer_records_needed();
+    let mut records = vec![ScorerRecord::ZERO; needed];
+    Pipeline::<f64>::from_bundle(&bundle)
+        .unwrap()
+        .lay_out_trees(&mut records)
+        .unwrap();
+    let mut src = format!(
+        "/// The default bundle's trees laid out (`Pipeline::lay_out_trees`), {needed} words.\n\
+         static TREES: [ScorerRecord; {needed}] = [\n"
+    );
+    for r in &records {
+        writeln!(src, "    ScorerRecord::from_bits({:#x}),", r.bits()).unwrap();
+    }
+    src.push_str("];\n");
+    std::fs::write(path, src).unwrap();
 }

@@ -124,9 +124,10 @@ proptest! {
     /// specification gives, on rows with values at, around and missing from the
     /// thresholds: the encoding keeps every node, child and flag. Every layout (complete
     /// trees padding the shallower trees to the deepest), and QuickScorer's rows side by
-    /// side, predicts as the blob.
+    /// side, predicts as the blob. Complete trees' records kept and checked again predict
+    /// as the blob too, and with one bit of one word changed are refused naming it.
     #[test]
-    fn tree_blobs_round_trip(trees in prop::collection::vec((1u32..4, prop::collection::vec((0u16..4, -2i8..3, 0u8..3), 7), prop::collection::vec(-5.0f64..5.0, 8)), 1..20), base in -1.0f64..1.0, zero in prop_oneof![Just(0.0), Just(0.5)], rows in prop::collection::vec(prop::collection::vec(prop_oneof![(-3i8..4).prop_map(|v| f64::from(v) * 0.5), Just(f64::NAN), prop_oneof![Just(0.5f64), Just(-0.5)].prop_flat_map(|z| prop_oneof![Just(z), Just(z.next_up()), Just(z.next_down())])], 4), 1..20)) {
+    fn tree_blobs_round_trip(trees in prop::collection::vec((1u32..4, prop::collection::vec((0u16..4, -2i8..3, 0u8..3), 7), prop::collection::vec(-5.0f64..5.0, 8)), 1..20), base in -1.0f64..1.0, zero in prop_oneof![Just(0.0), Just(0.5)], rows in prop::collection::vec(prop::collection::vec(prop_oneof![(-3i8..4).prop_map(|v| f64::from(v) * 0.5), Just(f64::NAN), prop_oneof![Just(0.5f64), Just(-0.5)].prop_flat_map(|z| prop_oneof![Just(z), Just(z.next_up()), Just(z.next_down())])], 4), 1..20), changed in (0usize..100_000, 0u32..64)) {
         use tickml_core::model::{Aggregation, Link, ThresholdWidth, DEFAULT_LEFT, MISSING_NAN};
         use tickml_train::export::{Child, SplitSpec, TreeEnsembleSpec, TreeSpec};
         let flags = [0, MISSING_NAN, MISSING_NAN | DEFAULT_LEFT];
@@ -202,6 +203,19 @@ proptest! {
             prop_assert!((out[0] - naive).abs() <= 1e-12 * naive.abs().max(1.0), "{} vs {}", out[0], naive);
             prop_assert_eq!(out[0].to_bits(), compact_out[0].to_bits());
         }
+        let kept = CompleteTrees::from_records(trees, &complete_buf).unwrap();
+        for row in &rows {
+            model.predict(row, &mut out).unwrap();
+            kept.predict(row, &mut scorer_out).unwrap();
+            prop_assert_eq!(out[0].to_bits(), scorer_out[0].to_bits(), "kept records, row {:?}", row);
+        }
+        let word = changed.0 % complete_buf.len();
+        let mut other = complete_buf.clone();
+        other[word] = ScorerRecord::from_bits(other[word].bits() ^ 1 << changed.1);
+        prop_assert_eq!(
+            CompleteTrees::from_records(trees, &other).err(),
+            Some(ModelError::LayoutMismatch { word })
+        );
         // rows side by side: groups with NaN in some rows only, and a part group
         let flat: Vec<f64> = rows.iter().flatten().copied().collect();
         let mut batch = vec![0.0f64; rows.len()];

@@ -468,13 +468,62 @@ fn laid_out_trees_decide_as_the_blob_walk() {
     assert!(spoken > bars.len(), "the models predicted");
 }
 
+/// Records laid out before and kept (as a build script writes them into flash) are used
+/// where they are once every word is checked: the pipeline then decides as the walk from
+/// the blob, bit for bit, on every S&P 500 bar. A word changed anywhere (one bit of it,
+/// the unused first threshold word of a tree too), a word missing or one too many is
+/// refused naming that word, and the pipeline keeps deciding as before.
+#[test]
+fn kept_records_decide_as_the_blob_walk_and_a_changed_word_is_refused() {
+    use tickml_core::model::{ModelError, ScorerRecord};
+    let bytes = bundle();
+    let bars = common::load("spx_daily.csv");
+    let template = Pipeline::<f64>::from_bundle(&bytes).unwrap();
+    let needed = template.scorer_records_needed();
+    let mut buf = vec![ScorerRecord::default(); needed];
+    {
+        let mut layer = template.clone();
+        layer.lay_out_trees(&mut buf).unwrap();
+    }
+    let refused = |records: &[ScorerRecord]| {
+        let mut p = template.clone();
+        match p.use_laid_out_trees(records) {
+            Err(PipelineError::Model(ModelError::LayoutMismatch { word })) => word,
+            other => panic!("{other:?}"),
+        }
+    };
+    for k in (0..needed).step_by(7).chain([3 * 16, needed - 1]) {
+        let mut changed = buf.clone();
+        changed[k] = ScorerRecord::from_bits(changed[k].bits() ^ 1 << (k * 13 % 64));
+        assert_eq!(refused(&changed), k, "word {k} changed");
+    }
+    assert_eq!(refused(&buf[..needed - 1]), needed - 1, "a word missing");
+    let mut longer = buf.clone();
+    longer.push(ScorerRecord::ZERO);
+    assert_eq!(refused(&longer), needed, "a word too many");
+
+    let mut changed = buf.clone();
+    changed[needed / 2 + 1] = ScorerRecord::from_bits(!changed[needed / 2 + 1].bits());
+    let mut walk = template.clone();
+    let mut kept = template.clone();
+    assert!(kept.use_laid_out_trees(&changed).is_err());
+    kept.use_laid_out_trees(&buf).unwrap();
+    let mut spoken = 0;
+    for b in &bars {
+        let (x, y) = (walk.on_bar(b).unwrap(), kept.on_bar(b).unwrap());
+        assert_eq!(format!("{x:?}"), format!("{y:?}"), "bar {}", b.timestamp());
+        spoken += x.predictions.iter().filter(|p| !p.is_nan()).count();
+    }
+    assert!(spoken > bars.len(), "the models predicted");
+}
+
 /// A tree deeper than complete trees hold is laid out for QuickScorer, and one of more
 /// leaves than QuickScorer's word holds keeps the walk from the blob: laying out succeeds
 /// and the decisions are the walk's.
 #[test]
 fn deep_and_wide_trees_decide_as_the_walk() {
     use tickml_core::arbitrator::StrategyFamily;
-    use tickml_core::model::{Link, ScorerRecord, MAX_COMPLETE_DEPTH, MAX_LEAVES};
+    use tickml_core::model::{Link, ModelError, ScorerRecord, MAX_COMPLETE_DEPTH, MAX_LEAVES};
     use tickml_train::export::{Child, SplitSpec, TreeEnsembleSpec, TreeSpec};
     // a chain of splits on the volatility regime: one leaf more than splits
     for (n, words) in [
@@ -518,6 +567,11 @@ fn deep_and_wide_trees_decide_as_the_walk() {
         let mut buf = vec![ScorerRecord::default(); needed];
         let mut walk = Pipeline::<f64>::from_bundle(&bytes).unwrap();
         let mut laid = Pipeline::<f64>::from_bundle(&bytes).unwrap();
+        // kept records are complete trees only
+        assert!(matches!(
+            laid.use_laid_out_trees(&[]),
+            Err(PipelineError::Model(ModelError::CapacityExceeded { .. }))
+        ));
         laid.lay_out_trees(&mut buf).unwrap();
         let mut spoken = 0;
         for b in &bars[..600] {

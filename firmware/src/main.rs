@@ -10,8 +10,10 @@
 //! so one tick is 40 instructions). Run with `cargo run --release` under
 //! `qemu-system-arm -machine mps2-an386` (`.cargo/config.toml`).
 //!
-//! The trees are laid out (`Pipeline::lay_out_trees`: the default bundle's forests as
-//! complete trees) in static buffers, as `tickml stream` lays them out on a host.
+//! The trees are laid out as `tickml stream` lays them out on a host
+//! (`Pipeline::lay_out_trees`: the default bundle's forests as complete trees), by
+//! `build.rs` at build time into a `static` in flash that both pipelines use once every
+//! word is checked (`Pipeline::use_laid_out_trees`): no RAM for them.
 
 #![no_std]
 #![no_main]
@@ -29,11 +31,7 @@ include!(concat!(env!("OUT_DIR"), "/spx_bars.rs"));
 
 static BUNDLE: &[u8] = include_bytes!("../../stream-cli/assets/default_bundle.tml");
 
-/// Words for the default bundle's laid-out trees (it needs 9,600), one buffer for each
-/// pipeline.
-const RECORDS: usize = 10 * 1024;
-static mut RECORDS_F64: [ScorerRecord; RECORDS] = [ScorerRecord::ZERO; RECORDS];
-static mut RECORDS_F32: [ScorerRecord; RECORDS] = [ScorerRecord::ZERO; RECORDS];
+include!(concat!(env!("OUT_DIR"), "/trees.rs"));
 
 /// Instructions per SysTick tick: 25 MHz of a 1 GHz instruction clock.
 const INSTRUCTIONS_PER_TICK: u32 = 40;
@@ -137,11 +135,8 @@ fn count<T: tickml_core::Float>(t: &mut Ticks, ticks: u32, predictions: Option<&
 /// Streams the bars through the f64 pipeline, printing each decision.
 #[inline(never)]
 fn stream_f64(out: &mut hio::HostStream) -> Ticks {
-    // SAFETY: this function runs once; the only reference to the buffer
-    #[allow(static_mut_refs)]
-    let records = unsafe { &mut RECORDS_F64 };
     let pipeline = Pipeline::<f64>::from_bundle(BUNDLE).and_then(|mut p| {
-        p.lay_out_trees(records)?;
+        p.use_laid_out_trees(&TREES)?;
         Ok(p)
     });
     let mut pipeline = match pipeline {
@@ -197,11 +192,8 @@ fn stream_f64(out: &mut hio::HostStream) -> Ticks {
 #[inline(never)]
 fn stream_f32() -> Ticks {
     let mut ticks = Ticks::default();
-    // SAFETY: this function runs once; the only reference to the buffer
-    #[allow(static_mut_refs)]
-    let records = unsafe { &mut RECORDS_F32 };
     let laid_out = Pipeline::<f32>::from_bundle(BUNDLE).and_then(|mut p| {
-        p.lay_out_trees(records)?;
+        p.use_laid_out_trees(&TREES)?;
         Ok(p)
     });
     if let Ok(mut p32) = laid_out {

@@ -2,7 +2,8 @@
 //! that does not exist: it links only if no panic path survives optimisation in what it
 //! calls, the live path of the core: `Pipeline::from_bundle` on the default bundle,
 //! `on_bar` and `begin_bar` / `finish_bar` on a few hundred bars, `snapshot` and `restore`,
-//! `lay_out_trees` (complete trees for the default bundle) and `on_bar` with the trees laid out,
+//! `lay_out_trees` (complete trees for the default bundle), `use_laid_out_trees` over its
+//! records and `on_bar` with the trees laid out,
 //! `Model::from_blob` and `predict`, `FeatureSet::update`, and trades into bars
 //! (`BarBuilder::on_trade` and `finish` for each kind of rule, `Pipeline::on_trade`).
 //!
@@ -95,7 +96,9 @@ pub extern "C" fn _start() -> ! {
         let records = unsafe { &mut RECORDS };
         let needed = pipeline.scorer_records_needed();
         if let Some(records) = records.get_mut(..black_box(needed)) {
-            if pipeline.lay_out_trees(records).is_ok() {
+            // laid out by one pipeline, then kept and checked by another
+            let laid_out = pipeline.clone().lay_out_trees(&mut *records).is_ok();
+            if laid_out && pipeline.use_laid_out_trees(black_box(&*records)).is_ok() {
                 for i in 0..black_box(300u32) {
                     if let Some(b) = bar(i, &mut state) {
                         if let Ok(d) = pipeline.on_bar(&b) {

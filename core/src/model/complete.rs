@@ -104,40 +104,53 @@ impl<'a> CompleteTrees<'a> {
         buf: &'a mut [ScorerRecord],
     ) -> Result<Self, ModelError> {
         let depth = padded_depth(&ensemble)?;
-        let block = 1usize << depth;
+        let needed = Self::records_needed(&ensemble)?;
         let capacity = buf.len();
-        let needed = ensemble
-            .tree_count()
-            .saturating_mul(3)
-            .saturating_mul(block);
         let records = buf.get_mut(..needed).ok_or(ModelError::CapacityExceeded {
             what: "complete-tree records",
             capacity,
         })?;
-        let malformed = ModelError::Malformed {
-            what: "complete-tree layout",
-        };
         let mut rest = &mut *records;
-        for t in 0..ensemble.tree_count() {
-            let tree = ensemble.tree(t).ok_or(malformed.clone())?;
-            let mut take = || {
-                let (block_words, after) = core::mem::take(&mut rest)
-                    .split_at_mut_checked(block)
-                    .ok_or(malformed.clone())?;
-                rest = after;
-                Ok::<_, ModelError>(block_words)
-            };
-            let mut tree_words = TreeWords {
-                thresholds: take()?,
-                features: take()?,
-                leaves: take()?,
-            };
-            tree_words.place(&ensemble, tree.root, 1, depth)?;
-            if let Some(w) = tree_words.features.first_mut() {
-                *w = ScorerRecord::new(u64::from(tree.output));
-            }
-        }
+        lay_out(&ensemble, depth, || {
+            let (block, after) = core::mem::take(&mut rest)
+                .split_at_mut_checked(1 << depth)
+                .ok_or(MALFORMED)?;
+            rest = after;
+            Ok(block)
+        })?;
         let records: &'a [ScorerRecord] = records;
+        Ok(CompleteTrees {
+            ensemble,
+            records,
+            depth: depth as u8,
+        })
+    }
+
+    /// `ensemble` over `records` laid out before, by [`Self::new`] (or
+    /// [`crate::pipeline::Pipeline::lay_out_trees`]) and kept, e.g. written out as a
+    /// `static` by a build script so that the layout lives in flash. Every word is
+    /// checked against the layout `new` makes: `LayoutMismatch` names the first that
+    /// differs (or is missing, or one too many).
+    pub fn from_records(
+        ensemble: TreeEnsemble<'a>,
+        records: &'a [ScorerRecord],
+    ) -> Result<Self, ModelError> {
+        let depth = padded_depth(&ensemble)?;
+        let needed = Self::records_needed(&ensemble)?;
+        let mut rest = records.get(..needed).ok_or(ModelError::LayoutMismatch {
+            word: records.len(),
+        })?;
+        let mut offset = 0usize;
+        lay_out(&ensemble, depth, || {
+            let (block, after) = rest.split_at_checked(1 << depth).ok_or(MALFORMED)?;
+            rest = after;
+            let checked = Checked { block, offset };
+            offset = offset.saturating_add(block.len());
+            Ok(checked)
+        })?;
+        if records.len() > needed {
+            return Err(ModelError::LayoutMismatch { word: needed });
+        }
         Ok(CompleteTrees {
             ensemble,
             records,
@@ -254,14 +267,74 @@ fn exit_leaves<const N: usize, const L: usize>(
     leaves
 }
 
-/// One tree's three blocks while it is laid out.
-struct TreeWords<'w> {
-    thresholds: &'w mut [ScorerRecord],
-    features: &'w mut [ScorerRecord],
-    leaves: &'w mut [ScorerRecord],
+const MALFORMED: ModelError = ModelError::Malformed {
+    what: "complete-tree layout",
+};
+
+/// Lays every tree of `ensemble` out as a complete tree of `depth`, in the blocks
+/// `block` hands out in turn (three a tree: thresholds, features, leaves).
+fn lay_out<W: Words>(
+    ensemble: &TreeEnsemble<'_>,
+    depth: usize,
+    mut block: impl FnMut() -> Result<W, ModelError>,
+) -> Result<(), ModelError> {
+    for t in 0..ensemble.tree_count() {
+        let tree = ensemble.tree(t).ok_or(MALFORMED)?;
+        let mut words = TreeWords {
+            thresholds: block()?,
+            features: block()?,
+            leaves: block()?,
+        };
+        words.place(ensemble, tree.root, 1, depth)?;
+        // nodes are numbered from 1: the features block's first word holds the tree's
+        // output, the thresholds block's is zero
+        words
+            .features
+            .put(0, ScorerRecord::from_bits(u64::from(tree.output)))?;
+        words.thresholds.put(0, ScorerRecord::ZERO)?;
+    }
+    Ok(())
 }
 
-impl TreeWords<'_> {
+/// A block of a layout: words written into a buffer, or checked against a layout made
+/// before.
+trait Words {
+    /// Puts `word` at `index` of the block.
+    fn put(&mut self, index: usize, word: ScorerRecord) -> Result<(), ModelError>;
+}
+
+impl Words for &mut [ScorerRecord] {
+    fn put(&mut self, index: usize, word: ScorerRecord) -> Result<(), ModelError> {
+        *self.get_mut(index).ok_or(MALFORMED)? = word;
+        Ok(())
+    }
+}
+
+/// A block of records laid out before, `offset` words into them.
+struct Checked<'r> {
+    block: &'r [ScorerRecord],
+    offset: usize,
+}
+
+impl Words for Checked<'_> {
+    fn put(&mut self, index: usize, word: ScorerRecord) -> Result<(), ModelError> {
+        match self.block.get(index) {
+            Some(w) if *w == word => Ok(()),
+            _ => Err(ModelError::LayoutMismatch {
+                word: self.offset.saturating_add(index),
+            }),
+        }
+    }
+}
+
+/// One tree's three blocks while it is laid out.
+struct TreeWords<W> {
+    thresholds: W,
+    features: W,
+    leaves: W,
+}
+
+impl<W: Words> TreeWords<W> {
     /// Places the subtree under `reference` at node `j` (from 1) of a tree padded to
     /// `depth` (a leaf above it fills the subtree: nodes that send every input left, and
     /// its value in every leaf slot below).
@@ -273,33 +346,26 @@ impl TreeWords<'_> {
         depth: usize,
     ) -> Result<(), ModelError> {
         let first_leaf = 1usize << depth;
-        let malformed = ModelError::Malformed {
-            what: "complete-tree layout",
-        };
         if j >= first_leaf {
             let value = ensemble
                 .leaf((reference & !LEAF_BIT) as usize)
-                .ok_or(malformed.clone())?;
-            let slot = self
-                .leaves
-                .get_mut(j.wrapping_sub(first_leaf))
-                .ok_or(malformed)?;
-            *slot = ScorerRecord::new(value.to_bits());
-            return Ok(());
+                .ok_or(MALFORMED)?;
+            return self.leaves.put(
+                j.wrapping_sub(first_leaf),
+                ScorerRecord::from_bits(value.to_bits()),
+            );
         }
         let (threshold, feature, left, right) = if reference & LEAF_BIT != 0 {
             (f64::INFINITY, 0, reference, reference)
         } else {
-            let node = ensemble.node(reference as usize).ok_or(malformed.clone())?;
+            let node = ensemble.node(reference as usize).ok_or(MALFORMED)?;
             let (threshold, _) = split_rule(ensemble, &node, reference);
             (threshold, node.feature, node.left, node.right)
         };
-        let (t, f) = (
-            self.thresholds.get_mut(j).ok_or(malformed.clone())?,
-            self.features.get_mut(j).ok_or(malformed)?,
-        );
-        *t = ScorerRecord::new(threshold.to_bits());
-        *f = ScorerRecord::new(u64::from(feature));
+        self.thresholds
+            .put(j, ScorerRecord::from_bits(threshold.to_bits()))?;
+        self.features
+            .put(j, ScorerRecord::from_bits(u64::from(feature)))?;
         let left_child = j.wrapping_mul(2);
         self.place(ensemble, left, left_child, depth)?;
         self.place(ensemble, right, left_child.wrapping_add(1), depth)

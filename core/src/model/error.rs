@@ -92,6 +92,11 @@ pub enum ModelError {
         /// What it cannot hold.
         what: &'static str,
     },
+    /// Records laid out before are not this model's layout.
+    LayoutMismatch {
+        /// The first word that differs, is missing or is one too many.
+        word: usize,
+    },
 }
 
 impl fmt::Display for ModelError {
@@ -132,6 +137,12 @@ impl fmt::Display for ModelError {
             OutputTooShort { needed } => write!(f, "the model writes {needed} outputs"),
             BufferTooSmall => write!(f, "the buffer is too small for the blob"),
             Unsupported { what } => write!(f, "unsupported by the layout: {what}"),
+            LayoutMismatch { word } => {
+                write!(
+                    f,
+                    "laid-out records differ from the model's layout at word {word}"
+                )
+            }
         }
     }
 }

@@ -57,17 +57,20 @@ pub struct ScorerRecord {
 
 impl ScorerRecord {
     /// A zero word, for a buffer in a `static`.
-    pub const ZERO: Self = ScorerRecord::new(0);
+    pub const ZERO: Self = ScorerRecord::from_bits(0);
 
-    pub(super) const fn new(bits: u64) -> Self {
+    /// The word of `bits` (a layout written out as source, e.g. into flash by a build
+    /// script: [`super::CompleteTrees::from_records`] checks it).
+    pub const fn from_bits(bits: u64) -> Self {
         ScorerRecord {
             lo: bits as u32,
             hi: (bits >> 32) as u32,
         }
     }
 
+    /// The word's 64 bits.
     #[inline(always)]
-    pub(super) fn bits(self) -> u64 {
+    pub fn bits(self) -> u64 {
         u64::from(self.lo) | u64::from(self.hi) << 32
     }
 }
@@ -102,7 +105,7 @@ impl NodeMeta {
 /// A run's header: `count` nodes on `feature`, [`FULL_RULE`] in `kind` if they need it.
 fn run_header(count: usize, (kind, feature): (u8, u16)) -> Option<ScorerRecord> {
     let count = u32::try_from(count).ok()?;
-    Some(ScorerRecord::new(
+    Some(ScorerRecord::from_bits(
         u64::from(count) | u64::from(feature) << 32 | u64::from(kind) << 48,
     ))
 }
@@ -453,7 +456,7 @@ fn word(node: &[ScorerRecord], i: usize) -> u64 {
 /// Sets word `i` of a node, if it has one.
 fn set_word(node: &mut [ScorerRecord], i: usize, bits: u64) {
     if let Some(w) = node.get_mut(i) {
-        *w = ScorerRecord::new(bits);
+        *w = ScorerRecord::from_bits(bits);
     }
 }
 
@@ -568,7 +571,7 @@ fn place<W: LeafWord, const N: usize>(
                 .get_mut(t)
                 .ok_or(ModelError::Malformed { what: "tree" })?;
             let first_leaf = word_at(headers_end.saturating_add(leaf_at))?;
-            *header = ScorerRecord::new(u64::from(first_leaf) | u64::from(tree.output) << 32);
+            *header = ScorerRecord::from_bits(u64::from(first_leaf) | u64::from(tree.output) << 32);
             let placed = lay_out::<W, N>(
                 ensemble,
                 tree.root,
@@ -600,7 +603,8 @@ fn place<W: LeafWord, const N: usize>(
         }
         let words = sort_into_runs::<W, N>(block, node_at).ok_or(short.clone())?;
         run_at = run_at.saturating_add(words);
-        *block_header = ScorerRecord::new(u64::from(word_at(runs_start.saturating_add(run_at))?));
+        *block_header =
+            ScorerRecord::from_bits(u64::from(word_at(runs_start.saturating_add(run_at))?));
     }
     Ok(runs_start.saturating_add(run_at))
 }
@@ -644,7 +648,7 @@ fn lay_out<W: LeafWord, const N: usize>(
                 return Err(Layout::Wide);
             }
             let record = leaves.get_mut(leaf_count).ok_or(Layout::Full)?;
-            *record = ScorerRecord::new(leaf.to_bits());
+            *record = ScorerRecord::from_bits(leaf.to_bits());
             leaf_count = leaf_count.saturating_add(1);
         } else {
             let node = ensemble.node(reference as usize).ok_or(Layout::Bad)?;

@@ -18,8 +18,8 @@ use crate::bars::{BarBuilder, BarRule, Trade};
 use crate::error::Error;
 use crate::features::{CrossSectionInput, DefaultFeatureSet, FeatureVector};
 use crate::model::{
-    BlobKind, FeatureBinding, Gathered, LaidOutTrees, Model, ModelBlob, ModelError, ScorerRecord,
-    MAX_COMPLETE_FEATURES,
+    BlobKind, CompleteTrees, FeatureBinding, Gathered, LaidOutTrees, Model, ModelBlob, ModelError,
+    ScorerRecord, MAX_COMPLETE_FEATURES,
 };
 use crate::num::Float;
 use crate::regime::{Detector, HmmDetector, RegimeDetector, RuleDetector};
@@ -334,6 +334,47 @@ impl<'a, T: Float> Pipeline<'a, T> {
                 Model::Linear(_) => None,
             };
             let _ = layouts.push(layout);
+        }
+        for (m, layout) in self.models.iter_mut().zip(layouts.iter()) {
+            m.laid_out = *layout;
+        }
+        Ok(())
+    }
+
+    /// Uses `records` that [`Pipeline::lay_out_trees`] laid out before for a pipeline of
+    /// the same bundle, kept for reuse: a build script can write them out as a `static`
+    /// ([`ScorerRecord::from_bits`]), so that the layout lives in flash and takes no RAM.
+    /// Every tree model must be held by complete trees, and every word must be its
+    /// layout's ([`CompleteTrees::from_records`]): `LayoutMismatch` names the first word
+    /// that is not, counted from the start of `records`, so records of another bundle or
+    /// of another build's layout are refused, not misread. On an error nothing changes.
+    pub fn use_laid_out_trees(&mut self, records: &'a [ScorerRecord]) -> Result<(), PipelineError> {
+        let mut layouts: Vec<Option<LaidOutTrees<'a>>, MAX_MODELS> = Vec::new();
+        let mut start = 0usize;
+        for m in self.models.iter() {
+            let layout = match m.model {
+                Model::Trees(trees) => {
+                    let end = start.saturating_add(CompleteTrees::records_needed(&trees)?);
+                    // short records: the first missing word is reported
+                    let mine = records
+                        .get(start..end)
+                        .or_else(|| records.get(start..))
+                        .unwrap_or(&[]);
+                    let layout = CompleteTrees::from_records(trees, mine).map_err(|e| match e {
+                        ModelError::LayoutMismatch { word } => ModelError::LayoutMismatch {
+                            word: start.saturating_add(word),
+                        },
+                        e => e,
+                    })?;
+                    start = end;
+                    Some(LaidOutTrees::Complete(layout))
+                }
+                Model::Linear(_) => None,
+            };
+            let _ = layouts.push(layout);
+        }
+        if records.len() != start {
+            return Err(ModelError::LayoutMismatch { word: start }.into());
         }
         for (m, layout) in self.models.iter_mut().zip(layouts.iter()) {
             m.laid_out = *layout;
