@@ -129,8 +129,8 @@ impl<'a> CompleteTrees<'a> {
     /// `ensemble` over `records` laid out before, by [`Self::new`] (or
     /// [`crate::pipeline::Pipeline::lay_out_trees`]) and kept, e.g. written out as a
     /// `static` by a build script so that the layout lives in flash. Every word is
-    /// checked against the layout `new` makes: `LayoutMismatch` names the first that
-    /// differs (or is missing, or one too many).
+    /// checked against the layout `new` makes: `LayoutMismatch` names one that differs
+    /// (the first the check reaches), is missing or is one too many.
     pub fn from_records(
         ensemble: TreeEnsemble<'a>,
         records: &'a [ScorerRecord],

@@ -94,7 +94,8 @@ pub enum ModelError {
     },
     /// Records laid out before are not this model's layout.
     LayoutMismatch {
-        /// The first word that differs, is missing or is one too many.
+        /// A word that differs (the first the check reaches), the first missing, or the
+        /// first one too many.
         word: usize,
     },
 }

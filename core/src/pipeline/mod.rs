@@ -345,8 +345,8 @@ impl<'a, T: Float> Pipeline<'a, T> {
     /// the same bundle, kept for reuse: a build script can write them out as a `static`
     /// ([`ScorerRecord::from_bits`]), so that the layout lives in flash and takes no RAM.
     /// Every tree model must be held by complete trees, and every word must be its
-    /// layout's ([`CompleteTrees::from_records`]): `LayoutMismatch` names the first word
-    /// that is not, counted from the start of `records`, so records of another bundle or
+    /// layout's ([`CompleteTrees::from_records`]): `LayoutMismatch` names a word that is
+    /// not, counted from the start of `records`, so records of another bundle or
     /// of another build's layout are refused, not misread. On an error nothing changes.
     pub fn use_laid_out_trees(&mut self, records: &'a [ScorerRecord]) -> Result<(), PipelineError> {
         let mut layouts: Vec<Option<LaidOutTrees<'a>>, MAX_MODELS> = Vec::new();
