@@ -459,12 +459,7 @@ fn laid_out_trees_decide_as_the_blob_walk() {
         Err(PipelineError::Model(ModelError::CapacityExceeded { .. }))
     ));
     laid.lay_out_trees(&mut buf).unwrap();
-    let mut spoken = 0;
-    for b in &bars {
-        let (x, y) = (walk.on_bar(b).unwrap(), laid.on_bar(b).unwrap());
-        assert_eq!(format!("{x:?}"), format!("{y:?}"), "bar {}", b.timestamp());
-        spoken += x.predictions.iter().filter(|p| !p.is_nan()).count();
-    }
+    let spoken = same_decisions(&mut walk, &mut laid, &bars);
     assert!(spoken > bars.len(), "the models predicted");
 }
 
@@ -508,13 +503,25 @@ fn kept_records_decide_as_the_blob_walk_and_a_changed_word_is_refused() {
     let mut kept = template.clone();
     assert!(kept.use_laid_out_trees(&changed).is_err());
     kept.use_laid_out_trees(&buf).unwrap();
+    let spoken = same_decisions(&mut walk, &mut kept, &bars);
+    assert!(spoken > bars.len(), "the models predicted");
+}
+
+/// Runs `bars` through `a` and `b`, checks that every decision is the same (all fields,
+/// every bit), and counts the predictions made.
+fn same_decisions(a: &mut Pipeline<f64>, b: &mut Pipeline<f64>, bars: &[Bar<f64>]) -> usize {
     let mut spoken = 0;
-    for b in &bars {
-        let (x, y) = (walk.on_bar(b).unwrap(), kept.on_bar(b).unwrap());
-        assert_eq!(format!("{x:?}"), format!("{y:?}"), "bar {}", b.timestamp());
+    for bar in bars {
+        let (x, y) = (a.on_bar(bar).unwrap(), b.on_bar(bar).unwrap());
+        assert_eq!(
+            format!("{x:?}"),
+            format!("{y:?}"),
+            "bar {}",
+            bar.timestamp()
+        );
         spoken += x.predictions.iter().filter(|p| !p.is_nan()).count();
     }
-    assert!(spoken > bars.len(), "the models predicted");
+    spoken
 }
 
 /// A tree deeper than complete trees hold is laid out for QuickScorer, and one of more
@@ -573,12 +580,7 @@ fn deep_and_wide_trees_decide_as_the_walk() {
             Err(PipelineError::Model(ModelError::CapacityExceeded { .. }))
         ));
         laid.lay_out_trees(&mut buf).unwrap();
-        let mut spoken = 0;
-        for b in &bars[..600] {
-            let (x, y) = (walk.on_bar(b).unwrap(), laid.on_bar(b).unwrap());
-            assert_eq!(format!("{x:?}"), format!("{y:?}"));
-            spoken += x.predictions.iter().filter(|p| !p.is_nan()).count();
-        }
+        let spoken = same_decisions(&mut walk, &mut laid, &bars[..600]);
         assert!(spoken > 300, "the model predicted");
     }
 }
