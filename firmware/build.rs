@@ -58,14 +58,10 @@ fn write_trees(path: &std::path::Path) {
     let bundle_path = "../stream-cli/assets/default_bundle.tml";
     println!("cargo:rerun-if-changed={bundle_path}");
     let bundle = std::fs::read(bundle_path).unwrap();
-    let needed = Pipeline::<f64>::from_bundle(&bundle)
-        .unwrap()
-        .scorer_records_needed();
+    let pipeline = Pipeline::<f64>::from_bundle(&bundle).unwrap();
+    let needed = pipeline.scorer_records_needed();
     let mut records = vec![ScorerRecord::ZERO; needed];
-    Pipeline::<f64>::from_bundle(&bundle)
-        .unwrap()
-        .lay_out_trees(&mut records)
-        .unwrap();
+    pipeline.clone().lay_out_trees(&mut records).unwrap();
     let mut src = format!(
         "/// The default bundle's trees laid out (`Pipeline::lay_out_trees`), {needed} words.\n\
          static TREES: [ScorerRecord; {needed}] = [\n"
